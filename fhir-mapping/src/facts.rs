@@ -1,0 +1,499 @@
+//! The decision model's facts: plain domain types, no JSON and no fhirbolt type visible to the
+//! rules (section 2 of `shared/design/clinical-rules.md`).
+//!
+//! Invariant: every fact that can make a card fire carries the FHIR references it came from
+//! (`Condition/123`), so a card can show the clinician why it fired.
+
+use std::fmt;
+
+use time::Date;
+
+use crate::quantity::{Centimetres, Kilograms, SquareMetres};
+
+/// A relative FHIR reference such as `Condition/123`, used to show where a fact came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FhirRef(String);
+
+impl FhirRef {
+    /// Builds a reference from a resource type and id: `FhirRef::new("Condition", "123")`.
+    pub fn new(resource_type: &str, id: &str) -> Self {
+        Self(format!("{resource_type}/{id}"))
+    }
+
+    /// Wraps an already formed relative reference (`Type/id`).
+    pub fn from_relative(reference: impl Into<String>) -> Self {
+        Self(reference.into())
+    }
+
+    /// The reference as text, `Type/id`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The resource type part (`Condition` of `Condition/123`).
+    pub fn resource_type(&self) -> &str {
+        self.0.split('/').next().unwrap_or_default()
+    }
+
+    /// The id part (`123` of `Condition/123`).
+    pub fn id(&self) -> &str {
+        self.0.split_once('/').map(|(_, id)| id).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for FhirRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The CDS hook that asked for the evaluation; it decides which orders count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    /// `order-select`: only the orders named in `context.selections` count.
+    OrderSelect,
+    /// `order-sign`: every draft order counts.
+    OrderSign,
+}
+
+/// Everything the rules know about one request, as of the evaluation date.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// The evaluation date (`now`), passed in, never read from a clock inside the rules.
+    pub today: Date,
+    /// Which hook fired.
+    pub hook: Hook,
+    /// Who the patient is, for `subject` of suggested resources and for age-based rules.
+    pub patient: PatientFacts,
+    /// The OMS diagnosis, if any.
+    pub oms: OmsDiagnosis,
+    /// Neuroblastoma state.
+    pub neuroblastoma: NeuroblastomaFacts,
+    /// Every rituximab dose on record (not counting the orders in play), oldest first.
+    pub rituximab: DoseHistory,
+    /// Every cyclophosphamide pulse on record (not counting the orders in play), oldest first.
+    pub cyclophosphamide: DoseHistory,
+    /// An oral steroid the patient is currently on, if any.
+    pub oral_steroid: Option<CurrentSteroid>,
+    /// Records documenting a fertility concern (empty when none).
+    pub fertility_concern: Vec<FhirRef>,
+    /// Hepatitis B screening (HBsAg and anti-HBc) within the look-back.
+    pub hepatitis_b: HepatitisBScreening,
+    /// Weight, height and body surface area.
+    pub body: BodyMeasurements,
+    /// The medication orders in play (selected ones on `order-select`, all on `order-sign`).
+    pub orders: Vec<OrderInPlay>,
+    /// Problems with the data that may limit the answer.
+    pub issues: Vec<DataIssue>,
+}
+
+/// Administrative sex (`Patient.gender`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sex {
+    /// `female`
+    Female,
+    /// `male`
+    Male,
+    /// `other`
+    Other,
+    /// `unknown`
+    Unknown,
+}
+
+/// Age at the evaluation date, from a possibly partial birth date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Age {
+    /// Completed years.
+    pub years: u32,
+    /// Completed months beyond the years (0-11).
+    pub months: u32,
+}
+
+/// The patient's demographics.
+#[derive(Debug, Clone)]
+pub struct PatientFacts {
+    /// `Patient/{id}`, from `context.patientId` (or the Patient resource).
+    pub reference: FhirRef,
+    /// Age at the evaluation date; `None` when no birth date is on record.
+    pub age: Option<Age>,
+    /// Administrative sex, when recorded.
+    pub sex: Option<Sex>,
+}
+
+/// `Condition.clinicalStatus` (code system `condition-clinical`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClinicalStatus {
+    /// `active`
+    Active,
+    /// `recurrence`
+    Recurrence,
+    /// `relapse`
+    Relapse,
+    /// `inactive`
+    Inactive,
+    /// `remission`
+    Remission,
+    /// `resolved`
+    Resolved,
+    /// Missing or unknown.
+    Unknown,
+}
+
+/// `Condition.severity`, as coded by SNOMED CT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// 255604002
+    Mild,
+    /// 6736007
+    Moderate,
+    /// 24484000
+    Severe,
+}
+
+/// How firmly the record says the patient has OMS.
+#[derive(Debug, Clone)]
+pub enum OmsDiagnosis {
+    /// No OMS Condition on record (or only refuted / entered-in-error ones).
+    None,
+    /// Only ambiguous codes (G25.3, H55.89) without corroborating text: the diagnosis needs
+    /// confirming before the service doses anything.
+    AmbiguousOnly {
+        /// The Conditions carrying the ambiguous code.
+        references: Vec<FhirRef>,
+    },
+    /// An OMS Condition identified by a specific code or by corroborating text.
+    Confirmed(OmsCondition),
+}
+
+/// The OMS Condition the rules reason about (the most relevant one when several exist).
+#[derive(Debug, Clone)]
+pub struct OmsCondition {
+    /// Where it came from.
+    pub reference: FhirRef,
+    /// `clinicalStatus`.
+    pub status: ClinicalStatus,
+    /// `severity`, when coded.
+    pub severity: Option<Severity>,
+    /// The relapse date: the later of `recordedDate` and onset; `None` when neither is given
+    /// (the rules then use the evaluation date).
+    pub relapse_date: Option<Date>,
+}
+
+impl OmsCondition {
+    /// Relapse or recurrence: the precondition for the service to speak.
+    pub fn is_relapsed(&self) -> bool {
+        matches!(self.status, ClinicalStatus::Relapse | ClinicalStatus::Recurrence)
+    }
+}
+
+/// What the record says about neuroblastoma.
+#[derive(Debug, Clone, Default)]
+pub struct NeuroblastomaFacts {
+    /// A neuroblastoma Condition that is active, recurrent or relapsed.
+    pub present: bool,
+    /// A resection Procedure on record (by code, or by `reasonReference` to the NB Condition).
+    pub resected: bool,
+    /// Any NB Condition (any status) or a screening test (urine catecholamines, MIBG, imaging).
+    pub workup_on_record: bool,
+    /// The Conditions, Procedures and Observations behind these answers.
+    pub references: Vec<FhirRef>,
+}
+
+/// An amount of drug given or ordered, in the unit it was recorded in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DoseAmount {
+    /// Milligrams.
+    Milligrams(f64),
+    /// Milligrams per square metre of body surface area.
+    MilligramsPerSquareMetre(f64),
+    /// Milligrams per kilogram of body weight.
+    MilligramsPerKilogram(f64),
+}
+
+/// One dose of a drug, dated, with the record it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseEvent {
+    /// The day the dose was (or is recorded as) given.
+    pub date: Date,
+    /// The amount, when recorded in a usable unit.
+    pub amount: Option<DoseAmount>,
+    /// The MedicationAdministration, MedicationStatement or MedicationRequest behind it.
+    pub source: FhirRef,
+}
+
+/// The doses of one drug, oldest first, one event per day (same-day duplicates across sources
+/// merged).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DoseHistory {
+    events: Vec<DoseEvent>,
+}
+
+impl DoseHistory {
+    /// Sorts the events by date and keeps one per day (the first source seen wins).
+    pub fn new(mut events: Vec<DoseEvent>) -> Self {
+        events.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.source.cmp(&b.source)));
+        events.dedup_by(|later, earlier| later.date == earlier.date);
+        Self { events }
+    }
+
+    /// The events, oldest first.
+    pub fn events(&self) -> &[DoseEvent] {
+        &self.events
+    }
+
+    /// Whether no dose is on record.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+/// Oral corticosteroids the rules know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OralSteroid {
+    /// prednisone
+    Prednisone,
+    /// prednisolone
+    Prednisolone,
+    /// dexamethasone
+    Dexamethasone,
+}
+
+/// An oral steroid the patient is on now (relapse on oral steroids).
+#[derive(Debug, Clone)]
+pub struct CurrentSteroid {
+    /// Which one.
+    pub drug: OralSteroid,
+    /// The active MedicationStatement or MedicationRequest.
+    pub source: FhirRef,
+}
+
+/// A final lab Observation used as evidence of screening.
+#[derive(Debug, Clone)]
+pub struct LabResult {
+    /// When it was taken.
+    pub date: Date,
+    /// The Observation.
+    pub source: FhirRef,
+}
+
+/// Hepatitis B screening within the configured look-back.
+#[derive(Debug, Clone, Default)]
+pub struct HepatitisBScreening {
+    /// The latest HBsAg result in the look-back.
+    pub hbsag: Option<LabResult>,
+    /// The latest anti-HBc result in the look-back.
+    pub anti_hbc: Option<LabResult>,
+}
+
+impl HepatitisBScreening {
+    /// Screening counts only when both tests are on record.
+    pub fn is_complete(&self) -> bool {
+        self.hbsag.is_some() && self.anti_hbc.is_some()
+    }
+}
+
+/// A body measurement with the date and the Observation it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured<Q> {
+    /// The value in the model's unit.
+    pub value: Q,
+    /// The day it was measured.
+    pub date: Date,
+}
+
+/// A body measurement together with its source reference and its fitness for dosing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measurement<Q> {
+    /// Nothing usable on record.
+    Missing,
+    /// A value fit for dosing.
+    Usable {
+        /// The value and date.
+        measured: Measured<Q>,
+        /// The Observation.
+        source: FhirRef,
+    },
+    /// Older than the staleness limit.
+    Stale {
+        /// The value and date.
+        measured: Measured<Q>,
+        /// The Observation.
+        source: FhirRef,
+        /// The limit it broke, in days.
+        max_age_days: u32,
+    },
+    /// Outside the plausibility range.
+    Implausible {
+        /// The value and date.
+        measured: Measured<Q>,
+        /// The Observation.
+        source: FhirRef,
+        /// The accepted range, inclusive.
+        range: (Q, Q),
+    },
+}
+
+impl<Q: Copy> Measurement<Q> {
+    /// The value and its source, only when it is fit for dosing.
+    pub fn usable(&self) -> Option<(Measured<Q>, &FhirRef)> {
+        match self {
+            Measurement::Usable { measured, source } => Some((*measured, source)),
+            _ => None,
+        }
+    }
+}
+
+/// The formula used to compute body surface area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BsaFormula {
+    /// sqrt(height_cm x weight_kg / 3600)
+    #[default]
+    Mosteller,
+    /// 0.024265 x weight_kg^0.5378 x height_cm^0.3964
+    Haycock,
+}
+
+/// Body surface area and how it was obtained.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodySurfaceArea {
+    /// Computed from a usable weight and height, rounded to 2 decimals.
+    Computed {
+        /// The rounded BSA.
+        value: SquareMetres,
+        /// The BSA before rounding.
+        unrounded: SquareMetres,
+        /// Which formula.
+        formula: BsaFormula,
+    },
+    /// Taken from a recent, plausible BSA Observation (used only without weight and height).
+    Observed {
+        /// The value and date.
+        measured: Measured<SquareMetres>,
+        /// The Observation.
+        source: FhirRef,
+    },
+    /// No BSA fit for dosing (the measurements say why).
+    Unavailable,
+}
+
+impl BodySurfaceArea {
+    /// The BSA value fit for dosing, if any.
+    pub fn value(&self) -> Option<SquareMetres> {
+        match self {
+            BodySurfaceArea::Computed { value, .. } => Some(*value),
+            BodySurfaceArea::Observed { measured, .. } => Some(measured.value),
+            BodySurfaceArea::Unavailable => None,
+        }
+    }
+}
+
+/// Weight, height and BSA, each judged fit or unfit for dosing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyMeasurements {
+    /// The latest weight.
+    pub weight: Measurement<Kilograms>,
+    /// The latest height.
+    pub height: Measurement<Centimetres>,
+    /// The BSA for dosing.
+    pub bsa: BodySurfaceArea,
+}
+
+/// The medication classes the rules recognise in orders and history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MedicationClass {
+    /// Rituximab for IV use, including biosimilars.
+    Rituximab,
+    /// Subcutaneous rituximab with hyaluronidase: excluded from mg/m2 dosing.
+    RituximabSubcutaneous,
+    /// Cyclophosphamide.
+    Cyclophosphamide,
+    /// Dexamethasone.
+    Dexamethasone,
+    /// Prednisone.
+    Prednisone,
+    /// Prednisolone.
+    Prednisolone,
+    /// Methylprednisolone.
+    Methylprednisolone,
+    /// Intravenous immunoglobulin.
+    Ivig,
+    /// Corticotropin (ACTH).
+    Corticotropin,
+}
+
+impl MedicationClass {
+    /// A corticosteroid (for the `corticosteroid-options` card).
+    pub fn is_corticosteroid(self) -> bool {
+        matches!(
+            self,
+            Self::Dexamethasone | Self::Prednisone | Self::Prednisolone | Self::Methylprednisolone
+        )
+    }
+
+    /// Any rituximab product.
+    pub fn is_rituximab(self) -> bool {
+        matches!(self, Self::Rituximab | Self::RituximabSubcutaneous)
+    }
+}
+
+/// The route of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// SNOMED 47625008.
+    Intravenous,
+    /// SNOMED 26643006.
+    Oral,
+    /// Subcutaneous.
+    Subcutaneous,
+    /// Anything else, by its display or code.
+    Other(String),
+}
+
+/// A relevant medication order in play (a draft MedicationRequest of a recognised class).
+#[derive(Debug, Clone)]
+pub struct OrderInPlay {
+    /// `MedicationRequest/{id}` of the draft.
+    pub reference: FhirRef,
+    /// What the order is for.
+    pub medication: MedicationClass,
+    /// The route, when coded.
+    pub route: Option<Route>,
+    /// The ordered dose per administration, when given in a usable unit.
+    pub dose: Option<DoseAmount>,
+    /// The draft itself, so a suggestion can update it in place (opaque to the rules).
+    pub draft: crate::DraftOrder,
+}
+
+/// Something in the data that limits the answer; shown on cards, never fatal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataIssue {
+    /// What kind of problem.
+    pub kind: DataIssueKind,
+    /// The resource concerned, when there is one.
+    pub source: Option<FhirRef>,
+    /// A sentence for the clinician: what is wrong and what it means.
+    pub message: String,
+}
+
+/// Categories of data problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataIssueKind {
+    /// A resource could not be parsed as FHIR R4.
+    UnparseableResource,
+    /// A prefetch value was an OperationOutcome: the EHR hit an error.
+    PrefetchError,
+    /// A quantity had a missing or unknown unit.
+    UnknownUnit,
+    /// A measurement was missing.
+    MissingMeasurement,
+    /// A measurement was too old.
+    StaleMeasurement,
+    /// A measurement was outside the plausible range.
+    ImplausibleMeasurement,
+    /// A `medicationReference` could not be resolved.
+    UnresolvedMedication,
+    /// A date could not be read.
+    UnreadableDate,
+    /// Optional data could not be obtained (neither prefetch nor FHIR server).
+    MissingOptionalData,
+}
