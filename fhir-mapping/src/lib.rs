@@ -8,8 +8,16 @@
 //! Invariant: all fhirbolt (de)serialisation lives in one module behind non-generic functions,
 //! because fhirbolt's typed code is slow to compile and has a parser defect with nested resources.
 
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")
+)]
+
+mod config;
 pub mod facts;
 pub mod quantity;
+
+pub use config::{ConfigError, MappingConfig};
 
 pub use facts::*;
 pub use quantity::{Centimetres, Kilograms, SquareMetres};
@@ -62,5 +70,7 @@ pub enum MappingError {
 /// Maps a request to facts as of `today`.
 pub fn map_request(request: &HookRequest<'_>, today: Date) -> Result<Facts, MappingError> {
     let _ = (request, today);
-    Err(MappingError::DraftOrdersNotABundle("mapping not built yet".into()))
+    Err(MappingError::DraftOrdersNotABundle(
+        "mapping not built yet".into(),
+    ))
 }

@@ -1,0 +1,183 @@
+//! The mapping's configuration: staleness and plausibility limits, the BSA formula and the
+//! terminology file (section 2 of the clinical rules gives the defaults).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::facts::BsaFormula;
+
+/// How FHIR becomes facts: every number here is *configurable* in the clinical rules.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MappingConfig {
+    /// `"mosteller"` (default) or `"haycock"`.
+    #[serde(deserialize_with = "deserialize_bsa_formula")]
+    pub bsa_formula: BsaFormula,
+    /// A weight older than this many days is stale.
+    pub weight_max_age_days: u32,
+    /// A height older than this many days is stale.
+    pub height_max_age_days: u32,
+    /// A BSA Observation older than this many days is not used.
+    pub bsa_observation_max_age_days: u32,
+    /// Plausible weights, inclusive, in kg.
+    pub weight_kg_range: [f64; 2],
+    /// Plausible heights, inclusive, in cm.
+    pub height_cm_range: [f64; 2],
+    /// Plausible BSA values, inclusive, in m2.
+    pub bsa_m2_range: [f64; 2],
+    /// Hepatitis B screening older than this many days does not count.
+    pub hepatitis_b_lookback_days: u32,
+    /// A TOML file of extra value sets merged over the embedded ones.
+    pub terminology_file: Option<PathBuf>,
+}
+
+impl Default for MappingConfig {
+    fn default() -> Self {
+        Self {
+            bsa_formula: BsaFormula::Mosteller,
+            weight_max_age_days: 30,
+            height_max_age_days: 180,
+            bsa_observation_max_age_days: 30,
+            weight_kg_range: [2.0, 250.0],
+            height_cm_range: [40.0, 230.0],
+            bsa_m2_range: [0.15, 3.0],
+            hepatitis_b_lookback_days: 365,
+            terminology_file: None,
+        }
+    }
+}
+
+impl MappingConfig {
+    /// Checks the limits make sense; the error names the offending key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let day_limits = [
+            ("weight_max_age_days", self.weight_max_age_days),
+            ("height_max_age_days", self.height_max_age_days),
+            (
+                "bsa_observation_max_age_days",
+                self.bsa_observation_max_age_days,
+            ),
+            ("hepatitis_b_lookback_days", self.hepatitis_b_lookback_days),
+        ];
+        for (key, days) in day_limits {
+            if days == 0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    reason: "must be at least 1 day".into(),
+                });
+            }
+        }
+        let ranges = [
+            ("weight_kg_range", self.weight_kg_range),
+            ("height_cm_range", self.height_cm_range),
+            ("bsa_m2_range", self.bsa_m2_range),
+        ];
+        for (key, [low, high]) in ranges {
+            let valid = low.is_finite() && high.is_finite() && low > 0.0 && low < high;
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    key,
+                    reason: format!("must be [low, high] with 0 < low < high, got [{low}, {high}]"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Configuration that cannot be used; the service refuses to start with it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A key has a value outside what the mapping can use.
+    #[error("mapping.{key}: {reason}")]
+    Invalid {
+        /// The configuration key.
+        key: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The terminology file could not be read.
+    #[error("mapping.terminology_file: cannot read {path}: {source}")]
+    TerminologyUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// A terminology file is not valid TOML of the expected shape.
+    #[error("mapping.terminology_file: {origin} is not a valid value-set file: {reason}")]
+    TerminologyInvalid {
+        /// The file (or "embedded value sets").
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn deserialize_bsa_formula<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BsaFormula, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    match name.as_str() {
+        "mosteller" => Ok(BsaFormula::Mosteller),
+        "haycock" => Ok(BsaFormula::Haycock),
+        other => Err(serde::de::Error::invalid_value(
+            serde::de::Unexpected::Str(other),
+            &"\"mosteller\" or \"haycock\"",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_clinical_rules_defaults() {
+        let config = MappingConfig::default();
+        assert_eq!(config.bsa_formula, BsaFormula::Mosteller);
+        assert_eq!(config.weight_max_age_days, 30);
+        assert_eq!(config.height_max_age_days, 180);
+        assert_eq!(config.weight_kg_range, [2.0, 250.0]);
+        assert_eq!(config.height_cm_range, [40.0, 230.0]);
+        assert_eq!(config.bsa_m2_range, [0.15, 3.0]);
+        assert_eq!(config.hepatitis_b_lookback_days, 365);
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn haycock_is_selected_by_name_and_missing_keys_keep_defaults() {
+        let config: MappingConfig =
+            toml::from_str("bsa_formula = \"haycock\"\nweight_max_age_days = 14").unwrap();
+        assert_eq!(config.bsa_formula, BsaFormula::Haycock);
+        assert_eq!(config.weight_max_age_days, 14);
+        assert_eq!(config.height_max_age_days, 180);
+    }
+
+    #[test]
+    fn unknown_formula_and_unknown_keys_are_rejected() {
+        assert!(toml::from_str::<MappingConfig>("bsa_formula = \"dubois\"").is_err());
+        assert!(toml::from_str::<MappingConfig>("weight_max_age = 3").is_err());
+    }
+
+    #[test]
+    fn an_inverted_range_is_rejected_naming_the_key() {
+        let config = MappingConfig {
+            height_cm_range: [230.0, 40.0],
+            ..MappingConfig::default()
+        };
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("mapping.height_cm_range"), "{error}");
+    }
+
+    #[test]
+    fn a_zero_day_limit_is_rejected_naming_the_key() {
+        let config = MappingConfig {
+            hepatitis_b_lookback_days: 0,
+            ..MappingConfig::default()
+        };
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("hepatitis_b_lookback_days"), "{error}");
+    }
+}
