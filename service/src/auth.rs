@@ -1,0 +1,45 @@
+//! Authentication of CDS clients: the EHR's signed JWT on every call (CDS Hooks 2.0, "Trusting
+//! CDS Clients").
+//!
+//! The EHR sends `Authorization: Bearer <JWT>`, a JWS signed with its private key. The
+//! [`Authenticator`] decides whether to trust it; [`require`] is the axum middleware that turns
+//! every failure into a bare `401` with `WWW-Authenticate: Bearer`.
+//!
+//! Invariants (security couplings, keep them true when editing):
+//! - `none` and every symmetric (`HS*`) algorithm are rejected before any key lookup, and a key is
+//!   only used with an algorithm of its own family and curve, so no algorithm confusion is possible.
+//! - The service only ever fetches JWK Sets from URLs written in the configuration (`jwks_url`
+//!   and `allowed_jku`): the set of fetchable URLs is fixed when the [`Authenticator`] is built, so
+//!   a `jku` header chosen by an attacker can never cause a request.
+//! - Claims are read unverified only to find the issuer (and so its keys); every decision on a
+//!   claim is taken after the signature has been verified.
+//! - A `jti` is recorded only after every other check passed, and is kept until `exp` plus the
+//!   allowed clock skew, the last moment the same token could still be accepted.
+//! - Tokens are never logged; failures log the reason category, `iss` and `jti`.
+//!
+//! Layout:
+//! - `config`: the `[auth]` TOML section and its validation.
+//! - `authenticator`: [`Authenticator::verify`], the order of checks.
+//! - `token`: splitting and decoding the compact JWS, header and claims types.
+//! - `claims`: time, audience, tenant and `jti` rules on verified claims (pure, clock passed in).
+//! - `keys`: the [`KeyStore`] trait, JWK Set parsing, a static and a caching JWKS store.
+//! - `replay`: the [`ReplayCache`] trait and its in-memory implementation.
+//! - `middleware`: [`require`] and the [`VerifiedClaims`] extractor.
+//! - `local_issuer`: a run-time ES384 issuer for the demo and `oms-cds token`.
+//! - `error`: [`AuthError`] (one reason per failure) and [`AuthSetupError`].
+
+mod authenticator;
+mod claims;
+pub mod config;
+mod error;
+pub mod keys;
+mod middleware;
+pub mod replay;
+mod token;
+
+pub use authenticator::{Authenticator, ExtraIssuer, VerifiedClaims};
+pub use config::{AuthConfig, AuthConfigError, IssuerConfig, SigningAlgorithm};
+pub use error::{AuthError, AuthSetupError};
+pub use keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStore, StaticKeyStore};
+pub use middleware::{require, unauthorized};
+pub use replay::{Freshness, InMemoryReplayCache, ReplayCache, ReplayCacheError};
