@@ -1,1 +1,35 @@
-//! placeholder
+//! oms-cds: a CDS Hooks 2.0 service for relapsed opsoclonus-myoclonus syndrome. The only crate
+//! that knows HTTP, JSON wire shapes, SQL, JWT and outgoing calls; the clinical decisions live in
+//! `fhir-mapping` (FHIR -> facts) and `cards` (facts -> cards).
+//!
+//! Layout:
+//! - `cli`, `commands`: the command line and what each subcommand does.
+//! - `config`: settings from TOML + environment, validated at start-up.
+//! - `telemetry`: logging.
+//! - `startup`: `Application` (bind, state, serve, graceful shutdown).
+//! - `router`: routes and the middleware stack.
+//! - `routes`: one handler per endpoint.
+//! - `wire`: CDS Hooks request/response/feedback/discovery shapes.
+//! - `catalogue`: the service id, hooks and prefetch templates (one source of truth).
+//! - `evaluation`: request -> fhir-mapping -> cards.
+//! - `example_dates`: moves example requests to another evaluation date.
+//! - `error`: `ApiError` -> OperationOutcome.
+//! - `fhir_client`: fetches missing prefetch from the EHR's FHIR server (allow-listed hosts only).
+//! - `auth`: JWT verification of CDS clients.
+//! - `storage`: the database (feedback, issued cards, replay cache).
+
+pub mod auth;
+pub mod catalogue;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod evaluation;
+pub mod example_dates;
+pub mod fhir_client;
+pub mod router;
+pub mod routes;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+pub mod wire;

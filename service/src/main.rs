@@ -1,1 +1,37 @@
-fn main() {}
+//! The `oms-cds` binary: CLI -> telemetry -> config -> run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use oms_cds::cli::{Cli, Command};
+use oms_cds::config::Settings;
+use oms_cds::{commands, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("oms-cds: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config } => {
+            let settings = Settings::load(config.as_deref())?;
+            telemetry::init(&settings.log, std::io::stdout);
+            commands::serve(settings).await
+        }
+        Command::Evaluate { file, at, config } => {
+            let settings = Settings::load_for_evaluation(config.as_deref())?;
+            let today = at.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+            println!("{}", commands::evaluate(&settings, &file, today)?);
+            Ok(())
+        }
+        Command::Healthcheck { url } => commands::healthcheck(&url).await,
+    }
+}

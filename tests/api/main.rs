@@ -1,1 +1,11 @@
-fn main(){}
+//! Black-box tests of the running service: the HTTP surface, storage, shutdown and the CLI.
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+mod cli;
+mod cors;
+mod discovery;
+mod errors;
+mod feedback;
+mod helpers;
+mod lifecycle;
+mod service_call;

@@ -1,0 +1,48 @@
+//! The command line: `serve`, `evaluate`, `healthcheck`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// oms-cds: CDS Hooks 2.0 decision support for relapsed opsoclonus-myoclonus syndrome.
+#[derive(Debug, Parser)]
+#[command(name = "oms-cds", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the CDS Hooks service.
+    Serve {
+        /// TOML configuration file (environment variables OMS_CDS_* override it).
+        #[arg(long, env = "OMS_CDS_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Evaluate one CDS Hooks request from a file (or `-` for stdin) and print the response JSON
+    /// the service would give: no HTTP, no authentication. For clinical validation and scripts.
+    Evaluate {
+        /// The request file, or `-` for standard input.
+        file: PathBuf,
+        /// The evaluation date (YYYY-MM-DD); default today (UTC).
+        #[arg(long, value_parser = parse_date)]
+        at: Option<time::Date>,
+        /// TOML configuration file, for clinical and mapping parameters.
+        #[arg(long, env = "OMS_CDS_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Exit 0 when the service at URL answers 200, 1 otherwise (container health checks).
+    Healthcheck {
+        /// The health endpoint.
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+    },
+}
+
+fn parse_date(text: &str) -> Result<time::Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, format).map_err(|_| format!("`{text}` is not a date like 2026-11-25"))
+}

@@ -1,0 +1,61 @@
+//! What each subcommand does, apart from argument parsing.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::catalogue::SERVED_HOOKS;
+use crate::config::Settings;
+use crate::evaluation::Engine;
+use crate::startup::{shutdown_signal, Application};
+use crate::wire::request::parse_hook_call;
+use crate::wire::response::CdsResponse;
+
+/// `oms-cds serve`.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let application = Application::build(settings).await?;
+    tracing::info!(address = %application.local_addr()?, "oms-cds listening");
+    application.run_until(shutdown_signal()).await
+}
+
+/// `oms-cds evaluate`: the response JSON for one request, as the service would answer it.
+pub fn evaluate(settings: &Settings, file: &Path, today: time::Date) -> anyhow::Result<String> {
+    let body = if file == Path::new("-") {
+        let mut body = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut body)
+            .context("cannot read standard input")?;
+        body
+    } else {
+        std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?
+    };
+    let engine = Engine::new(settings)?;
+    let call = parse_hook_call(&body, &SERVED_HOOKS)?;
+    let report = crate::fhir_client::PrefetchReport::default();
+    let cards = engine
+        .evaluate(&call, today, &report)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    serde_json::to_string_pretty(&CdsResponse::from_cards(&cards))
+        .context("cannot render the response")
+}
+
+/// `oms-cds healthcheck`.
+pub async fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("{url} is unreachable"))?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    Ok(())
+}

@@ -1,0 +1,382 @@
+//! Configuration: a TOML file plus environment overrides, validated at start-up. The only module
+//! that reads configuration files and the environment.
+//!
+//! Precedence: embedded defaults < the TOML file (`--config` or `OMS_CDS_CONFIG`) < environment.
+//! Environment overrides: the short names of `ENV_ALIASES` (`OMS_CDS_LISTEN`, ...) and, for any
+//! key, `OMS_CDS__SECTION__KEY` (double underscores separate the path: `OMS_CDS__AUTH__REQUIRED`).
+//! Values are read as TOML when they parse (`true`, `5`, `["a"]`) and as strings otherwise.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+use crate::auth::AuthConfig;
+
+/// Short environment variable names for the keys operators set most.
+pub const ENV_ALIASES: [(&str, &str); 6] = [
+    ("OMS_CDS_LISTEN", "listen"),
+    ("OMS_CDS_PUBLIC_BASE_URL", "public_base_url"),
+    ("OMS_CDS_DATABASE_URL", "storage.database_url"),
+    ("OMS_CDS_LOG_FORMAT", "log.format"),
+    ("OMS_CDS_LOG_LEVEL", "log.level"),
+    ("OMS_CDS_MAX_BODY_BYTES", "max_body_bytes"),
+];
+
+/// The prefix of generic overrides: `OMS_CDS__SECTION__KEY`.
+const GENERIC_PREFIX: &str = "OMS_CDS__";
+
+/// All settings of the service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// The externally visible base URL, without a trailing slash; JWT `aud` checks use it.
+    pub public_base_url: String,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// How long a shutdown waits for in-flight requests.
+    pub shutdown_grace_secs: u64,
+    /// Cross-origin settings for browser-based EHRs.
+    pub cors: CorsSettings,
+    /// Database.
+    pub storage: StorageSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Trust in CDS clients (JWT).
+    pub auth: AuthConfig,
+    /// Fetching missing prefetch from the EHR's FHIR server.
+    pub fhir: crate::fhir_client::FhirSettings,
+    /// How FHIR becomes facts (measurement staleness, plausibility, BSA formula, value sets).
+    pub mapping: fhir_mapping::MappingConfig,
+    /// The guideline's thresholds and dose parameters.
+    pub clinical: cards::ClinicalConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 5 * 1024 * 1024,
+            shutdown_grace_secs: 10,
+            cors: CorsSettings::default(),
+            storage: StorageSettings::default(),
+            log: LogSettings::default(),
+            auth: AuthConfig::default(),
+            fhir: crate::fhir_client::FhirSettings::default(),
+            mapping: fhir_mapping::MappingConfig::default(),
+            clinical: cards::ClinicalConfig::default(),
+        }
+    }
+}
+
+/// CORS settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Allowed origins; `["*"]` (the default) allows any origin, without credentials.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for CorsSettings {
+    fn default() -> Self {
+        Self {
+            allowed_origins: vec!["*".into()],
+        }
+    }
+}
+
+/// Storage settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// `sqlite://PATH` (created on first run) or `postgres://...`.
+    pub database_url: String,
+    /// Connection pool size.
+    pub max_connections: u32,
+    /// Capacity of the queue that writes the issued-cards log off the request path.
+    pub issued_cards_queue: usize,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://oms-cds.db".into(),
+            max_connections: 8,
+            issued_cards_queue: 4096,
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A `tracing` filter directive such as `info` or `oms_cds=debug,info`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads settings from an optional TOML file and the process environment, then validates them.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// Loads settings for offline evaluation (`oms-cds evaluate`): no HTTP is served, so the
+    /// `[auth]` section need not name an issuer.
+    pub fn load_for_evaluation(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut env: Vec<(String, String)> = std::env::vars().collect();
+        env.push(("OMS_CDS__AUTH__REQUIRED".into(), "false".into()));
+        Self::load_from(file, env)
+    }
+
+    /// Like `load`, with the environment given explicitly (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Settings> {
+        let mut table = match file {
+            Some(path) => read_table(path)?,
+            None => toml::Table::new(),
+        };
+        apply_env_overrides(&mut table, env)?;
+        // Re-render and re-parse so that errors carry the key and position in the merged file.
+        let merged = toml::to_string(&table).context("cannot render the merged configuration")?;
+        let settings: Settings = toml::from_str(&merged)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+            .with_context(|| describe_source(file))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks every rule serde cannot express; each error names the key.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let base = &self.public_base_url;
+        if !(base.starts_with("https://") || base.starts_with("http://")) || base.ends_with('/') {
+            bail!("public_base_url must be an absolute http(s) URL without a trailing slash, not `{base}`");
+        }
+        if self.max_body_bytes < 1024 {
+            bail!("max_body_bytes must be at least 1024");
+        }
+        let url = &self.storage.database_url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            bail!("storage.database_url must start with sqlite:, postgres:// or postgresql://");
+        }
+        if self.storage.max_connections == 0 {
+            bail!("storage.max_connections must be at least 1");
+        }
+        if self.storage.issued_cards_queue == 0 {
+            bail!("storage.issued_cards_queue must be at least 1");
+        }
+        if self.cors.allowed_origins.is_empty() {
+            bail!("cors.allowed_origins must list at least one origin (or \"*\")");
+        }
+        for origin in &self.cors.allowed_origins {
+            if origin != "*" && origin.parse::<axum::http::HeaderValue>().is_err() {
+                bail!("cors.allowed_origins: `{origin}` is not a valid origin");
+            }
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| anyhow::anyhow!("log.level: {e}"))?;
+        self.auth
+            .validate()
+            .map_err(|e| anyhow::anyhow!("auth: {e}"))?;
+        self.fhir
+            .validate()
+            .map_err(|e| anyhow::anyhow!("fhir.{e}"))?;
+        self.mapping
+            .validate()
+            .map_err(|e| anyhow::anyhow!("mapping: {e}"))?;
+        self.clinical
+            .validate()
+            .map_err(|e| anyhow::anyhow!("clinical: {e}"))?;
+        Ok(())
+    }
+}
+
+fn describe_source(file: Option<&Path>) -> String {
+    match file {
+        Some(path) => format!(
+            "while loading {} and OMS_CDS_* environment variables",
+            path.display()
+        ),
+        None => "while loading OMS_CDS_* environment variables".into(),
+    }
+}
+
+fn read_table(path: &Path) -> anyhow::Result<toml::Table> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    text.parse::<toml::Table>()
+        .map_err(|e| anyhow::anyhow!("{} is not valid TOML: {e}", path.display()))
+}
+
+fn apply_env_overrides(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> anyhow::Result<()> {
+    for (name, value) in env {
+        let path: Vec<String> = if let Some((_, key)) = ENV_ALIASES.iter().find(|(n, _)| *n == name)
+        {
+            key.split('.').map(str::to_owned).collect()
+        } else if let Some(rest) = name.strip_prefix(GENERIC_PREFIX) {
+            rest.split("__").map(str::to_ascii_lowercase).collect()
+        } else {
+            continue;
+        };
+        if path.iter().any(String::is_empty) {
+            bail!("environment variable {name} does not name a configuration key");
+        }
+        set_path(table, &path, parse_env_value(&value))
+            .with_context(|| format!("cannot apply environment variable {name}"))?;
+    }
+    Ok(())
+}
+
+fn parse_env_value(value: &str) -> toml::Value {
+    // `value = <text>` parses numbers, booleans and arrays; anything else is a plain string.
+    format!("value = {value}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("value"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()))
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyhow::Result<()> {
+    let Some((last, parents)) = path.split_last() else {
+        return Ok(());
+    };
+    let mut current = table;
+    for key in parents {
+        let entry = current
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = match entry {
+            toml::Value::Table(t) => t,
+            _ => bail!("`{key}` is not a section"),
+        };
+    }
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+/// The configuration file named by `OMS_CDS_CONFIG`, when set.
+pub fn config_file_from_env() -> Option<PathBuf> {
+    std::env::var_os("OMS_CDS_CONFIG").map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_require_auth_so_serving_without_an_issuer_fails_with_a_hint() {
+        let err = Settings::load_from(None, env(&[])).expect_err("no issuer configured");
+        assert!(format!("{err:#}").contains("auth.issuers"), "{err:#}");
+        let settings = Settings::default();
+        assert!(settings.auth.required, "auth must be required by default");
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.max_body_bytes, 5 * 1024 * 1024);
+    }
+
+    #[test]
+    fn development_settings_without_auth_are_valid() {
+        let settings = Settings::load_from(None, env(&[("OMS_CDS__AUTH__REQUIRED", "false")]))
+            .expect("valid without auth");
+        assert!(!settings.auth.required);
+    }
+
+    #[test]
+    fn environment_aliases_and_generic_keys_override_the_file() {
+        let dir = std::env::temp_dir().join(format!("oms-cds-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("oms-cds.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 2048\n",
+        )
+        .expect("write");
+        let settings = Settings::load_from(
+            Some(&file),
+            env(&[
+                ("OMS_CDS_LISTEN", "0.0.0.0:7000"),
+                ("OMS_CDS__STORAGE__MAX_CONNECTIONS", "3"),
+                (
+                    "OMS_CDS__CORS__ALLOWED_ORIGINS",
+                    "[\"https://ehr.example.org\"]",
+                ),
+                ("UNRELATED", "x"),
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(settings.listen.to_string(), "0.0.0.0:7000");
+        assert_eq!(settings.max_body_bytes, 2048);
+        assert_eq!(settings.storage.max_connections, 3);
+        assert_eq!(
+            settings.cors.allowed_origins,
+            vec!["https://ehr.example.org".to_string()]
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_fails_naming_the_key() {
+        let err = Settings::load_from(None, env(&[("OMS_CDS__STORAGE__DATABSE_URL", "x")]))
+            .expect_err("typo must fail");
+        assert!(format!("{err:#}").contains("databse_url"), "{err:#}");
+    }
+
+    #[test]
+    fn an_invalid_value_fails_naming_the_key() {
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS_DATABASE_URL", "mysql://x"),
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+            ]),
+        )
+        .expect_err("must fail");
+        assert!(
+            format!("{err:#}").contains("storage.database_url"),
+            "{err:#}"
+        );
+        let err = Settings::load_from(None, env(&[("OMS_CDS_LISTEN", "not-an-address")]))
+            .expect_err("must fail");
+        assert!(format!("{err:#}").contains("listen"), "{err:#}");
+    }
+}

@@ -1,0 +1,102 @@
+//! `ApiError`: every way a request can fail, and the one place that renders it as an HTTP status
+//! with a FHIR OperationOutcome body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::wire::feedback::InvalidFeedback;
+use crate::wire::operation_outcome::OperationOutcome;
+use crate::wire::request::InvalidHookCall;
+
+/// A failed request. Each variant's doc names its status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not valid JSON or breaks a rule of the spec.
+    #[error(transparent)]
+    InvalidHookCall(#[from] InvalidHookCall),
+    /// 400: the feedback body is invalid.
+    #[error(transparent)]
+    InvalidFeedback(#[from] InvalidFeedback),
+    /// 400: the request cannot be read as FHIR where it must be.
+    #[error("{0}")]
+    UnreadableFhir(String),
+    /// 404: no service with this id.
+    #[error("no CDS service with id `{0}`; GET /cds-services lists the services")]
+    UnknownService(String),
+    /// 404: no such route.
+    #[error("no such endpoint; GET /cds-services lists the services")]
+    UnknownRoute,
+    /// 405: the route exists but not for this method.
+    #[error("method not allowed on this endpoint")]
+    MethodNotAllowed,
+    /// 413: the body is over the configured limit.
+    #[error("the request body is larger than the limit of {limit_bytes} bytes")]
+    PayloadTooLarge {
+        /// The configured limit.
+        limit_bytes: usize,
+    },
+    /// 415: the body is not JSON.
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// 412: data the service needs is neither in the prefetch nor obtainable from the FHIR server.
+    #[error("{0}")]
+    MissingRequiredData(String),
+    /// 503: storage is unreachable.
+    #[error("the service cannot store data right now; retry later")]
+    StorageUnavailable(#[source] anyhow::Error),
+    /// 500: a bug or an unexpected failure; details are logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidHookCall(_)
+            | ApiError::InvalidFeedback(_)
+            | ApiError::UnreadableFhir(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnknownService(_) | ApiError::UnknownRoute => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MissingRequiredData(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The FHIR `issue-type` code of this error.
+    fn issue_code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidHookCall(_) | ApiError::InvalidFeedback(_) => "invalid",
+            ApiError::UnreadableFhir(_) => "structure",
+            ApiError::UnknownService(_) | ApiError::UnknownRoute => "not-found",
+            ApiError::MethodNotAllowed | ApiError::UnsupportedMediaType => "not-supported",
+            ApiError::PayloadTooLarge { .. } => "too-costly",
+            ApiError::MissingRequiredData(_) => "incomplete",
+            ApiError::StorageUnavailable(_) => "transient",
+            ApiError::Internal(_) => "exception",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = OperationOutcome::error(self.issue_code(), self.to_string());
+        let mut response = (self.status(), Json(body)).into_response();
+        // Internal errors are logged where the response is finished (the request log line),
+        // carried there through this extension so `IntoResponse` itself never logs.
+        if let ApiError::Internal(source) | ApiError::StorageUnavailable(source) = self {
+            response
+                .extensions_mut()
+                .insert(InternalErrorDetail(format!("{source:#}")));
+        }
+        response
+    }
+}
+
+/// The cause of a 5xx, kept out of the body and written to the request log line.
+#[derive(Debug, Clone)]
+pub struct InternalErrorDetail(pub String);

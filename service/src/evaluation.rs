@@ -1,0 +1,114 @@
+//! The one path from a validated service call to cards: prefetch check -> fhir-mapping -> cards.
+//! Shared by the HTTP handler and `oms-cds evaluate`; it glues, it decides nothing clinical.
+
+use cards::{Card, ClinicalConfig};
+use fhir_mapping::{DataIssue, DataIssueKind, HookRequest, Mapper, PrefetchValue, Terminology};
+use serde::Deserialize;
+use time::Date;
+
+use crate::catalogue::{PREFETCH_TEMPLATES, REQUIRED_PREFETCH_KEYS};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::fhir_client::PrefetchReport;
+use crate::wire::request::HookCall;
+
+/// The mapping and the rules, configured once at start-up.
+#[derive(Debug)]
+pub struct Engine {
+    mapper: Mapper,
+    clinical: ClinicalConfig,
+}
+
+impl Engine {
+    /// Builds the engine from validated settings (loads the value sets).
+    pub fn new(settings: &Settings) -> anyhow::Result<Engine> {
+        let terminology = Terminology::from_config(&settings.mapping)
+            .map_err(|e| anyhow::anyhow!("mapping.terminology_file: {e}"))?;
+        Ok(Engine {
+            mapper: Mapper::new(settings.mapping.clone(), terminology),
+            clinical: settings.clinical.clone(),
+        })
+    }
+
+    /// Evaluates a call as of `today`; `report` says which prefetch keys could not be obtained.
+    pub fn evaluate(
+        &self,
+        call: &HookCall,
+        today: Date,
+        report: &PrefetchReport,
+    ) -> Result<Vec<Card>, ApiError> {
+        require_prefetch(call, report)?;
+        let request = HookRequest {
+            hook: call.hook,
+            patient_id: &call.patient_id,
+            selections: &call.selections,
+            draft_orders: &call.draft_orders,
+            prefetch: &call.prefetch,
+        };
+        let mut facts = self
+            .mapper
+            .map(&request, today)
+            .map_err(|e| ApiError::UnreadableFhir(e.to_string()))?;
+        facts.issues.extend(optional_data_issues(report));
+        Ok(cards::evaluate(&facts, &self.clinical))
+    }
+}
+
+/// Answers 412 when data the service cannot decide without is missing: a required key that is
+/// absent or holds an OperationOutcome (the EHR hit an error). `null` means "no data" and is fine.
+fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiError> {
+    let missing: Vec<String> = REQUIRED_PREFETCH_KEYS
+        .iter()
+        .filter_map(|key| {
+            let sent = match call.prefetch.get(*key) {
+                None => "not sent",
+                Some(PrefetchValue::Resource(raw)) if is_operation_outcome(raw.get()) => {
+                    "the EHR sent an OperationOutcome"
+                }
+                Some(_) => return None,
+            };
+            let why = report
+                .failure(key)
+                .unwrap_or("no fhirServer was given to fetch it from");
+            Some(format!("`{key}` ({sent}; {why})"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::MissingRequiredData(format!(
+        "the service cannot decide without {}; send the prefetch keys listed at GET /cds-services, \
+         or a fhirServer with fhirAuthorization it may read them from",
+        missing.join(" and ")
+    )))
+}
+
+/// Optional data that could not be had limits the answer: the cards say so.
+fn optional_data_issues(report: &PrefetchReport) -> Vec<DataIssue> {
+    PREFETCH_TEMPLATES
+        .iter()
+        .filter(|(key, _)| !REQUIRED_PREFETCH_KEYS.contains(key))
+        .filter_map(|(key, _)| {
+            report.failure(key).map(|why| DataIssue {
+                kind: DataIssueKind::MissingOptionalData,
+                source: None,
+                message: format!(
+                    "The `{key}` data could not be obtained ({why}); the answer may be incomplete."
+                ),
+            })
+        })
+        .collect()
+}
+
+fn is_operation_outcome(raw: &str) -> bool {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Probe<'a> {
+        #[serde(borrow)]
+        resource_type: Option<&'a str>,
+    }
+    serde_json::from_str::<Probe<'_>>(raw)
+        .ok()
+        .and_then(|p| p.resource_type)
+        .is_some_and(|t| t == "OperationOutcome")
+}

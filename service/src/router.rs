@@ -1,0 +1,101 @@
+//! Every route and the whole middleware stack, in one place.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tracing::Instrument;
+
+use crate::auth;
+use crate::config::CorsSettings;
+use crate::error::{ApiError, InternalErrorDetail};
+use crate::routes::{discovery, fallback, feedback, health, service_call};
+use crate::startup::AppState;
+
+/// Builds the application: routes, authentication, panic guard, CORS and the request log.
+pub fn router(state: AppState) -> Router {
+    let authenticated = Router::new()
+        .route("/cds-services", get(discovery::discovery))
+        .route("/cds-services/{id}", post(service_call::service_call))
+        .route("/cds-services/{id}/feedback", post(feedback::feedback))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&state.authenticator),
+            auth::require,
+        ));
+    Router::new()
+        .merge(authenticated)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(CatchPanicLayer::custom(answer_panic))
+        .layer(cors(&state.settings.cors))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+fn cors(settings: &CorsSettings) -> CorsLayer {
+    let origins = if settings.allowed_origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        // Validated at start-up: every entry parses as a header value.
+        AllowOrigin::list(
+            settings
+                .allowed_origins
+                .iter()
+                .filter_map(|o| o.parse::<HeaderValue>().ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+/// A panic in a handler becomes a 500 OperationOutcome; the process keeps serving.
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    ApiError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}
+
+/// One log line per request: method, path, status, latency and, for service calls, the
+/// hookInstance. Never bodies, tokens or patient identifiers (paths carry only the service id).
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", %method, path, hook_instance = tracing::field::Empty);
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    if let Some(InternalErrorDetail(detail)) = response.extensions().get::<InternalErrorDetail>() {
+        tracing::error!(
+            status = status.as_u16(),
+            latency_ms,
+            error = detail.as_str(),
+            "request failed"
+        );
+    } else if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), latency_ms, "request failed");
+    } else if status == StatusCode::UNAUTHORIZED || status.is_client_error() {
+        tracing::warn!(status = status.as_u16(), latency_ms, "request rejected");
+    } else {
+        tracing::info!(status = status.as_u16(), latency_ms, "request served");
+    }
+    response
+}

@@ -1,0 +1,8 @@
+//! HTTP handlers: each extracts typed input, calls one function, maps the result.
+
+pub mod discovery;
+pub mod fallback;
+pub mod feedback;
+pub mod health;
+pub mod json_body;
+pub mod service_call;

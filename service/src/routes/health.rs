@@ -1,0 +1,29 @@
+//! Liveness and readiness.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::startup::AppState;
+
+/// `GET /healthz`: the process is up. Cheap on purpose: it touches nothing.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: storage answers and the keys of every required issuer have loaded.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let storage_ok = state.store.ping().await.is_ok();
+    let keys_ok = state.authenticator.keys_loaded().await;
+    let status = if storage_ok && keys_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    (
+        status,
+        Json(json!({ "storage": word(storage_ok), "keys": word(keys_ok) })),
+    )
+}

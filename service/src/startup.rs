@@ -1,0 +1,171 @@
+//! `Application`: binds the listener (port 0 picks a free one), wires state, serves until a
+//! shutdown signal, then drains in-flight requests (bounded) and flushes storage.
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::auth::{Authenticator, ReplayCache};
+use crate::config::Settings;
+use crate::evaluation::Engine;
+use crate::fhir_client::FhirFetcher;
+use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, Store};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Validated settings.
+    pub settings: Arc<Settings>,
+    /// Mapping + rules.
+    pub engine: Arc<Engine>,
+    /// The database.
+    pub store: Store,
+    /// The issued-cards log queue.
+    pub issued_cards: IssuedCardLog,
+    /// JWT verification.
+    pub authenticator: Arc<Authenticator>,
+    /// Fetches prefetch the EHR did not send.
+    pub fetcher: Arc<FhirFetcher>,
+}
+
+/// A bound, ready-to-run service.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    writer: IssuedCardWriter,
+}
+
+impl Application {
+    /// Connects storage, loads value sets and keys, binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let settings = Arc::new(settings);
+        let store = Store::connect(&settings.storage).await?;
+        let engine = Arc::new(Engine::new(&settings)?);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("cannot build the HTTP client")?;
+        let replay: Arc<dyn ReplayCache> = match store.backend() {
+            // Replicas share PostgreSQL, so they share the replay cache too.
+            Backend::Postgres => Arc::new(store.clone()),
+            Backend::Sqlite => Arc::new(crate::auth::InMemoryReplayCache::default()),
+        };
+        let authenticator = Arc::new(
+            Authenticator::new(
+                settings.auth.clone(),
+                &settings.public_base_url,
+                http,
+                replay,
+            )
+            .context("invalid [auth] configuration")?,
+        );
+        let (issued_cards, writer) =
+            IssuedCardLog::spawn(store.clone(), settings.storage.issued_cards_queue);
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let fetcher = Arc::new(FhirFetcher::new(settings.fhir.clone())?);
+        let state = AppState {
+            settings,
+            engine,
+            store,
+            issued_cards,
+            authenticator,
+            fetcher,
+        };
+        Ok(Application {
+            listener,
+            state,
+            writer,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listener
+            .local_addr()
+            .context("listener has no address")
+    }
+
+    /// Serves until `shutdown` completes, then waits for in-flight requests up to the grace
+    /// period and flushes the issued-cards log.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            writer,
+        } = self;
+        let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
+        let store = state.store.clone();
+        let app = crate::router::router(state);
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutdown requested; finishing in-flight requests");
+            let _ = started_tx.send(());
+        };
+        let server = axum::serve(listener, app)
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let mut server = tokio::spawn(server);
+        let outcome = tokio::select! {
+            result = &mut server => Some(result),
+            _ = async { let _ = started_rx.await; tokio::time::sleep(grace).await } => None,
+        };
+        match outcome {
+            Some(result) => result
+                .context("server task failed")?
+                .context("server failed")?,
+            None => {
+                tracing::warn!(
+                    grace_secs = grace.as_secs(),
+                    "in-flight requests outlived the grace period; stopping"
+                );
+                server.abort();
+            }
+        }
+        // The router (and with it every queue sender) is gone: the writer drains and stops.
+        if tokio::time::timeout(grace, writer.finish()).await.is_err() {
+            tracing::warn!("the issued-cards log did not drain within the grace period");
+        }
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,166 @@
+//! Feedback rows: written before the service answers 200, so acknowledged feedback is durable.
+
+use anyhow::Context;
+
+use super::{now_ms, Store};
+use crate::wire::feedback::{Feedback, Outcome};
+
+/// A feedback row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFeedback {
+    /// The card's uuid.
+    pub card_uuid: String,
+    /// `accepted` or `overridden`.
+    pub outcome: String,
+    /// RFC 3339 UTC.
+    pub outcome_timestamp: String,
+    /// Accepted suggestion uuids.
+    pub accepted_suggestions: Vec<String>,
+    /// The override reason code, when one was picked.
+    pub override_reason_code: Option<String>,
+}
+
+impl Store {
+    /// Stores a feedback batch in one transaction; an entry already stored is left as it is.
+    pub async fn record_feedback(
+        &self,
+        service_id: &str,
+        batch: &[Feedback],
+    ) -> anyhow::Result<()> {
+        let received_at = now_ms();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("cannot start a feedback transaction")?;
+        for entry in batch {
+            let (suggestions, system, code, display, has_comment) = match &entry.outcome {
+                Outcome::Accepted { suggestions } => (
+                    suggestions.join(" "),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    false,
+                ),
+                Outcome::Overridden {
+                    reason,
+                    has_comment,
+                } => {
+                    let (system, code, display) = reason
+                        .as_ref()
+                        .map(|r| {
+                            (
+                                r.system.clone(),
+                                r.code.clone(),
+                                r.display.clone().unwrap_or_default(),
+                            )
+                        })
+                        .unwrap_or_default();
+                    (String::new(), system, code, display, *has_comment)
+                }
+            };
+            sqlx::query(
+                "INSERT INTO feedback (card_uuid, outcome, outcome_timestamp, service_id, \
+                 accepted_suggestions, override_reason_system, override_reason_code, \
+                 override_reason_display, has_comment, received_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING",
+            )
+            .bind(&entry.card)
+            .bind(entry.outcome.code())
+            .bind(&entry.outcome_timestamp)
+            .bind(service_id)
+            .bind(suggestions)
+            .bind(system)
+            .bind(code)
+            .bind(display)
+            .bind(i64::from(has_comment))
+            .bind(received_at)
+            .execute(&mut *tx)
+            .await
+            .context("cannot insert feedback")?;
+        }
+        tx.commit().await.context("cannot commit feedback")?;
+        Ok(())
+    }
+
+    /// The feedback stored for one card, oldest outcome first.
+    pub async fn feedback_for_card(&self, card_uuid: &str) -> anyhow::Result<Vec<StoredFeedback>> {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT card_uuid, outcome, outcome_timestamp, accepted_suggestions, override_reason_code \
+             FROM feedback WHERE card_uuid = $1 ORDER BY outcome_timestamp",
+        )
+        .bind(card_uuid)
+        .fetch_all(&self.pool)
+        .await
+        .context("cannot read feedback")?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(card_uuid, outcome, outcome_timestamp, suggestions, reason)| StoredFeedback {
+                    card_uuid,
+                    outcome,
+                    outcome_timestamp,
+                    accepted_suggestions: suggestions
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                    override_reason_code: (!reason.is_empty()).then_some(reason),
+                },
+            )
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::storage::test_support::all_stores;
+    use crate::wire::feedback::{Feedback, Outcome, OverrideReason};
+
+    fn accepted(card: &str) -> Feedback {
+        Feedback {
+            card: card.into(),
+            outcome: Outcome::Accepted {
+                suggestions: vec!["s1".into(), "s2".into()],
+            },
+            outcome_timestamp: "2026-11-25T10:00:00Z".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn feedback_round_trips_and_duplicates_are_stored_once() {
+        for store in all_stores().await {
+            let card = uuid::Uuid::new_v4().to_string();
+            let overridden = Feedback {
+                card: card.clone(),
+                outcome: Outcome::Overridden {
+                    reason: Some(OverrideReason {
+                        system: "s".into(),
+                        code: "not-indicated".into(),
+                        display: None,
+                    }),
+                    has_comment: false,
+                },
+                outcome_timestamp: "2026-11-25T11:00:00Z".into(),
+            };
+            store
+                .record_feedback("svc", &[accepted(&card), overridden.clone()])
+                .await
+                .expect("insert");
+            store
+                .record_feedback("svc", &[accepted(&card)])
+                .await
+                .expect("duplicate is harmless");
+            let rows = store.feedback_for_card(&card).await.expect("read");
+            assert_eq!(rows.len(), 2, "{:?}", store.backend());
+            assert_eq!(
+                rows[0].accepted_suggestions,
+                vec!["s1".to_string(), "s2".to_string()]
+            );
+            assert_eq!(
+                rows[1].override_reason_code.as_deref(),
+                Some("not-indicated")
+            );
+        }
+    }
+}

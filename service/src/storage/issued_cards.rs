@@ -1,0 +1,191 @@
+//! The issued-cards log: what the service showed (topic, indicator, uuids, time), written off the
+//! request path through a bounded queue so a slow database never delays a response. When the
+//! queue is full the entry is dropped and counted.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::Store;
+
+/// One issued card.
+#[derive(Debug, Clone)]
+pub struct IssuedCard {
+    /// The card's uuid.
+    pub card_uuid: String,
+    /// The service id.
+    pub service_id: String,
+    /// The hook.
+    pub hook: &'static str,
+    /// The hook instance.
+    pub hook_instance: String,
+    /// The topic code.
+    pub topic: &'static str,
+    /// The indicator.
+    pub indicator: &'static str,
+    /// When it was issued (epoch ms).
+    pub issued_at_ms: i64,
+}
+
+/// The sending side, cloned into request handlers.
+#[derive(Debug, Clone)]
+pub struct IssuedCardLog {
+    sender: mpsc::Sender<IssuedCard>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// The background writer; await `finish` at shutdown to flush what is queued.
+#[derive(Debug)]
+pub struct IssuedCardWriter {
+    task: JoinHandle<()>,
+}
+
+const BATCH: usize = 256;
+
+impl IssuedCardLog {
+    /// Starts the writer task with a queue of `capacity` entries.
+    pub fn spawn(store: Store, capacity: usize) -> (IssuedCardLog, IssuedCardWriter) {
+        let (sender, receiver) = mpsc::channel(capacity);
+        let task = tokio::spawn(write_batches(store, receiver));
+        let log = IssuedCardLog {
+            sender,
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        (log, IssuedCardWriter { task })
+    }
+
+    /// Queues entries without waiting; entries that do not fit are dropped and counted.
+    pub fn record(&self, cards: Vec<IssuedCard>) {
+        for card in cards {
+            if self.sender.try_send(card).is_err() {
+                let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                tracing::warn!(
+                    dropped_total = total,
+                    "issued-cards log queue full; entry dropped"
+                );
+            }
+        }
+    }
+
+    /// Entries dropped since start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl IssuedCardWriter {
+    /// Waits until every queued entry is written. Call after the last `IssuedCardLog` clone is
+    /// dropped (the queue closes then).
+    pub async fn finish(self) {
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "issued-cards writer stopped abnormally");
+        }
+    }
+}
+
+async fn write_batches(store: Store, mut receiver: mpsc::Receiver<IssuedCard>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while receiver.recv_many(&mut batch, BATCH).await > 0 {
+        if let Err(e) = store.insert_issued_cards(&batch).await {
+            tracing::error!(
+                error = format!("{e:#}"),
+                lost = batch.len(),
+                "cannot write the issued-cards log"
+            );
+        }
+        batch.clear();
+    }
+}
+
+impl Store {
+    /// Inserts issued cards in one transaction (a card already logged is left as it is).
+    pub async fn insert_issued_cards(&self, cards: &[IssuedCard]) -> anyhow::Result<()> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("cannot start an issued-cards transaction")?;
+        for card in cards {
+            sqlx::query(
+                "INSERT INTO issued_cards (card_uuid, service_id, hook, hook_instance, topic, \
+                 indicator, issued_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (card_uuid) DO NOTHING",
+            )
+            .bind(&card.card_uuid)
+            .bind(&card.service_id)
+            .bind(card.hook)
+            .bind(&card.hook_instance)
+            .bind(card.topic)
+            .bind(card.indicator)
+            .bind(card.issued_at_ms)
+            .execute(&mut *tx)
+            .await
+            .context("cannot insert an issued card")?;
+        }
+        tx.commit().await.context("cannot commit issued cards")
+    }
+
+    /// The topic of an issued card, if it was logged.
+    pub async fn issued_card_topic(&self, card_uuid: &str) -> anyhow::Result<Option<String>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT topic FROM issued_cards WHERE card_uuid = $1")
+                .bind(card_uuid)
+                .fetch_optional(&self.pool)
+                .await
+                .context("cannot read the issued-cards log")?;
+        Ok(row.map(|(topic,)| topic))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::test_support::all_stores;
+
+    fn card(uuid: &str) -> IssuedCard {
+        IssuedCard {
+            card_uuid: uuid.into(),
+            service_id: "svc".into(),
+            hook: "order-sign",
+            hook_instance: "hi".into(),
+            topic: "rituximab-redose",
+            indicator: "info",
+            issued_at_ms: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn queued_cards_are_written_by_the_time_the_writer_finishes() {
+        for store in all_stores().await {
+            let (log, writer) = IssuedCardLog::spawn(store.clone(), 16);
+            let uuid = uuid::Uuid::new_v4().to_string();
+            log.record(vec![card(&uuid)]);
+            drop(log);
+            writer.finish().await;
+            assert_eq!(
+                store
+                    .issued_card_topic(&uuid)
+                    .await
+                    .expect("read")
+                    .as_deref(),
+                Some("rituximab-redose")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_counts_instead_of_waiting() {
+        let store = crate::storage::test_support::sqlite_store().await;
+        let (sender, _receiver) = mpsc::channel(1);
+        let log = IssuedCardLog {
+            sender,
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        log.record(vec![card("a"), card("b"), card("c")]);
+        assert_eq!(log.dropped(), 2);
+        drop(store);
+    }
+}

@@ -1,0 +1,150 @@
+//! The service response (spec section 7), rendered from the rules' `Card`s.
+
+use cards::{Action, Card, Coding, Link, Suggestion};
+use serde::Serialize;
+
+/// `{"cards": [...]}`; `cards` is always present, possibly empty.
+#[derive(Debug, Serialize)]
+pub struct CdsResponse {
+    /// The cards.
+    pub cards: Vec<WireCard>,
+}
+
+impl CdsResponse {
+    /// Renders the rules' cards.
+    pub fn from_cards(cards: &[Card]) -> Self {
+        Self {
+            cards: cards.iter().map(WireCard::from).collect(),
+        }
+    }
+}
+
+/// A card on the wire.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireCard {
+    uuid: String,
+    summary: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    detail: String,
+    indicator: &'static str,
+    source: WireSource,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suggestions: Vec<WireSuggestion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selection_behavior: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    override_reasons: Vec<WireCoding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    links: Vec<WireLink>,
+}
+
+#[derive(Debug, Serialize)]
+struct WireSource {
+    label: String,
+    topic: WireCoding,
+}
+
+#[derive(Debug, Serialize)]
+struct WireCoding {
+    system: String,
+    code: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    display: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireSuggestion {
+    label: String,
+    uuid: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    is_recommended: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    actions: Vec<WireAction>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireAction {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct WireLink {
+    label: String,
+    url: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+impl From<&Card> for WireCard {
+    fn from(card: &Card) -> Self {
+        Self {
+            uuid: card.uuid.to_string(),
+            summary: card.summary.clone(),
+            detail: card.detail.clone(),
+            indicator: card.indicator.code(),
+            source: WireSource {
+                label: card.source_label.clone(),
+                topic: WireCoding {
+                    system: cards::TOPIC_SYSTEM.to_string(),
+                    code: card.topic.code().to_string(),
+                    display: card.topic.display().to_string(),
+                },
+            },
+            suggestions: card.suggestions.iter().map(WireSuggestion::from).collect(),
+            selection_behavior: card.selection_behavior.map(|b| b.code()),
+            override_reasons: card.override_reasons.iter().map(WireCoding::from).collect(),
+            links: card.links.iter().map(WireLink::from).collect(),
+        }
+    }
+}
+
+impl From<&Coding> for WireCoding {
+    fn from(coding: &Coding) -> Self {
+        Self {
+            system: coding.system.clone(),
+            code: coding.code.clone(),
+            display: coding.display.clone(),
+        }
+    }
+}
+
+impl From<&Suggestion> for WireSuggestion {
+    fn from(suggestion: &Suggestion) -> Self {
+        Self {
+            label: suggestion.label.clone(),
+            uuid: suggestion.uuid.to_string(),
+            is_recommended: suggestion.is_recommended,
+            actions: suggestion.actions.iter().map(WireAction::from).collect(),
+        }
+    }
+}
+
+impl From<&Action> for WireAction {
+    fn from(action: &Action) -> Self {
+        Self {
+            kind: action.kind.code(),
+            description: action.description.clone(),
+            resource: action.resource.as_ref().map(|r| r.0.clone()),
+            resource_id: action.resource_id.clone(),
+        }
+    }
+}
+
+impl From<&Link> for WireLink {
+    fn from(link: &Link) -> Self {
+        Self {
+            label: link.label.clone(),
+            url: link.url.clone(),
+            kind: "absolute",
+        }
+    }
+}
