@@ -1,16 +1,312 @@
-//! The relapsed-OMS guideline as code: `Facts` in, CDS cards out.
+//! The relapsed-OMS guideline as code: `Facts` in, CDS cards out (sections 1, 4, 5, 6 and 7 of
+//! `shared/design/clinical-rules.md`).
 //!
 //! Layout:
-//! - `card`: Card, Indicator, Topic, Suggestion, Action.
+//! - `config`: `ClinicalConfig`, every threshold and dose parameter, validated at start-up.
+//! - `history`: full course, single additional dose, refractory and highly refractory.
+//! - `assessment`: the facts read through the rules' definitions; the primary topic; whether
+//!   body measurements may be used for dosing.
+//! - `dose`: exact BSA/weight dose arithmetic, rounding, caps, the working as text.
+//! - `regimen`: the rules' regimens as dose rules and dosages.
+//! - `rules`: one module per part of section 4 (primary, fertility, neuroblastoma, steroids,
+//!   safety, monitoring).
+//! - `evidence`: citations and their strength (section 7); `markdown`: the detail builder.
+//! - `proposal`: cards and orders as domain values; `render`: proposals -> FHIR R4 (fhirbolt).
+//! - `card`: the output types (Card, Topic, Suggestion, Action).
+//!
+//! Invariants: `evaluate` is pure (no IO, no clock: the date is `Facts::today`); it returns no
+//! cards unless a relevant order is in play and the patient has relapsed OMS (or an ambiguous OMS
+//! code, which gets exactly one `diagnosis-unconfirmed` card); when it speaks about a relapsed
+//! patient it returns exactly one primary card; no card shows an mg amount without a usable
+//! BSA/weight. Card and suggestion uuids are random (v4), the only non-determinism.
 
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")
+)]
+
+pub mod assessment;
 pub mod card;
+pub mod config;
+pub mod dose;
+pub mod evidence;
+#[cfg(test)]
+mod fixtures;
+pub mod history;
+pub mod markdown;
+pub mod proposal;
+pub mod regimen;
+pub mod render;
+pub mod rules;
 
 pub use card::*;
+pub use config::{ClinicalConfig, ConfigError};
 
-use fhir_mapping::Facts;
+use fhir_mapping::{Facts, OmsDiagnosis};
+use uuid::Uuid;
+
+use crate::assessment::Assessment;
+use crate::markdown::Detail;
+use crate::proposal::CardProposal;
+use crate::render::RenderContext;
+
+/// The longest summary the CDS Hooks spec allows is 139 characters.
+const MAX_SUMMARY_CHARS: usize = 139;
 
 /// Applies the guideline to the facts; an empty list means the service stays silent.
-pub fn evaluate(facts: &Facts) -> Vec<Card> {
-    let _ = facts;
-    Vec::new()
+pub fn evaluate(facts: &Facts, config: &ClinicalConfig) -> Vec<Card> {
+    if facts.orders.is_empty() {
+        return Vec::new();
+    }
+    match &facts.oms {
+        OmsDiagnosis::None => Vec::new(),
+        OmsDiagnosis::AmbiguousOnly { references } => {
+            let card = diagnosis_unconfirmed(facts, references);
+            let context = RenderContext {
+                patient: &facts.patient.reference,
+                reason: None,
+                today: facts.today,
+            };
+            vec![finish(card, false, config, &context)]
+        }
+        OmsDiagnosis::Confirmed(oms) if oms.is_relapsed() => {
+            let assessment = Assessment::new(facts, oms, config);
+            let primary = rules::primary::card(&assessment);
+            let mut additional = Vec::new();
+            rules::fertility::apply(&mut additional, &assessment);
+            rules::neuroblastoma::apply(&mut additional, &assessment);
+            rules::steroids::apply(&mut additional, &assessment);
+            rules::safety::apply(&mut additional, &assessment);
+            rules::monitoring::apply(&mut additional, &assessment);
+            let context = RenderContext {
+                patient: &facts.patient.reference,
+                reason: Some(&oms.reference),
+                today: facts.today,
+            };
+            std::iter::once(finish(primary, true, config, &context))
+                .chain(
+                    additional
+                        .into_iter()
+                        .map(|card| finish(card, false, config, &context)),
+                )
+                .collect()
+        }
+        OmsDiagnosis::Confirmed(_) => Vec::new(),
+    }
+}
+
+/// Section 1: only an ambiguous code (G25.3, H55.89) without corroborating text.
+fn diagnosis_unconfirmed(facts: &Facts, references: &[fhir_mapping::FhirRef]) -> CardProposal {
+    let order_refs: Vec<_> = facts
+        .orders
+        .iter()
+        .map(|order| order.reference.clone())
+        .collect();
+    let detail = Detail::new(
+        "The only OMS evidence on record is an ambiguous code (ICD-10 G25.3 means any myoclonus; \
+         ICD-10-CM H55.89 any irregular eye movement) without text confirming opsoclonus-myoclonus \
+         syndrome. Confirm the diagnosis (record OMS with a specific code, or say so in the \
+         Condition text) before the service proposes any dosing.",
+    )
+    .because_all("Condition with an ambiguous code only", references)
+    .because_all("relevant order(s) in play", &order_refs);
+    CardProposal::new(
+        Topic::DiagnosisUnconfirmed,
+        Indicator::Info,
+        "OMS diagnosis unconfirmed (ambiguous code only): confirm it before any OMS dosing",
+        detail,
+    )
+}
+
+/// Turns a proposal into a card: uuid, source label, override reasons on warnings, evidence
+/// links, rendered suggestions.
+fn finish(
+    proposal: CardProposal,
+    is_primary: bool,
+    config: &ClinicalConfig,
+    context: &RenderContext<'_>,
+) -> Card {
+    let links = proposal
+        .detail
+        .cited()
+        .iter()
+        .filter_map(|evidence| evidence.link())
+        .collect();
+    // A suggestion with an action that cannot be rendered is dropped whole: its actions belong
+    // together.
+    let suggestions: Vec<Suggestion> = proposal
+        .suggestions
+        .iter()
+        .filter_map(|suggestion| {
+            let actions: Option<Vec<Action>> = suggestion
+                .actions
+                .iter()
+                .map(|action| render::render_action(action, context))
+                .collect();
+            Some(Suggestion {
+                uuid: Uuid::new_v4(),
+                label: suggestion.label.clone(),
+                is_recommended: suggestion.is_recommended,
+                actions: actions?,
+            })
+        })
+        .collect();
+    let selection_behavior = (!suggestions.is_empty()).then_some(proposal.selection_behavior);
+    let override_reasons = if proposal.indicator == Indicator::Info {
+        Vec::new()
+    } else {
+        override_reasons()
+    };
+    Card {
+        uuid: Uuid::new_v4(),
+        topic: proposal.topic,
+        is_primary,
+        summary: clip(proposal.summary),
+        detail: proposal.detail.render(),
+        indicator: proposal.indicator,
+        source_label: config.source_label(),
+        suggestions,
+        selection_behavior,
+        override_reasons,
+        links,
+    }
+}
+
+/// The reasons a clinician can give for dismissing a warning card.
+pub fn override_reasons() -> Vec<Coding> {
+    [
+        ("not-applicable", "Not applicable to this patient"),
+        ("already-addressed", "Already addressed or planned"),
+        ("specialist-advice", "Following specialist advice"),
+        ("patient-preference", "Patient or family preference"),
+    ]
+    .into_iter()
+    .map(|(code, display)| Coding {
+        system: OVERRIDE_REASON_SYSTEM.to_owned(),
+        code: code.to_owned(),
+        display: display.to_owned(),
+    })
+    .collect()
+}
+
+/// A safety net for the spec's limit; summaries are written to fit.
+fn clip(summary: String) -> String {
+    if summary.chars().count() <= MAX_SUMMARY_CHARS {
+        return summary;
+    }
+    let mut clipped: String = summary.chars().take(MAX_SUMMARY_CHARS - 3).collect();
+    clipped.push_str("...");
+    clipped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{self, evaluate as run, topics};
+    use fhir_mapping::{ClinicalStatus, FhirRef, Hook, MedicationClass, OmsCondition};
+
+    #[test]
+    fn no_order_in_play_means_no_cards() {
+        let mut facts = fixtures::facts();
+        facts.orders.clear();
+        assert!(run(&facts).is_empty());
+    }
+
+    #[test]
+    fn oms_in_remission_means_no_cards() {
+        let mut facts = fixtures::facts();
+        facts.oms = OmsDiagnosis::Confirmed(OmsCondition {
+            reference: FhirRef::new("Condition", "c"),
+            status: ClinicalStatus::Remission,
+            severity: None,
+            relapse_date: None,
+        });
+        assert!(run(&facts).is_empty());
+    }
+
+    #[test]
+    fn no_oms_on_record_means_no_cards() {
+        let mut facts = fixtures::facts();
+        facts.oms = OmsDiagnosis::None;
+        assert!(run(&facts).is_empty());
+    }
+
+    #[test]
+    fn an_ambiguous_code_gives_exactly_one_info_card_without_dosing() {
+        let mut facts = fixtures::facts();
+        facts.oms = OmsDiagnosis::AmbiguousOnly {
+            references: vec![FhirRef::new("Condition", "g253")],
+        };
+        let cards = run(&facts);
+        assert_eq!(topics(&cards), vec![Topic::DiagnosisUnconfirmed]);
+        assert_eq!(cards[0].indicator, Indicator::Info);
+        assert!(cards[0].detail.contains("`Condition/g253`"));
+        assert!(!fixtures::any_mg_amount(&cards));
+    }
+
+    #[test]
+    fn a_relapsed_patient_gets_exactly_one_primary_card_first() {
+        let cards = run(&fixtures::facts());
+        assert_eq!(cards.iter().filter(|card| card.is_primary).count(), 1);
+        assert!(cards[0].is_primary);
+        assert_eq!(cards[0].topic, Topic::RituximabFullCourse);
+    }
+
+    #[test]
+    fn every_card_meets_the_card_contract() {
+        let mut facts = fixtures::facts();
+        facts.hook = Hook::OrderSign;
+        facts.hepatitis_b = Default::default();
+        facts.neuroblastoma.workup_on_record = false;
+        facts.orders.push(fixtures::order(
+            "draft-2",
+            MedicationClass::Cyclophosphamide,
+            None,
+        ));
+        let config = ClinicalConfig::default();
+        let cards = evaluate(&facts, &config);
+        assert!(cards.len() >= 5, "{:?}", topics(&cards));
+        for card in &cards {
+            assert!(card.summary.chars().count() < 140, "{}", card.summary);
+            assert_eq!(card.source_label, config.source_label());
+            assert!(card.detail.contains("**Why this card**"), "{}", card.detail);
+            if card.indicator == Indicator::Warning {
+                assert!(!card.override_reasons.is_empty(), "{:?}", card.topic);
+            }
+            assert_eq!(
+                card.suggestions.is_empty(),
+                card.selection_behavior.is_none(),
+                "{:?}",
+                card.topic
+            );
+            assert!(card.suggestions.iter().filter(|s| s.is_recommended).count() <= 1);
+            for link in &card.links {
+                assert!(link.url.starts_with("https://doi.org/10."), "{}", link.url);
+            }
+            for action in card.suggestions.iter().flat_map(|s| s.actions.iter()) {
+                assert!(!action.description.is_empty());
+            }
+            for resource in fixtures::resources(card) {
+                assert_eq!(resource["status"], "draft", "{resource}");
+                assert_eq!(resource["intent"], "order");
+                assert_eq!(resource["subject"]["reference"], "Patient/pat-1");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_summary_is_clipped_below_the_spec_limit() {
+        let clipped = clip("x".repeat(200));
+        assert_eq!(clipped.chars().count(), MAX_SUMMARY_CHARS);
+        assert!(clipped.ends_with("..."));
+    }
+
+    #[test]
+    fn the_mg_detector_tells_amounts_from_rates() {
+        assert!(fixtures::mentions_mg_amount("give 230 mg IV"));
+        assert!(fixtures::mentions_mg_amount("8.5 mg"));
+        assert!(!fixtures::mentions_mg_amount("375 mg/m2 IV"));
+        assert!(!fixtures::mentions_mg_amount("30 mg/kg/day"));
+        assert!(!fixtures::mentions_mg_amount("no dose in mg is shown"));
+    }
 }

@@ -1,0 +1,149 @@
+//! The facts read once through the rules' definitions (section 4): relapse date, young/adult,
+//! severe, the rituximab classification, the primary recommendation, and which body size may be
+//! used for dosing.
+//!
+//! Invariant: when a BSA- or weight-based dose is needed and the measurement behind it is unusable,
+//! *both* dosing bases are withheld, so no card anywhere can show an mg amount (section 4,
+//! `missing-body-measurements`).
+
+use fhir_mapping::{Facts, MedicationClass, OmsCondition, OrderInPlay, Severity};
+use time::Date;
+
+use crate::card::Topic;
+use crate::config::ClinicalConfig;
+use crate::dose::DosingBasis;
+use crate::history::{self, RituximabHistory};
+
+/// The facts of a relapsed patient, read through the rules' definitions.
+#[derive(Debug, Clone)]
+pub struct Assessment<'a> {
+    /// The facts.
+    pub facts: &'a Facts,
+    /// The configuration.
+    pub config: &'a ClinicalConfig,
+    /// The relapsed OMS Condition.
+    pub oms: &'a OmsCondition,
+    /// The relapse date (the Condition's, or the evaluation date when it gives none).
+    pub relapse_date: Date,
+    /// The rituximab history, classified.
+    pub history: RituximabHistory,
+    /// The primary recommendation's topic.
+    pub primary: Topic,
+    /// The BSA for dosing; `None` when unusable or when mg amounts are withheld.
+    pub bsa: Option<DosingBasis>,
+    /// The weight for dosing; `None` when unusable or when mg amounts are withheld.
+    pub weight: Option<DosingBasis>,
+    /// A BSA- or weight-based dose is needed but its measurement is unusable.
+    pub measurements_unusable: bool,
+}
+
+impl<'a> Assessment<'a> {
+    /// Reads the facts of a patient with relapsed OMS.
+    pub fn new(facts: &'a Facts, oms: &'a OmsCondition, config: &'a ClinicalConfig) -> Self {
+        let relapse_date = oms.relapse_date.unwrap_or(facts.today);
+        let history = history::classify(
+            &facts.rituximab,
+            &facts.cyclophosphamide,
+            relapse_date,
+            config,
+        );
+        let primary = primary_topic(&history);
+        let bsa = DosingBasis::body_surface_area(&facts.body);
+        let weight = DosingBasis::weight(&facts.body);
+
+        let needs_bsa = primary != Topic::SpecialistReferral
+            || facts
+                .orders
+                .iter()
+                .any(|order| is_bsa_dosed(order) && order.dose.is_some());
+        let needs_weight = facts.oral_steroid.is_some()
+            || facts.orders.iter().any(|order| {
+                order.medication == MedicationClass::Methylprednisolone && order.dose.is_some()
+            });
+        let measurements_unusable =
+            (needs_bsa && bsa.is_none()) || (needs_weight && weight.is_none());
+        let (bsa, weight) = if measurements_unusable {
+            (None, None)
+        } else {
+            (bsa, weight)
+        };
+
+        Self {
+            facts,
+            config,
+            oms,
+            relapse_date,
+            history,
+            primary,
+            bsa,
+            weight,
+            measurements_unusable,
+        }
+    }
+
+    /// Young: under the adult age (18 by default). Unknown age is neither young nor adult.
+    pub fn is_young(&self) -> bool {
+        self.facts
+            .patient
+            .age
+            .is_some_and(|age| age.years < self.config.adult_age_years)
+    }
+
+    /// Adult: the adult age (18 by default) or over.
+    pub fn is_adult(&self) -> bool {
+        self.facts
+            .patient
+            .age
+            .is_some_and(|age| age.years >= self.config.adult_age_years)
+    }
+
+    /// Severe: the OMS Condition's severity is severe.
+    pub fn is_severe(&self) -> bool {
+        self.oms.severity == Some(Severity::Severe)
+    }
+
+    /// The orders in play of one class.
+    pub fn orders_of(&self, medication: MedicationClass) -> Vec<&'a OrderInPlay> {
+        self.facts
+            .orders
+            .iter()
+            .filter(|order| order.medication == medication)
+            .collect()
+    }
+
+    /// The relapse date as a card states it, saying when it is the evaluation date.
+    pub fn relapse_date_text(&self) -> String {
+        match self.oms.relapse_date {
+            Some(date) => date.to_string(),
+            None => format!(
+                "{} (no relapse date on record: the evaluation date)",
+                self.relapse_date
+            ),
+        }
+    }
+}
+
+/// The primary recommendation table of section 4.
+pub fn primary_topic(history: &RituximabHistory) -> Topic {
+    match history {
+        RituximabHistory::Naive => Topic::RituximabFullCourse,
+        RituximabHistory::Partial { .. } => Topic::RituximabPartialPrior,
+        RituximabHistory::AfterFullCourse(after) if after.is_highly_refractory() => {
+            Topic::SpecialistReferral
+        }
+        RituximabHistory::AfterFullCourse(after) if after.is_refractory() => {
+            Topic::CyclophosphamideDexamethasonePulses
+        }
+        RituximabHistory::AfterFullCourse(_) => Topic::RituximabRedose,
+    }
+}
+
+/// Orders dosed by body surface area (rituximab IV, cyclophosphamide, dexamethasone).
+pub fn is_bsa_dosed(order: &OrderInPlay) -> bool {
+    matches!(
+        order.medication,
+        MedicationClass::Rituximab
+            | MedicationClass::Cyclophosphamide
+            | MedicationClass::Dexamethasone
+    )
+}

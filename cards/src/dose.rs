@@ -1,0 +1,510 @@
+//! Dose arithmetic (section 5 of the clinical rules): BSA- and weight-based doses, rounding to a
+//! step, caps, and the working shown on the card.
+//!
+//! All arithmetic is exact decimal arithmetic (`rust_decimal`), so the card shows `232.5 mg`, never
+//! `232.50000001 mg`. Measurements arrive as `f64` in the facts; they are converted once, through
+//! their shortest decimal representation, here.
+
+use std::str::FromStr;
+
+use fhir_mapping::{BodyMeasurements, BodySurfaceArea, BsaFormula, Measurement};
+use rust_decimal::{Decimal, RoundingStrategy};
+use time::Date;
+
+/// A dose in milligrams, exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Milligrams(Decimal);
+
+impl Milligrams {
+    /// Wraps an exact amount.
+    pub fn new(value: Decimal) -> Self {
+        Self(value.normalize())
+    }
+
+    /// The amount.
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Milligrams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} mg", show(self.0))
+    }
+}
+
+/// The body size a dose is scaled by, with the sentence that says where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DosingBasis {
+    /// The value (m2 or kg).
+    pub amount: Decimal,
+    /// `m2` or `kg`.
+    pub unit: &'static str,
+    /// Where the value came from: inputs with dates and FHIR references.
+    pub provenance: String,
+}
+
+impl DosingBasis {
+    /// The BSA fit for dosing, if the facts have one.
+    pub fn body_surface_area(body: &BodyMeasurements) -> Option<Self> {
+        let provenance = match &body.bsa {
+            BodySurfaceArea::Unavailable => return None,
+            BodySurfaceArea::Computed { formula, .. } => {
+                let formula = match formula {
+                    BsaFormula::Mosteller => "Mosteller",
+                    BsaFormula::Haycock => "Haycock",
+                };
+                let mut inputs = Vec::new();
+                if let Some((weight, source)) = body.weight.usable() {
+                    inputs.push(format!(
+                        "weight {} kg on {} ({source})",
+                        show_f64(weight.value.value()),
+                        weight.date
+                    ));
+                }
+                if let Some((height, source)) = body.height.usable() {
+                    inputs.push(format!(
+                        "height {} cm on {} ({source})",
+                        show_f64(height.value.value()),
+                        height.date
+                    ));
+                }
+                format!("{formula}; {}", inputs.join(", "))
+            }
+            BodySurfaceArea::Observed { measured, source } => {
+                format!("recorded BSA on {} ({source})", measured.date)
+            }
+        };
+        let amount = exact(body.bsa.value()?.value())?.round_dp(2);
+        if amount <= Decimal::ZERO {
+            return None;
+        }
+        let provenance = format!("BSA {} m2 ({provenance})", show(amount));
+        Some(Self {
+            amount,
+            unit: "m2",
+            provenance,
+        })
+    }
+
+    /// The weight fit for dosing, if the facts have one.
+    pub fn weight(body: &BodyMeasurements) -> Option<Self> {
+        let (weight, source) = body.weight.usable()?;
+        let amount = exact(weight.value.value())?;
+        if amount <= Decimal::ZERO {
+            return None;
+        }
+        let provenance = format!("weight {} kg on {} ({source})", show(amount), weight.date);
+        Some(Self {
+            amount,
+            unit: "kg",
+            provenance,
+        })
+    }
+}
+
+/// How a dose is derived: amount per unit of body size, rounding step, cap and divisor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseRule {
+    /// mg per m2 or per kg.
+    pub per_unit: Decimal,
+    /// How `per_unit` reads on the card, e.g. `mg/m2` or `mg/kg/day`.
+    pub per_unit_label: &'static str,
+    /// The product is split into this many administrations (1 = not split).
+    pub divided_into: u32,
+    /// Doses are rounded to a multiple of this (half away from zero).
+    pub rounding_step: Decimal,
+    /// The most one administration may be.
+    pub cap: Option<DoseCap>,
+}
+
+/// A maximum dose.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DoseCap {
+    /// A fixed maximum per administration (rituximab 1000 mg, methylprednisolone 1000 mg/day).
+    Milligrams(Decimal),
+    /// A maximum per square metre (cyclophosphamide 1000 mg/m2 per pulse).
+    MilligramsPerSquareMetre(Decimal),
+}
+
+/// A computed dose together with every number that shaped it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComputedDose {
+    /// The dose per administration, rounded and capped.
+    pub dose: Milligrams,
+    /// The rule that was applied.
+    pub rule: DoseRule,
+    /// The body size used.
+    pub basis: DosingBasis,
+    /// `per_unit x basis`.
+    pub product: Decimal,
+    /// `product / divided_into`, before rounding.
+    pub unrounded: Decimal,
+    /// After rounding, before the cap.
+    pub rounded: Decimal,
+    /// The cap in mg, when there is one.
+    pub cap_mg: Option<Decimal>,
+}
+
+impl ComputedDose {
+    /// Applies a dose rule to a body size.
+    pub fn compute(rule: &DoseRule, basis: &DosingBasis) -> Self {
+        let product = rule.per_unit * basis.amount;
+        let divisor = Decimal::from(rule.divided_into.max(1));
+        let unrounded = product / divisor;
+        let rounded = round_to_step(unrounded, rule.rounding_step);
+        let cap_mg = rule.cap.map(|cap| match cap {
+            DoseCap::Milligrams(mg) => mg,
+            DoseCap::MilligramsPerSquareMetre(per_m2) => per_m2 * basis.amount,
+        });
+        let dose = match cap_mg {
+            Some(cap) if rounded > cap => cap,
+            _ => rounded,
+        };
+        Self {
+            dose: Milligrams::new(dose),
+            rule: rule.clone(),
+            basis: basis.clone(),
+            product,
+            unrounded,
+            rounded,
+            cap_mg,
+        }
+    }
+
+    /// Whether the cap reduced the dose.
+    pub fn cap_applied(&self) -> bool {
+        self.cap_mg.is_some_and(|cap| self.rounded > cap)
+    }
+
+    /// The working as markdown-free sentences: inputs, formula, unrounded and rounded result, cap.
+    pub fn working(&self) -> Vec<String> {
+        let rule = &self.rule;
+        let mut lines = vec![self.basis.provenance.clone()];
+        let product = format!(
+            "{} {} x {} {} = {} mg",
+            show(rule.per_unit),
+            rule.per_unit_label,
+            show(self.basis.amount),
+            self.basis.unit,
+            show(self.product)
+        );
+        let per_dose = if rule.divided_into > 1 {
+            format!(
+                "{product}; divided into {} doses: {} mg",
+                rule.divided_into,
+                show(self.unrounded)
+            )
+        } else {
+            product
+        };
+        lines.push(format!(
+            "{per_dose}, rounded to the nearest {} mg: {} mg",
+            show(rule.rounding_step),
+            show(self.rounded)
+        ));
+        if let Some(cap_line) = self.cap_line() {
+            lines.push(cap_line);
+        }
+        lines
+    }
+
+    fn cap_line(&self) -> Option<String> {
+        let cap = self.rule.cap?;
+        let cap_mg = self.cap_mg?;
+        let cap_text = match cap {
+            DoseCap::Milligrams(mg) => format!("{} mg", show(mg)),
+            DoseCap::MilligramsPerSquareMetre(per_m2) => format!(
+                "{} mg/m2 x {} m2 = {} mg",
+                show(per_m2),
+                show(self.basis.amount),
+                show(cap_mg)
+            ),
+        };
+        Some(if self.cap_applied() {
+            format!(
+                "cap applied: the maximum of {cap_text} limits the dose to {}",
+                self.dose
+            )
+        } else {
+            format!("maximum {cap_text}: not reached")
+        })
+    }
+}
+
+/// Rounds to the nearest multiple of `step`, halves away from zero (615 -> 620 for step 10).
+pub fn round_to_step(value: Decimal, step: Decimal) -> Decimal {
+    if step <= Decimal::ZERO {
+        return value;
+    }
+    let steps = (value / step).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+    (steps * step).normalize()
+}
+
+/// How far an ordered dose is from the computed one, in percent of the computed dose.
+pub fn deviation_percent(ordered: Decimal, computed: Decimal) -> Option<Decimal> {
+    if computed <= Decimal::ZERO {
+        return None;
+    }
+    Some(((ordered - computed).abs() * Decimal::from(100) / computed).round_dp(1))
+}
+
+/// A decimal as the card shows it: no trailing zeros.
+pub fn show(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// An `f64` from the facts as the card shows it (shortest representation).
+pub fn show_f64(value: f64) -> String {
+    exact(value).map(show).unwrap_or_else(|| value.to_string())
+}
+
+/// An `f64` from the facts as an exact decimal, via its shortest decimal representation.
+pub fn exact(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    Decimal::from_str(&value.to_string()).ok()
+}
+
+/// Why a measurement is not usable, with its value and date, for the `missing-body-measurements`
+/// card; `None` when it is usable.
+pub fn measurement_problem<Q: Copy>(
+    name: &str,
+    measurement: &Measurement<Q>,
+    value_of: impl Fn(Q) -> f64,
+    unit: &str,
+) -> Option<String> {
+    let describe = |value: Q, date: Date| format!("{} {unit} on {date}", show_f64(value_of(value)));
+    match measurement {
+        Measurement::Usable { .. } => None,
+        Measurement::Missing => Some(format!("no {name} is on record")),
+        Measurement::Stale {
+            measured,
+            source,
+            max_age_days,
+        } => Some(format!(
+            "the latest {name} ({}, {source}) is older than {max_age_days} days",
+            describe(measured.value, measured.date)
+        )),
+        Measurement::Implausible {
+            measured,
+            source,
+            range,
+        } => Some(format!(
+            "the latest {name} ({}, {source}) is outside the plausible range {}-{} {unit}",
+            describe(measured.value, measured.date),
+            show_f64(value_of(range.0)),
+            show_f64(value_of(range.1))
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fhir_mapping::{Centimetres, FhirRef, Kilograms, Measured, SquareMetres};
+    use time::macros::date;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    fn body(weight_kg: f64, height_cm: f64, bsa: f64) -> BodyMeasurements {
+        BodyMeasurements {
+            weight: Measurement::Usable {
+                measured: Measured {
+                    value: Kilograms::new(weight_kg),
+                    date: date!(2026 - 11 - 20),
+                },
+                source: FhirRef::new("Observation", "w"),
+            },
+            height: Measurement::Usable {
+                measured: Measured {
+                    value: Centimetres::new(height_cm),
+                    date: date!(2026 - 10 - 02),
+                },
+                source: FhirRef::new("Observation", "h"),
+            },
+            bsa: BodySurfaceArea::Computed {
+                value: SquareMetres::new(bsa),
+                unrounded: SquareMetres::new(bsa),
+                formula: BsaFormula::Mosteller,
+            },
+        }
+    }
+
+    fn rituximab() -> DoseRule {
+        DoseRule {
+            per_unit: dec("375"),
+            per_unit_label: "mg/m2",
+            divided_into: 1,
+            rounding_step: dec("10"),
+            cap: Some(DoseCap::Milligrams(dec("1000"))),
+        }
+    }
+
+    #[test]
+    fn rounding_is_to_the_nearest_step_with_halves_away_from_zero() {
+        assert_eq!(round_to_step(dec("615"), dec("10")), dec("620"));
+        assert_eq!(round_to_step(dec("614.99"), dec("10")), dec("610"));
+        assert_eq!(round_to_step(dec("8.25"), dec("0.5")), dec("8.5"));
+        assert_eq!(round_to_step(dec("8.2"), dec("0.5")), dec("8"));
+        assert_eq!(round_to_step(dec("232.5"), dec("10")), dec("230"));
+    }
+
+    #[test]
+    fn the_rules_worked_example_gives_230_mg_with_its_working() {
+        let basis = DosingBasis::body_surface_area(&body(14.2, 96.0, 0.62)).unwrap();
+        let dose = ComputedDose::compute(&rituximab(), &basis);
+        assert_eq!(dose.dose.to_string(), "230 mg");
+        let working = dose.working();
+        assert_eq!(
+            working[0],
+            "BSA 0.62 m2 (Mosteller; weight 14.2 kg on 2026-11-20 (Observation/w), height 96 cm \
+             on 2026-10-02 (Observation/h))"
+        );
+        assert_eq!(
+            working[1],
+            "375 mg/m2 x 0.62 m2 = 232.5 mg, rounded to the nearest 10 mg: 230 mg"
+        );
+        assert_eq!(working[2], "maximum 1000 mg: not reached");
+    }
+
+    #[test]
+    fn the_cap_binds_for_a_large_adult_and_the_card_says_so() {
+        let basis = DosingBasis::body_surface_area(&body(110.0, 190.0, 2.7)).unwrap();
+        let dose = ComputedDose::compute(&rituximab(), &basis);
+        assert_eq!(dose.rounded, dec("1010"));
+        assert_eq!(dose.dose.value(), dec("1000"));
+        assert!(dose.cap_applied());
+        assert!(
+            dose.working()[2].starts_with("cap applied"),
+            "{:?}",
+            dose.working()
+        );
+    }
+
+    #[test]
+    fn dexamethasone_is_split_into_two_doses_before_rounding() {
+        let rule = DoseRule {
+            per_unit: dec("20"),
+            per_unit_label: "mg/m2/day",
+            divided_into: 2,
+            rounding_step: dec("0.5"),
+            cap: None,
+        };
+        let basis = DosingBasis::body_surface_area(&body(21.0, 116.0, 0.82)).unwrap();
+        let dose = ComputedDose::compute(&rule, &basis);
+        assert_eq!(dose.dose.value(), dec("8"));
+        assert_eq!(
+            dose.working()[1],
+            "20 mg/m2/day x 0.82 m2 = 16.4 mg; divided into 2 doses: 8.2 mg, rounded to the \
+             nearest 0.5 mg: 8 mg"
+        );
+    }
+
+    #[test]
+    fn a_per_square_metre_cap_scales_with_the_bsa() {
+        let rule = DoseRule {
+            per_unit: dec("1200"),
+            per_unit_label: "mg/m2",
+            divided_into: 1,
+            rounding_step: dec("10"),
+            cap: Some(DoseCap::MilligramsPerSquareMetre(dec("1000"))),
+        };
+        let basis = DosingBasis::body_surface_area(&body(21.0, 116.0, 0.82)).unwrap();
+        let dose = ComputedDose::compute(&rule, &basis);
+        assert_eq!(dose.dose.value(), dec("820"));
+        assert!(dose.cap_applied());
+    }
+
+    #[test]
+    fn weight_based_methylprednisolone_is_capped_at_one_gram() {
+        let rule = DoseRule {
+            per_unit: dec("30"),
+            per_unit_label: "mg/kg/day",
+            divided_into: 1,
+            rounding_step: dec("10"),
+            cap: Some(DoseCap::Milligrams(dec("1000"))),
+        };
+        let basis = DosingBasis::weight(&body(21.3, 116.0, 0.83)).unwrap();
+        let small = ComputedDose::compute(&rule, &basis);
+        assert_eq!(small.dose.value(), dec("640"));
+        assert_eq!(
+            small.working()[1],
+            "30 mg/kg/day x 21.3 kg = 639 mg, rounded to the nearest 10 mg: 640 mg"
+        );
+        let basis = DosingBasis::weight(&body(70.0, 170.0, 1.82)).unwrap();
+        assert_eq!(
+            ComputedDose::compute(&rule, &basis).dose.value(),
+            dec("1000")
+        );
+    }
+
+    #[test]
+    fn no_basis_exists_without_a_usable_bsa() {
+        let mut measurements = body(21.0, 116.0, 0.82);
+        measurements.bsa = BodySurfaceArea::Unavailable;
+        assert_eq!(DosingBasis::body_surface_area(&measurements), None);
+    }
+
+    #[test]
+    fn deviation_is_measured_against_the_computed_dose() {
+        assert_eq!(deviation_percent(dec("650"), dec("620")), Some(dec("4.8")));
+        assert_eq!(deviation_percent(dec("500"), dec("250")), Some(dec("100")));
+        assert_eq!(deviation_percent(dec("1"), Decimal::ZERO), None);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn basis_m2(hundredths: u32) -> DosingBasis {
+            DosingBasis {
+                amount: Decimal::new(i64::from(hundredths), 2),
+                unit: "m2",
+                provenance: String::new(),
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn the_dose_never_decreases_as_the_bsa_grows(a in 15u32..300, b in 15u32..300) {
+                let (small, large) = (a.min(b), a.max(b));
+                let low = ComputedDose::compute(&rituximab(), &basis_m2(small));
+                let high = ComputedDose::compute(&rituximab(), &basis_m2(large));
+                prop_assert!(low.dose <= high.dose);
+            }
+
+            #[test]
+            fn the_dose_never_exceeds_its_cap(hundredths in 15u32..300, per_m2 in 100u32..2000) {
+                let rule = DoseRule { per_unit: Decimal::from(per_m2), ..rituximab() };
+                let dose = ComputedDose::compute(&rule, &basis_m2(hundredths));
+                prop_assert!(dose.dose.value() <= Decimal::from(1000));
+                let cpm = DoseRule { cap: Some(DoseCap::MilligramsPerSquareMetre(Decimal::from(1000))), ..rule };
+                let dose = ComputedDose::compute(&cpm, &basis_m2(hundredths));
+                prop_assert!(dose.dose.value() <= Decimal::from(1000) * Decimal::new(i64::from(hundredths), 2));
+            }
+
+            #[test]
+            fn rounding_is_exact_and_within_half_a_step(cents in 0i64..10_000_000, step_tenths in 1i64..200) {
+                let value = Decimal::new(cents, 2);
+                let step = Decimal::new(step_tenths, 1);
+                let rounded = round_to_step(value, step);
+                prop_assert_eq!((rounded / step).fract(), Decimal::ZERO);
+                prop_assert!((rounded - value).abs() * Decimal::from(2) <= step);
+            }
+
+            #[test]
+            fn weight_doses_never_decrease_as_weight_grows(a in 20u32..2500, b in 20u32..2500) {
+                let rule = DoseRule { per_unit: Decimal::from(30), per_unit_label: "mg/kg/day", ..rituximab() };
+                let basis = |tenths: u32| DosingBasis { amount: Decimal::new(i64::from(tenths), 1), unit: "kg", provenance: String::new() };
+                let low = ComputedDose::compute(&rule, &basis(a.min(b)));
+                let high = ComputedDose::compute(&rule, &basis(a.max(b)));
+                prop_assert!(low.dose <= high.dose);
+                prop_assert!(high.dose.value() <= Decimal::from(1000));
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! `monitoring-and-rehabilitation` (section 4, additional cards; `order-sign` only): regular
+//! neurological and cognitive assessment and cognitive rehabilitation (guideline, "Monitoring and
+//! follow-up" and "Common pitfalls").
+
+use fhir_mapping::Hook;
+
+use crate::assessment::Assessment;
+use crate::card::{Indicator, SelectionBehavior, Topic};
+use crate::evidence::{GUIDELINE, ROSSOR_2022};
+use crate::markdown::Detail;
+use crate::proposal::{
+    CardProposal, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode, ServiceOrder,
+};
+
+/// Adds the card when the orders are being signed.
+pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
+    if assessment.facts.hook != Hook::OrderSign {
+        return;
+    }
+    let detail = Detail::new("Plan follow-up alongside the treatment:")
+        .also("- regular neurological assessment of opsoclonus, myoclonus and ataxia to judge the response")
+        .also("- cognitive assessment: cognitive impairment can develop despite a motor response")
+        .also("- cognitive rehabilitation as part of the treatment plan")
+        .also(
+            "Delayed treatment worsens neurological and cognitive outcomes; about 80% of children \
+             with OMS keep mild to severe deficits despite treatment.",
+        )
+        .evidence(GUIDELINE)
+        .evidence(ROSSOR_2022)
+        .because("orders for relapsed OMS are being signed", Some(&assessment.oms.reference));
+    let assessment_order = ServiceOrder {
+        code: ServiceCode {
+            system: None,
+            code: None,
+            text: "Neuropsychological assessment",
+        },
+        note:
+            "Relapsed opsoclonus-myoclonus syndrome: baseline cognitive assessment and planning of \
+               cognitive rehabilitation."
+                .to_owned(),
+    };
+    cards.push(
+        CardProposal::new(
+            Topic::MonitoringAndRehabilitation,
+            Indicator::Info,
+            "Plan neurological and cognitive follow-up and cognitive rehabilitation",
+            detail,
+        )
+        .suggest(ProposedSuggestion::new(
+            "Order a neuropsychological assessment",
+            vec![ProposedAction::Create {
+                description: "Create an order for a neuropsychological assessment".to_owned(),
+                order: ProposedOrder::Service(assessment_order),
+            }],
+        ))
+        .selection(SelectionBehavior::Any),
+    );
+}

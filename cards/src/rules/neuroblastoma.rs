@@ -1,0 +1,111 @@
+//! `neuroblastoma-resection` and `neuroblastoma-screening` (section 4, additional cards): for OMS
+//! with neuroblastoma, resect the tumour in addition to immunotherapy; without a work-up on record,
+//! screen for an occult tumour (Rossor 2022, expert consensus).
+
+use crate::assessment::Assessment;
+use crate::card::{Indicator, SelectionBehavior, Topic};
+use crate::evidence::{GUIDELINE, ROSSOR_2022};
+use crate::markdown::Detail;
+use crate::proposal::{
+    CardProposal, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode, ServiceOrder,
+};
+use crate::render::SNOMED;
+use crate::rules::primary::PATIENT_REFERRAL;
+
+/// Adds the resection card (tumour present, not resected) or the screening card (no work-up).
+pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
+    let neuroblastoma = &assessment.facts.neuroblastoma;
+    if neuroblastoma.present && !neuroblastoma.resected {
+        cards.push(resection(assessment));
+    }
+    if !neuroblastoma.workup_on_record {
+        cards.push(screening());
+    }
+}
+
+fn resection(assessment: &Assessment<'_>) -> CardProposal {
+    let detail = Detail::new(
+        "Neuroblastoma is present and no resection is on record. Tumour resection should be \
+         performed in addition to immunotherapy: refer to surgical oncology.",
+    )
+    .evidence(GUIDELINE)
+    .evidence(ROSSOR_2022)
+    .because_all(
+        "neuroblastoma present (active, recurrent or relapsed), no resection Procedure on record",
+        &assessment.facts.neuroblastoma.references,
+    );
+    let referral = ServiceOrder {
+        code: ServiceCode {
+            system: Some(SNOMED),
+            code: Some(PATIENT_REFERRAL),
+            text: "Referral to paediatric surgical oncology for neuroblastoma resection",
+        },
+        note: "Opsoclonus-myoclonus syndrome with unresected neuroblastoma: tumour resection in \
+               addition to immunotherapy."
+            .to_owned(),
+    };
+    CardProposal::new(
+        Topic::NeuroblastomaResection,
+        Indicator::Warning,
+        "Neuroblastoma not resected: refer for tumour resection in addition to immunotherapy",
+        detail,
+    )
+    .suggest(ProposedSuggestion::new(
+        "Refer to surgical oncology",
+        vec![ProposedAction::Create {
+            description: "Create a referral to surgical oncology for neuroblastoma resection"
+                .to_owned(),
+            order: ProposedOrder::Service(referral),
+        }],
+    ))
+    .selection(SelectionBehavior::Any)
+}
+
+fn screening() -> CardProposal {
+    let detail = Detail::new(
+        "No neuroblastoma work-up is on record. Screen for an occult neuroblastoma: \
+         cross-sectional imaging (MRI of chest, abdomen and pelvis), urine catecholamine \
+         metabolites (HVA, VMA), and MIBG scintigraphy where imaging is inconclusive.",
+    )
+    .evidence(ROSSOR_2022)
+    .because(
+        "no neuroblastoma Condition, urine catecholamines, MIBG scan or cross-sectional imaging on record",
+        None,
+    );
+    let imaging = ServiceOrder {
+        code: ServiceCode {
+            system: None,
+            code: None,
+            text: "MRI of chest, abdomen and pelvis for occult neuroblastoma",
+        },
+        note: "Opsoclonus-myoclonus syndrome: screening for an occult neuroblastoma.".to_owned(),
+    };
+    let urine = ServiceOrder {
+        code: ServiceCode {
+            system: None,
+            code: None,
+            text: "Urine homovanillic acid (HVA) and vanillylmandelic acid (VMA)",
+        },
+        note: "Opsoclonus-myoclonus syndrome: screening for an occult neuroblastoma.".to_owned(),
+    };
+    CardProposal::new(
+        Topic::NeuroblastomaScreening,
+        Indicator::Info,
+        "No neuroblastoma work-up on record: screen for an occult tumour (imaging, urine catecholamines)",
+        detail,
+    )
+    .suggest(ProposedSuggestion::new(
+        "Order neuroblastoma screening",
+        vec![
+            ProposedAction::Create {
+                description: "Create an order for MRI of chest, abdomen and pelvis".to_owned(),
+                order: ProposedOrder::Service(imaging),
+            },
+            ProposedAction::Create {
+                description: "Create an order for urine HVA and VMA".to_owned(),
+                order: ProposedOrder::Service(urine),
+            },
+        ],
+    ))
+    .selection(SelectionBehavior::Any)
+}

@@ -1,0 +1,443 @@
+//! The primary recommendation (section 4, table "Primary recommendation"): exactly one card per
+//! call when the service speaks about a relapsed patient.
+//!
+//! | topic | when | evidence |
+//! |---|---|---|
+//! | `rituximab-full-course` | no rituximab on record | guideline; case series; consensus |
+//! | `rituximab-redose` | full course on record, not refractory | guideline; single case report |
+//! | `rituximab-partial-prior` | less than a full course, not refractory | clinical judgement |
+//! | `cyclophosphamide-dexamethasone-pulses` | refractory, not highly refractory | 2-patient case report |
+//! | `specialist-referral` | highly refractory | literature (guideline list empty) |
+
+use fhir_mapping::MedicationClass;
+
+use crate::assessment::Assessment;
+use crate::card::{Indicator, SelectionBehavior, Topic};
+use crate::dose::show;
+use crate::evidence::{
+    BRAIN_DEV_2016, DE_ALARCON_2018, GUIDELINE, PRANZATELLI_2006, ROSSOR_2022, ROSTASY_2006,
+    WILKEN_2008,
+};
+use crate::history::{AfterFullCourse, RefractoryReason, RituximabHistory};
+use crate::markdown::Detail;
+use crate::proposal::{
+    CardProposal, Drug, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode,
+    ServiceOrder,
+};
+use crate::regimen;
+use crate::render::SNOMED;
+use crate::rules::{
+    data_issues, delete, dose_list, orders_in_play, relapsed_oms, update_or_create,
+};
+
+/// SNOMED CT 3457005 "Patient referral".
+pub const PATIENT_REFERRAL: &str = "3457005";
+
+/// The primary card for the assessment's primary topic.
+pub fn card(assessment: &Assessment<'_>) -> CardProposal {
+    let card = match (&assessment.history, assessment.primary) {
+        (RituximabHistory::Partial { doses }, _) => partial_prior(assessment, doses.len()),
+        (RituximabHistory::AfterFullCourse(after), Topic::SpecialistReferral) => {
+            specialist_referral(assessment, after)
+        }
+        (RituximabHistory::AfterFullCourse(after), Topic::CyclophosphamideDexamethasonePulses) => {
+            cyclophosphamide_dexamethasone(assessment, after)
+        }
+        (RituximabHistory::AfterFullCourse(after), _) => redose(assessment, after),
+        (RituximabHistory::Naive, _) => full_course(assessment),
+    };
+    let detail = data_issues(
+        orders_in_play(relapsed_oms(card.detail, assessment), assessment),
+        assessment,
+    );
+    CardProposal { detail, ..card }
+}
+
+/// `rituximab-full-course`: no rituximab on record.
+fn full_course(assessment: &Assessment<'_>) -> CardProposal {
+    let config = assessment.config;
+    let count = config.full_course_min_doses;
+    let per_m2 = show(config.rituximab_mg_per_m2);
+    let dose = regimen::rituximab_dose(assessment);
+    let amount = dose
+        .as_ref()
+        .map(|dose| format!(" ({} per dose)", dose.dose))
+        .unwrap_or_default();
+    let summary = format!(
+        "Rituximab {per_m2} mg/m2 IV once weekly x {count}{amount}: no rituximab on record"
+    );
+    let mut detail = Detail::new(format!(
+        "Give a full course of rituximab: {per_m2} mg/m2 IV once weekly for {count} doses{amount}. \
+         The guideline prefers rituximab as first-line treatment of relapsed OMS."
+    ))
+    .evidence(GUIDELINE)
+    .evidence(PRANZATELLI_2006)
+    .evidence(ROSSOR_2022)
+    .off_label()
+    .because("no rituximab dose on record", None);
+    let mut card = CardProposal::new(
+        Topic::RituximabFullCourse,
+        Indicator::Info,
+        summary,
+        Detail::default(),
+    );
+    if let Some(dose) = dose {
+        detail = detail.working(regimen::working(&dose));
+        let dosage = regimen::rituximab_dosage(&dose, count, config);
+        card = card
+            .suggest(
+                ProposedSuggestion::new(
+                    "Order the rituximab course",
+                    rituximab_actions(assessment, dosage),
+                )
+                .recommended(),
+            )
+            .selection(SelectionBehavior::AtMostOne);
+    } else {
+        detail = no_dose_note(detail);
+    }
+    CardProposal { detail, ..card }
+}
+
+/// `rituximab-redose`: a full course on record, not refractory.
+fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal {
+    let config = assessment.config;
+    let per_m2 = show(config.rituximab_mg_per_m2);
+    let dose = regimen::rituximab_dose(assessment);
+    let amount = dose
+        .as_ref()
+        .map(|dose| format!(" ({})", dose.dose))
+        .unwrap_or_default();
+    let summary =
+        format!("Single additional rituximab dose {per_m2} mg/m2 IV{amount} after a full course");
+    let mut detail = Detail::new(format!(
+        "Give one additional dose of rituximab, {per_m2} mg/m2 IV{amount}, once. The guideline \
+         recommends a single additional dose for a relapse after full-dose rituximab."
+    ))
+    .evidence(GUIDELINE)
+    .evidence(BRAIN_DEV_2016)
+    .evidence(ROSSOR_2022)
+    .off_label()
+    .because(
+        format!(
+            "full course of rituximab on record ({} doses from {} to {}): {}",
+            after.course.doses().len(),
+            after.course.first_date(),
+            after.course.last_date(),
+            dose_list(after.course.doses())
+        ),
+        None,
+    )
+    .because(
+        format!(
+            "not refractory: the relapse ({}) is more than {} months after the course's last dose, \
+             with no single additional dose or cyclophosphamide since",
+            assessment.relapse_date_text(),
+            config.refractory_window_months
+        ),
+        None,
+    );
+    let mut card = CardProposal::new(
+        Topic::RituximabRedose,
+        Indicator::Info,
+        summary,
+        Detail::default(),
+    );
+    if let Some(dose) = dose {
+        detail = detail.working(regimen::working(&dose));
+        let dosage = regimen::rituximab_dosage(&dose, 1, config);
+        card = card
+            .suggest(
+                ProposedSuggestion::new(
+                    "Order one rituximab dose",
+                    rituximab_actions(assessment, dosage),
+                )
+                .recommended(),
+            )
+            .selection(SelectionBehavior::AtMostOne);
+    } else {
+        detail = no_dose_note(detail);
+    }
+    CardProposal { detail, ..card }
+}
+
+/// `rituximab-partial-prior`: some rituximab, less than a full course. Not in the guideline: the
+/// clinician chooses between completing the course and one dose.
+fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposal {
+    let config = assessment.config;
+    let full = config.full_course_min_doses;
+    let given = u32::try_from(doses_given).unwrap_or(u32::MAX);
+    let remaining = full.saturating_sub(given).max(1);
+    let per_m2 = show(config.rituximab_mg_per_m2);
+    let summary = format!(
+        "Partial rituximab course on record ({given} of {full} doses): complete the course or give one dose"
+    );
+    let doses = match &assessment.history {
+        RituximabHistory::Partial { doses } => dose_list(doses),
+        _ => String::new(),
+    };
+    let dose = regimen::rituximab_dose(assessment);
+    let amount = dose
+        .as_ref()
+        .map(|dose| format!(" ({} per dose)", dose.dose))
+        .unwrap_or_default();
+    let mut detail = Detail::new(format!(
+        "Less than a full course of rituximab is on record. Two options, at {per_m2} mg/m2 IV \
+         per dose{amount}: complete the course with the remaining {remaining} weekly dose(s), or \
+         give a single dose."
+    ))
+    .also(
+        "The guideline does not cover a relapse after a partial course; this is a matter of \
+         clinical judgement, so neither option is marked as recommended.",
+    )
+    .evidence(GUIDELINE)
+    .evidence(PRANZATELLI_2006)
+    .evidence(BRAIN_DEV_2016)
+    .off_label()
+    .because(
+        format!(
+            "{given} rituximab dose(s) on record, fewer than a full course ({full} within {} days): {doses}",
+            config.full_course_window_days
+        ),
+        None,
+    );
+    let mut card = CardProposal::new(
+        Topic::RituximabPartialPrior,
+        Indicator::Info,
+        summary,
+        Detail::default(),
+    );
+    if let Some(dose) = dose {
+        detail = detail.working(regimen::working(&dose));
+        let complete = regimen::rituximab_dosage(&dose, remaining, config);
+        let single = regimen::rituximab_dosage(&dose, 1, config);
+        card = card
+            .suggest(ProposedSuggestion::new(
+                format!("Complete the course ({remaining} weekly doses)"),
+                rituximab_actions(assessment, complete),
+            ))
+            .suggest(ProposedSuggestion::new(
+                "Give one rituximab dose",
+                rituximab_actions(assessment, single),
+            ))
+            .selection(SelectionBehavior::AtMostOne);
+    } else {
+        detail = no_dose_note(detail);
+    }
+    CardProposal { detail, ..card }
+}
+
+/// `cyclophosphamide-dexamethasone-pulses`: refractory to rituximab, not highly refractory.
+fn cyclophosphamide_dexamethasone(
+    assessment: &Assessment<'_>,
+    after: &AfterFullCourse,
+) -> CardProposal {
+    let config = assessment.config;
+    let cpm_per_m2 = show(config.cyclophosphamide_mg_per_m2);
+    let dex_per_m2 = show(config.dexamethasone_mg_per_m2_per_day);
+    let cyclophosphamide = regimen::cyclophosphamide_dose(assessment);
+    let dexamethasone = regimen::dexamethasone_dose(assessment);
+    let amount = cyclophosphamide
+        .as_ref()
+        .map(|dose| format!(" ({})", dose.dose))
+        .unwrap_or_default();
+    let summary = format!(
+        "Refractory to rituximab: cyclophosphamide {cpm_per_m2} mg/m2{amount} + dexamethasone pulses q{}wk x {}",
+        config.pulse_interval_weeks, config.pulse_cycles
+    );
+    let mut detail = Detail::new(format!(
+        "The patient is refractory to rituximab. The guideline recommends cyclophosphamide pulses \
+         with dexamethasone pulses: cyclophosphamide {cpm_per_m2} mg/m2 IV on day 1 (literature \
+         range 500-1000 mg/m2), plus dexamethasone {dex_per_m2} mg/m2/day in {} divided doses on \
+         days 1-{}, every {} weeks for {} cycles.",
+        config.dexamethasone_doses_per_day,
+        config.dexamethasone_days,
+        config.pulse_interval_weeks,
+        config.pulse_cycles
+    ))
+    .also(
+        "The pulse dose is borrowed from autoimmune encephalitis practice; the OMS evidence is a \
+         2-patient case report. Consider fertility and cumulative exposure before cyclophosphamide.",
+    )
+    .evidence(GUIDELINE)
+    .evidence(WILKEN_2008)
+    .evidence(ROSTASY_2006)
+    .off_label();
+    detail = refractory_triggers(detail, assessment, after);
+    let mut card = CardProposal::new(
+        Topic::CyclophosphamideDexamethasonePulses,
+        Indicator::Warning,
+        summary,
+        Detail::default(),
+    );
+    if let (Some(cpm), Some(dex)) = (cyclophosphamide, dexamethasone) {
+        detail = detail
+            .working(
+                regimen::working(&cpm)
+                    .into_iter()
+                    .map(|line| format!("cyclophosphamide: {line}")),
+            )
+            .working(
+                regimen::working(&dex)
+                    .into_iter()
+                    .map(|line| format!("dexamethasone: {line}")),
+            );
+        let mut actions: Vec<ProposedAction> = assessment
+            .facts
+            .orders
+            .iter()
+            .filter(|order| order.medication.is_rituximab())
+            .map(|order| delete(order, "refractory to rituximab"))
+            .collect();
+        let cpm_draft = assessment
+            .orders_of(MedicationClass::Cyclophosphamide)
+            .into_iter()
+            .next();
+        let dex_draft = assessment
+            .orders_of(MedicationClass::Dexamethasone)
+            .into_iter()
+            .next();
+        actions.push(update_or_create(
+            Drug::Cyclophosphamide,
+            regimen::cyclophosphamide_dosage(&cpm, config),
+            cpm_draft,
+            assessment,
+        ));
+        actions.push(update_or_create(
+            Drug::Dexamethasone,
+            regimen::dexamethasone_dosage(&dex, config),
+            dex_draft,
+            assessment,
+        ));
+        card = card
+            .suggest(
+                ProposedSuggestion::new("Order cyclophosphamide + dexamethasone pulses", actions)
+                    .recommended(),
+            )
+            .selection(SelectionBehavior::AtMostOne);
+    } else {
+        detail = no_dose_note(detail);
+    }
+    CardProposal { detail, ..card }
+}
+
+/// `specialist-referral`: highly refractory (relapse despite cyclophosphamide after rituximab).
+fn specialist_referral(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal {
+    let summary = "Highly refractory OMS (relapse after rituximab and cyclophosphamide): refer to an OMS specialist centre";
+    let mut detail = Detail::new(
+        "Refer to an OMS specialist centre. The guideline lists no further option for highly \
+         refractory OMS; the literature offers, with this strength of evidence:",
+    )
+    .also("- IVIG add-on: randomised trial, in neuroblastoma-associated OMS only (de Alarcon 2018)")
+    .also("- ACTH-based combinations: case series")
+    .also("- intrathecal rituximab: case series")
+    .also("- steroid-sparing agents: weak evidence; mycophenolate did not prevent relapse")
+    .also("- ofatumumab, bortezomib: only by extrapolation from autoimmune encephalitis")
+    .evidence(ROSSOR_2022)
+    .evidence(DE_ALARCON_2018)
+    .off_label();
+    detail = refractory_triggers(detail, assessment, after);
+    let referral = ServiceOrder {
+        code: ServiceCode {
+            system: Some(SNOMED),
+            code: Some(PATIENT_REFERRAL),
+            text: "Referral to an OMS specialist centre",
+        },
+        note: "Highly refractory relapsed opsoclonus-myoclonus syndrome: relapse after a full \
+               rituximab course and cyclophosphamide pulses."
+            .to_owned(),
+    };
+    CardProposal::new(
+        Topic::SpecialistReferral,
+        Indicator::Warning,
+        summary,
+        detail,
+    )
+    .suggest(
+        ProposedSuggestion::new(
+            "Refer to an OMS specialist centre",
+            vec![ProposedAction::Create {
+                description: "Create a referral to an OMS specialist centre".to_owned(),
+                order: ProposedOrder::Service(referral),
+            }],
+        )
+        .recommended(),
+    )
+    .selection(SelectionBehavior::AtMostOne)
+}
+
+fn refractory_triggers(
+    mut detail: Detail,
+    assessment: &Assessment<'_>,
+    after: &AfterFullCourse,
+) -> Detail {
+    detail = detail.because(
+        format!(
+            "full course of rituximab ({} doses, last on {}): {}",
+            after.course.doses().len(),
+            after.course.last_date(),
+            dose_list(after.course.doses())
+        ),
+        None,
+    );
+    for reason in &after.refractory {
+        detail = match reason {
+            RefractoryReason::RelapseSoonAfterCourse { last_dose, window_months } => detail.because(
+                format!(
+                    "refractory: relapse on {} within {window_months} months of the course's last dose ({last_dose})",
+                    assessment.relapse_date_text()
+                ),
+                None,
+            ),
+            RefractoryReason::RelapseAfterAdditionalDose { dose } => detail.because(
+                format!("refractory: relapse after a single additional dose on {}", dose.date),
+                Some(&dose.source),
+            ),
+            RefractoryReason::CyclophosphamideAfterCourse { pulses } => detail.because(
+                format!("refractory: cyclophosphamide after the course: {}", dose_list(pulses)),
+                None,
+            ),
+        };
+    }
+    if let Some(pulse) = &after.relapse_despite_cyclophosphamide {
+        detail = detail.because(
+            format!(
+                "highly refractory: relapse after the last cyclophosphamide pulse ({})",
+                pulse.date
+            ),
+            Some(&pulse.source),
+        );
+    }
+    detail
+}
+
+/// Puts a rituximab dosage into effect: update an IV rituximab draft in play; replace a
+/// subcutaneous one (it is excluded from mg/m2 dosing); otherwise create.
+pub fn rituximab_actions(
+    assessment: &Assessment<'_>,
+    dosage: crate::proposal::MedicationDosage,
+) -> Vec<ProposedAction> {
+    let iv = assessment
+        .orders_of(MedicationClass::Rituximab)
+        .into_iter()
+        .next();
+    let mut actions: Vec<ProposedAction> = assessment
+        .orders_of(MedicationClass::RituximabSubcutaneous)
+        .into_iter()
+        .map(|order| {
+            delete(
+                order,
+                "subcutaneous rituximab is not dosed by body surface area",
+            )
+        })
+        .collect();
+    actions.push(update_or_create(Drug::Rituximab, dosage, iv, assessment));
+    actions
+}
+
+fn no_dose_note(detail: Detail) -> Detail {
+    detail.data_issue(
+        "No dose in mg is shown and no order is suggested: the body measurements needed for \
+         dosing are missing, stale or implausible (see the missing-body-measurements card).",
+    )
+}

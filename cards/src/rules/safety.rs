@@ -1,0 +1,364 @@
+//! Safety cards (section 4, additional cards):
+//! - `hepatitis-b-screening`: rituximab ordered without HBsAg and anti-HBc on record (rituximab
+//!   label, boxed warning).
+//! - `dose-check`: an ordered dose more than the configured tolerance away from the computed dose.
+//! - `missing-body-measurements`: a dose is needed but weight or height is unusable.
+//! - `adult-patient`: the evidence is paediatric.
+
+use fhir_mapping::{DoseAmount, MedicationClass, OrderInPlay};
+use rust_decimal::Decimal;
+
+use crate::assessment::{is_bsa_dosed, Assessment};
+use crate::card::{Indicator, SelectionBehavior, Topic};
+use crate::dose::{deviation_percent, exact, measurement_problem, show, ComputedDose};
+use crate::evidence::{GUIDELINE, RITUXIMAB_LABEL, ROSSOR_2022};
+use crate::markdown::Detail;
+use crate::proposal::{
+    CardProposal, Drug, MedicationDosage, ProposedAction, ProposedOrder, ProposedSuggestion,
+    ServiceCode, ServiceOrder,
+};
+use crate::regimen;
+use crate::render::LOINC;
+
+/// Adds the safety cards that apply.
+pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
+    if let Some(card) = hepatitis_b_screening(assessment) {
+        cards.push(card);
+    }
+    if let Some(card) = dose_check(assessment) {
+        cards.push(card);
+    }
+    if assessment.measurements_unusable {
+        cards.push(missing_body_measurements(assessment));
+    }
+    if assessment.is_adult() {
+        cards.push(adult_patient(assessment));
+    }
+}
+
+const HBSAG: ServiceCode = ServiceCode {
+    system: Some(LOINC),
+    code: Some("5196-1"),
+    text: "Hepatitis B virus surface Ag [Presence] in Serum or Plasma by Immunoassay",
+};
+
+const ANTI_HBC: ServiceCode = ServiceCode {
+    system: Some(LOINC),
+    code: Some("13952-7"),
+    text: "Hepatitis B virus core Ab [Presence] in Serum or Plasma by Immunoassay",
+};
+
+fn hepatitis_b_screening(assessment: &Assessment<'_>) -> Option<CardProposal> {
+    let rituximab_orders: Vec<&OrderInPlay> = assessment
+        .facts
+        .orders
+        .iter()
+        .filter(|order| order.medication.is_rituximab())
+        .collect();
+    let screening = &assessment.facts.hepatitis_b;
+    if rituximab_orders.is_empty() || screening.is_complete() {
+        return None;
+    }
+    let mut missing = Vec::new();
+    if screening.hbsag.is_none() {
+        missing.push(HBSAG);
+    }
+    if screening.anti_hbc.is_none() {
+        missing.push(ANTI_HBC);
+    }
+    let names: Vec<&str> = missing
+        .iter()
+        .map(|code| {
+            if code.code == HBSAG.code {
+                "HBsAg"
+            } else {
+                "anti-HBc"
+            }
+        })
+        .collect();
+    let mut detail = Detail::new(
+        "Screen for hepatitis B (HBsAg and anti-HBc) before anti-CD20 therapy: rituximab can \
+         reactivate hepatitis B, sometimes fatally (boxed warning).",
+    )
+    .evidence(RITUXIMAB_LABEL);
+    for order in &rituximab_orders {
+        detail = detail.because("rituximab ordered", Some(&order.reference));
+    }
+    detail = detail.because(
+        format!("not on record within the look-back: {}", names.join(", ")),
+        None,
+    );
+    for result in screening.hbsag.iter().chain(screening.anti_hbc.iter()) {
+        detail = detail.because(
+            format!("on record: result of {}", result.date),
+            Some(&result.source),
+        );
+    }
+    let actions = missing
+        .into_iter()
+        .map(|code| ProposedAction::Create {
+            description: format!("Create an order for {}", code.text),
+            order: ProposedOrder::Service(ServiceOrder {
+                code,
+                note: "Hepatitis B screening before rituximab (boxed warning).".to_owned(),
+            }),
+        })
+        .collect();
+    Some(
+        CardProposal::new(
+            Topic::HepatitisBScreening,
+            Indicator::Warning,
+            format!(
+                "No hepatitis B screening on record ({}): test before rituximab",
+                names.join(", ")
+            ),
+            detail,
+        )
+        .suggest(ProposedSuggestion::new(
+            "Order hepatitis B screening",
+            actions,
+        ))
+        .selection(SelectionBehavior::Any),
+    )
+}
+
+/// An order whose dose is outside the tolerance.
+struct Mismatch<'a> {
+    order: &'a OrderInPlay,
+    line: String,
+    computed: Option<ComputedDose>,
+}
+
+fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
+    let mismatches: Vec<Mismatch<'_>> = assessment
+        .facts
+        .orders
+        .iter()
+        .filter_map(|order| check_order(order, assessment))
+        .collect();
+    if mismatches.is_empty() {
+        return None;
+    }
+    let tolerance = show(assessment.config.dose_check_tolerance_percent);
+    let mut detail = Detail::new(format!(
+        "An ordered dose is more than {tolerance}% away from the dose the rules compute. Check the \
+         order; the suggestion sets the computed dose on the draft."
+    ))
+    .evidence(GUIDELINE)
+    .off_label();
+    let mut card = CardProposal::new(
+        Topic::DoseCheck,
+        Indicator::Warning,
+        format!("Ordered dose differs from the computed dose by more than {tolerance}%"),
+        Detail::default(),
+    );
+    for mismatch in &mismatches {
+        detail = detail.because(mismatch.line.clone(), Some(&mismatch.order.reference));
+        let Some(computed) = &mismatch.computed else {
+            continue;
+        };
+        detail = detail.working(
+            regimen::working(computed)
+                .into_iter()
+                .map(|line| format!("{}: {line}", mismatch.order.reference)),
+        );
+        if let Some((drug, dosage)) =
+            corrected_dosage(mismatch.order.medication, computed, assessment)
+        {
+            card = card.suggest(ProposedSuggestion::new(
+                format!("Set {} to {}", drug.name(), computed.dose),
+                vec![ProposedAction::Update {
+                    description: format!(
+                        "Update draft {} to: {}",
+                        mismatch.order.reference, dosage.text
+                    ),
+                    draft: mismatch.order.draft.clone(),
+                    dosage,
+                }],
+            ));
+        }
+    }
+    Some(CardProposal {
+        detail,
+        ..card.selection(SelectionBehavior::Any)
+    })
+}
+
+fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Option<Mismatch<'a>> {
+    let config = assessment.config;
+    let tolerance = config.dose_check_tolerance_percent;
+    let computed = match order.medication {
+        MedicationClass::Rituximab => regimen::rituximab_dose(assessment),
+        MedicationClass::Cyclophosphamide => regimen::cyclophosphamide_dose(assessment),
+        MedicationClass::Dexamethasone => regimen::dexamethasone_dose(assessment),
+        MedicationClass::Methylprednisolone => regimen::methylprednisolone_dose(assessment),
+        _ => return None,
+    };
+    let (ordered, ordered_unit, accepted): (Decimal, &str, Vec<Decimal>) = match order.dose? {
+        DoseAmount::Milligrams(mg) => {
+            let computed = computed.as_ref()?;
+            let per_dose = computed.dose.value();
+            // A dexamethasone order may state the daily total instead of one divided dose.
+            let daily = per_dose * Decimal::from(computed.rule.divided_into.max(1));
+            (exact(mg)?, "mg", vec![per_dose, daily])
+        }
+        DoseAmount::MilligramsPerSquareMetre(per_m2) if is_bsa_dosed(order) => {
+            let rule = match order.medication {
+                MedicationClass::Rituximab => regimen::rituximab_rule(config),
+                MedicationClass::Cyclophosphamide => regimen::cyclophosphamide_rule(config),
+                _ => regimen::dexamethasone_rule(config),
+            };
+            let per_dose = rule.per_unit / Decimal::from(rule.divided_into.max(1));
+            (exact(per_m2)?, "mg/m2", vec![per_dose, rule.per_unit])
+        }
+        DoseAmount::MilligramsPerKilogram(per_kg)
+            if order.medication == MedicationClass::Methylprednisolone =>
+        {
+            (
+                exact(per_kg)?,
+                "mg/kg",
+                vec![config.methylprednisolone_mg_per_kg],
+            )
+        }
+        _ => return None,
+    };
+    let within = accepted.iter().any(|expected| {
+        deviation_percent(ordered, *expected).is_some_and(|deviation| deviation <= tolerance)
+    });
+    if within {
+        return None;
+    }
+    let expected = *accepted.first()?;
+    let deviation = deviation_percent(ordered, expected)?;
+    let direction = if ordered > expected {
+        "higher"
+    } else {
+        "lower"
+    };
+    let line = format!(
+        "ordered {} {ordered_unit}, computed {} {ordered_unit}: {}% {direction} (tolerance {}%)",
+        show(ordered),
+        show(expected),
+        show(deviation),
+        show(tolerance)
+    );
+    // A per-m2 or per-kg order gets a corrected mg dose only when a body size may be used.
+    Some(Mismatch {
+        order,
+        line,
+        computed,
+    })
+}
+
+fn corrected_dosage(
+    medication: MedicationClass,
+    computed: &ComputedDose,
+    assessment: &Assessment<'_>,
+) -> Option<(Drug, MedicationDosage)> {
+    let config = assessment.config;
+    match medication {
+        MedicationClass::Rituximab => {
+            let count = match assessment.primary {
+                Topic::RituximabFullCourse => config.full_course_min_doses,
+                _ => 1,
+            };
+            Some((
+                Drug::Rituximab,
+                regimen::rituximab_dosage(computed, count, config),
+            ))
+        }
+        MedicationClass::Cyclophosphamide => Some((
+            Drug::Cyclophosphamide,
+            regimen::cyclophosphamide_dosage(computed, config),
+        )),
+        MedicationClass::Dexamethasone => Some((
+            Drug::Dexamethasone,
+            regimen::dexamethasone_dosage(computed, config),
+        )),
+        MedicationClass::Methylprednisolone => Some((
+            Drug::Methylprednisolone,
+            regimen::methylprednisolone_dosage(computed, config),
+        )),
+        _ => None,
+    }
+}
+
+fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
+    let body = &assessment.facts.body;
+    let mut problems = Vec::new();
+    if let Some(problem) = measurement_problem("weight", &body.weight, |kg| kg.value(), "kg") {
+        problems.push(problem);
+    }
+    if let Some(problem) = measurement_problem("height", &body.height, |cm| cm.value(), "cm") {
+        problems.push(problem);
+    }
+    if problems.is_empty() {
+        problems.push("no body surface area usable for dosing could be obtained".to_owned());
+    }
+    let mut detail = Detail::new(
+        "Record a current weight and height. Until then no dose in mg is shown on any card: the \
+         cards give doses per m2 or per kg only, and no medication order is suggested.",
+    );
+    for problem in &problems {
+        detail = detail.because(problem.clone(), None);
+    }
+    for issue in assessment.facts.issues.iter().filter(|issue| {
+        matches!(
+            issue.kind,
+            fhir_mapping::DataIssueKind::MissingMeasurement
+                | fhir_mapping::DataIssueKind::StaleMeasurement
+                | fhir_mapping::DataIssueKind::ImplausibleMeasurement
+                | fhir_mapping::DataIssueKind::UnknownUnit
+        )
+    }) {
+        detail = match &issue.source {
+            Some(source) => detail.data_issue(format!("{} (`{source}`)", issue.message)),
+            None => detail.data_issue(issue.message.clone()),
+        };
+    }
+    let summary = format!("No dose in mg: {}", problems.join("; "));
+    let summary = if summary.chars().count() < 140 {
+        summary
+    } else {
+        "No dose in mg: weight or height is missing, stale or implausible; record current values"
+            .to_owned()
+    };
+    CardProposal::new(
+        Topic::MissingBodyMeasurements,
+        Indicator::Warning,
+        summary,
+        detail,
+    )
+}
+
+fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
+    let config = assessment.config;
+    let mut detail = Detail::new(
+        "The evidence behind these recommendations is paediatric. Adult OMS differs (it is more \
+         often associated with other tumours, such as small-cell lung cancer, breast or ovarian \
+         cancer, and with infections): seek specialist input and consider a paraneoplastic work-up.",
+    )
+    .also(format!(
+        "Doses are capped at the adult maximum: rituximab {} mg per dose, methylprednisolone {} mg/day, \
+         cyclophosphamide {} mg/m2 per pulse.",
+        show(config.rituximab_cap_mg),
+        show(config.methylprednisolone_cap_mg),
+        show(config.cyclophosphamide_cap_mg_per_m2)
+    ))
+    .evidence(ROSSOR_2022);
+    if let Some(age) = assessment.facts.patient.age {
+        detail = detail.because(
+            format!(
+                "age {} years ({} or over)",
+                age.years, config.adult_age_years
+            ),
+            Some(&assessment.facts.patient.reference),
+        );
+    }
+    CardProposal::new(
+        Topic::AdultPatient,
+        Indicator::Info,
+        "Adult patient: the evidence is paediatric; adult OMS differs, seek specialist input",
+        detail,
+    )
+}

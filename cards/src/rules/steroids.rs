@@ -1,0 +1,149 @@
+//! Corticosteroid and combination cards (section 4, additional cards):
+//! - `iv-methylprednisolone`: relapse on oral steroids -> IV methylprednisolone pulse 30 mg/kg/day
+//!   (max 1 g/day) for 3-5 days (guideline, "Corticosteroids").
+//! - `corticosteroid-options`: a corticosteroid ordered, `iv-methylprednisolone` not applying ->
+//!   oral prednisone with taper, or dexamethasone pulses (Rostasy 2006, case series).
+//! - `combination-therapy`: severe OMS -> consider combination therapy from the outset (guideline,
+//!   "Special considerations").
+
+use fhir_mapping::{MedicationClass, OralSteroid};
+
+use crate::assessment::Assessment;
+use crate::card::{Indicator, SelectionBehavior, Topic};
+use crate::dose::show;
+use crate::evidence::{DE_ALARCON_2018, GUIDELINE, ROSSOR_2022, ROSTASY_2006};
+use crate::markdown::Detail;
+use crate::proposal::{CardProposal, Drug, ProposedSuggestion};
+use crate::regimen;
+use crate::rules::update_or_create;
+
+/// Adds the steroid and combination cards that apply.
+pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
+    if assessment.facts.oral_steroid.is_some() {
+        cards.push(iv_methylprednisolone(assessment));
+    } else if assessment
+        .facts
+        .orders
+        .iter()
+        .any(|order| order.medication.is_corticosteroid())
+    {
+        cards.push(corticosteroid_options(assessment));
+    }
+    if assessment.is_severe() {
+        cards.push(combination_therapy(assessment));
+    }
+}
+
+fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
+    let config = assessment.config;
+    let per_kg = show(config.methylprednisolone_mg_per_kg);
+    let cap = show(config.methylprednisolone_cap_mg);
+    let days = config.methylprednisolone_days;
+    let dose = regimen::methylprednisolone_dose(assessment);
+    let amount = dose
+        .as_ref()
+        .map(|dose| format!(" ({}/day)", dose.dose))
+        .unwrap_or_default();
+    let mut detail = Detail::new(format!(
+        "Relapse on oral steroids: give an IV methylprednisolone pulse, {per_kg} mg/kg/day \
+         (maximum {cap} mg/day){amount} for 3-5 days; the suggestion orders {days} days."
+    ))
+    .evidence(GUIDELINE)
+    .evidence(ROSSOR_2022)
+    .off_label();
+    if let Some(steroid) = &assessment.facts.oral_steroid {
+        let name = match steroid.drug {
+            OralSteroid::Prednisone => "prednisone",
+            OralSteroid::Prednisolone => "prednisolone",
+            OralSteroid::Dexamethasone => "dexamethasone",
+        };
+        detail = detail.because(format!("currently on oral {name}"), Some(&steroid.source));
+    }
+    let summary = format!("Relapse on oral steroids: IV methylprednisolone {per_kg} mg/kg/day (max {cap} mg){amount} for 3-5 days");
+    let mut card = CardProposal::new(
+        Topic::IvMethylprednisolone,
+        Indicator::Info,
+        summary,
+        Detail::default(),
+    );
+    match dose {
+        Some(dose) => {
+            detail = detail.working(regimen::working(&dose));
+            let draft = assessment
+                .orders_of(MedicationClass::Methylprednisolone)
+                .into_iter()
+                .next();
+            let dosage = regimen::methylprednisolone_dosage(&dose, config);
+            card = card
+                .suggest(ProposedSuggestion::new(
+                    format!("Order IV methylprednisolone for {days} days"),
+                    vec![update_or_create(
+                        Drug::Methylprednisolone,
+                        dosage,
+                        draft,
+                        assessment,
+                    )],
+                ))
+                .selection(SelectionBehavior::Any);
+        }
+        None => {
+            detail = detail.data_issue(
+                "No dose in mg is shown: no current, plausible weight is usable for dosing \
+                 (see the missing-body-measurements card).",
+            );
+        }
+    }
+    CardProposal { detail, ..card }
+}
+
+fn corticosteroid_options(assessment: &Assessment<'_>) -> CardProposal {
+    let config = assessment.config;
+    let mut detail = Detail::new("Corticosteroid options for relapsed OMS:")
+        .also("- oral prednisone, which typically needs maintenance therapy with a slow taper")
+        .also(format!(
+            "- dexamethasone pulses, {} mg/m2/day for {} days every {} weeks",
+            show(config.dexamethasone_mg_per_m2_per_day),
+            config.dexamethasone_days,
+            config.pulse_interval_weeks
+        ))
+        .also("- IV methylprednisolone pulses are for relapses on oral steroids")
+        .evidence(GUIDELINE)
+        .evidence(ROSTASY_2006)
+        .off_label();
+    for order in assessment
+        .facts
+        .orders
+        .iter()
+        .filter(|order| order.medication.is_corticosteroid())
+    {
+        detail = detail.because("corticosteroid ordered", Some(&order.reference));
+    }
+    detail = detail.because("not currently on an oral steroid", None);
+    CardProposal::new(
+        Topic::CorticosteroidOptions,
+        Indicator::Info,
+        "Corticosteroid options: oral prednisone with taper, or dexamethasone pulses every 4 weeks",
+        detail,
+    )
+}
+
+fn combination_therapy(assessment: &Assessment<'_>) -> CardProposal {
+    let detail = Detail::new(
+        "Severe OMS: consider combination therapy from the outset, for example a steroid pulse \
+         with IVIG and rituximab, rather than escalating one agent at a time.",
+    )
+    .evidence(GUIDELINE)
+    .evidence(DE_ALARCON_2018)
+    .evidence(ROSSOR_2022)
+    .off_label()
+    .because(
+        "OMS severity recorded as severe",
+        Some(&assessment.oms.reference),
+    );
+    CardProposal::new(
+        Topic::CombinationTherapy,
+        Indicator::Warning,
+        "Severe OMS: consider combination therapy from the outset (steroid pulse + IVIG + rituximab)",
+        detail,
+    )
+}
