@@ -1,0 +1,172 @@
+//! `auth::require` in front of a tiny router: bare 401s, open discovery, claims for handlers.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use oms_cds::auth::{self, AuthConfig, VerifiedClaims};
+use tower::ServiceExt;
+
+use crate::helpers::*;
+
+async fn service_handler(claims: VerifiedClaims) -> String {
+    claims.issuer
+}
+
+fn router(config: AuthConfig) -> Router {
+    let auth = Arc::new(authenticator(config));
+    Router::new()
+        .route("/cds-services", get(|| async { "discovery" }))
+        .route(SERVICE_PATH, post(service_handler))
+        .route_layer(axum::middleware::from_fn_with_state(auth, auth::require))
+}
+
+fn request(method: &str, uri: &str, token: Option<&str>) -> Request<Body> {
+    let builder = Request::builder().method(method).uri(uri);
+    let builder = match token {
+        Some(token) => builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
+        None => builder,
+    };
+    builder.body(Body::empty()).expect("a request")
+}
+
+async fn body_text(response: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .expect("a body");
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn a_call_without_a_token_gets_a_bare_401_with_www_authenticate_bearer() {
+    let server = jwks_server(&[], 0).await;
+    let app = router(config_with(vec![ehr_issuer(&jwks_url(&server))]));
+
+    let response = app
+        .oneshot(request("POST", SERVICE_PATH, None))
+        .await
+        .expect("a response");
+
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .expect("challenge"),
+        "Bearer"
+    );
+    assert_eq!(body_text(response).await, "");
+}
+
+#[tokio::test]
+async fn a_refused_token_gets_the_same_bare_401() {
+    let key = TestKey::es384("k");
+    let server = jwks_server(&[&key], 1).await;
+    let app = router(config_with(vec![ehr_issuer(&jwks_url(&server))]));
+    let expired = Token::from(EHR_ISSUER)
+        .claim("exp", now() - 3600)
+        .claim("iat", now() - 3700)
+        .signed_by(&key);
+
+    let response = app
+        .oneshot(request("POST", SERVICE_PATH, Some(&expired)))
+        .await
+        .expect("a response");
+
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .expect("challenge"),
+        "Bearer"
+    );
+    assert_eq!(body_text(response).await, "");
+}
+
+#[tokio::test]
+async fn a_valid_token_reaches_the_handler_with_its_verified_claims() {
+    let key = TestKey::es384("k");
+    let server = jwks_server(&[&key], 1).await;
+    let app = router(config_with(vec![ehr_issuer(&jwks_url(&server))]));
+    let token = Token::from(EHR_ISSUER).signed_by(&key);
+
+    let response = app
+        .oneshot(request("POST", SERVICE_PATH, Some(&token)))
+        .await
+        .expect("a response");
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_text(response).await, EHR_ISSUER);
+}
+
+#[tokio::test]
+async fn discovery_is_open_without_a_token_and_with_one_by_default() {
+    let key = TestKey::es384("k");
+    let server = jwks_server(&[&key], 0).await;
+    let config = config_with(vec![ehr_issuer(&jwks_url(&server))]);
+    let discovery_token = Token::from(EHR_ISSUER)
+        .claim("aud", format!("{BASE_URL}/cds-services"))
+        .signed_by(&key);
+
+    let anonymous = router(config.clone())
+        .oneshot(request("GET", "/cds-services", None))
+        .await
+        .expect("a response");
+    assert_eq!(anonymous.status(), StatusCode::OK);
+    assert_eq!(body_text(anonymous).await, "discovery");
+    let with_token = router(config)
+        .oneshot(request("GET", "/cds-services", Some(&discovery_token)))
+        .await
+        .expect("a response");
+    assert_eq!(with_token.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn discovery_needs_a_token_when_configured_so() {
+    let key = TestKey::es384("k");
+    let server = jwks_server(&[&key], 1).await;
+    let config = AuthConfig {
+        discovery_requires_auth: true,
+        ..config_with(vec![ehr_issuer(&jwks_url(&server))])
+    };
+    let discovery_token = Token::from(EHR_ISSUER)
+        .claim("aud", format!("{BASE_URL}/cds-services"))
+        .signed_by(&key);
+
+    let anonymous = router(config.clone())
+        .oneshot(request("GET", "/cds-services", None))
+        .await
+        .expect("a response");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let with_token = router(config)
+        .oneshot(request("GET", "/cds-services", Some(&discovery_token)))
+        .await
+        .expect("a response");
+    assert_eq!(with_token.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn auth_not_required_lets_calls_through_without_claims() {
+    let config = AuthConfig {
+        required: false,
+        ..AuthConfig::default()
+    };
+    let auth = Arc::new(authenticator(config));
+    let app = Router::new()
+        .route(
+            SERVICE_PATH,
+            post(|claims: Option<VerifiedClaims>| async move { format!("{}", claims.is_some()) }),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(auth, auth::require));
+
+    let response = app
+        .oneshot(request("POST", SERVICE_PATH, None))
+        .await
+        .expect("a response");
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_text(response).await, "false");
+}
