@@ -57,14 +57,14 @@ impl DosingBasis {
                 let mut inputs = Vec::new();
                 if let Some((weight, source)) = body.weight.usable() {
                     inputs.push(format!(
-                        "weight {} kg on {} ({source})",
+                        "weight {} kg on {} (`{source}`)",
                         show_f64(weight.value.value()),
                         weight.date
                     ));
                 }
                 if let Some((height, source)) = body.height.usable() {
                     inputs.push(format!(
-                        "height {} cm on {} ({source})",
+                        "height {} cm on {} (`{source}`)",
                         show_f64(height.value.value()),
                         height.date
                     ));
@@ -72,7 +72,7 @@ impl DosingBasis {
                 format!("{formula}; {}", inputs.join(", "))
             }
             BodySurfaceArea::Observed { measured, source } => {
-                format!("recorded BSA on {} ({source})", measured.date)
+                format!("recorded BSA on {} (`{source}`)", measured.date)
             }
         };
         let amount = exact(body.bsa.value()?.value())?.round_dp(2);
@@ -94,7 +94,7 @@ impl DosingBasis {
         if amount <= Decimal::ZERO {
             return None;
         }
-        let provenance = format!("weight {} kg on {} ({source})", show(amount), weight.date);
+        let provenance = format!("weight {} kg on {} (`{source}`)", show(amount), weight.date);
         Some(Self {
             amount,
             unit: "kg",
@@ -284,7 +284,7 @@ pub fn measurement_problem<Q: Copy>(
             source,
             max_age_days,
         } => Some(format!(
-            "the latest {name} ({}, {source}) is older than {max_age_days} days",
+            "the latest {name} ({}, `{source}`) is older than {max_age_days} days",
             describe(measured.value, measured.date)
         )),
         Measurement::Implausible {
@@ -292,7 +292,7 @@ pub fn measurement_problem<Q: Copy>(
             source,
             range,
         } => Some(format!(
-            "the latest {name} ({}, {source}) is outside the plausible range {}-{} {unit}",
+            "the latest {name} ({}, `{source}`) is outside the plausible range {}-{} {unit}",
             describe(measured.value, measured.date),
             show_f64(value_of(range.0)),
             show_f64(value_of(range.1))
@@ -361,8 +361,8 @@ mod tests {
         let working = dose.working();
         assert_eq!(
             working[0],
-            "BSA 0.62 m2 (Mosteller; weight 14.2 kg on 2026-11-20 (Observation/w), height 96 cm \
-             on 2026-10-02 (Observation/h))"
+            "BSA 0.62 m2 (Mosteller; weight 14.2 kg on 2026-11-20 (`Observation/w`), height 96 \
+             cm on 2026-10-02 (`Observation/h`))"
         );
         assert_eq!(
             working[1],

@@ -88,9 +88,18 @@ impl Detail {
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str("**Recommendation**\n\n");
-        for paragraph in &self.recommendation {
+        for (index, paragraph) in self.recommendation.iter().enumerate() {
             out.push_str(paragraph);
-            out.push_str("\n\n");
+            // Consecutive bullet items form one list; anything else is its own paragraph.
+            let next_is_bullet = self
+                .recommendation
+                .get(index + 1)
+                .is_some_and(|next| next.starts_with("- "));
+            out.push_str(if paragraph.starts_with("- ") && next_is_bullet {
+                "\n"
+            } else {
+                "\n\n"
+            });
         }
         bullets(&mut out, "Working", &self.working);
         let evidence: Vec<String> = self.evidence.iter().map(Evidence::line).collect();

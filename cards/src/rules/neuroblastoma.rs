@@ -11,6 +11,7 @@ use crate::proposal::{
 };
 use crate::render::SNOMED;
 use crate::rules::primary::PATIENT_REFERRAL;
+use crate::rules::relapsed_oms;
 
 /// Adds the resection card (tumour present, not resected) or the screening card (no work-up).
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
@@ -19,7 +20,7 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
         cards.push(resection(assessment));
     }
     if !neuroblastoma.workup_on_record {
-        cards.push(screening());
+        cards.push(screening(assessment));
     }
 }
 
@@ -61,12 +62,13 @@ fn resection(assessment: &Assessment<'_>) -> CardProposal {
     .selection(SelectionBehavior::Any)
 }
 
-fn screening() -> CardProposal {
+fn screening(assessment: &Assessment<'_>) -> CardProposal {
     let detail = Detail::new(
         "No neuroblastoma work-up is on record. Screen for an occult neuroblastoma: \
          cross-sectional imaging (MRI of chest, abdomen and pelvis), urine catecholamine \
          metabolites (HVA, VMA), and MIBG scintigraphy where imaging is inconclusive.",
-    )
+    );
+    let detail = relapsed_oms(detail, assessment)
     .evidence(ROSSOR_2022)
     .because(
         "no neuroblastoma Condition, urine catecholamines, MIBG scan or cross-sectional imaging on record",

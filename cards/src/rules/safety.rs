@@ -19,6 +19,7 @@ use crate::proposal::{
 };
 use crate::regimen;
 use crate::render::LOINC;
+use crate::rules::relapsed_oms;
 
 /// Adds the safety cards that apply.
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
@@ -295,10 +296,10 @@ fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
     if problems.is_empty() {
         problems.push("no body surface area usable for dosing could be obtained".to_owned());
     }
-    let mut detail = Detail::new(
+    let mut detail = relapsed_oms(Detail::new(
         "Record a current weight and height. Until then no dose in mg is shown on any card: the \
          cards give doses per m2 or per kg only, and no medication order is suggested.",
-    );
+    ), assessment);
     for problem in &problems {
         detail = detail.because(problem.clone(), None);
     }
@@ -338,14 +339,28 @@ fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
          often associated with other tumours, such as small-cell lung cancer, breast or ovarian \
          cancer, and with infections): seek specialist input and consider a paraneoplastic work-up.",
     )
-    .also(format!(
-        "Doses are capped at the adult maximum: rituximab {} mg per dose, methylprednisolone {} mg/day, \
-         cyclophosphamide {} mg/m2 per pulse.",
-        show(config.rituximab_cap_mg),
-        show(config.methylprednisolone_cap_mg),
-        show(config.cyclophosphamide_cap_mg_per_m2)
-    ))
     .evidence(ROSSOR_2022);
+    // The caps are mg amounts: shown (as working) only when mg amounts may be shown at all.
+    detail = if assessment.measurements_unusable {
+        detail.also("Doses are capped at the adult maximum; the caps are shown once usable body measurements are recorded.")
+    } else {
+        detail
+            .also("Doses are capped at the adult maximum (see the working).")
+            .working([
+                format!(
+                    "configured cap: rituximab {} mg per dose",
+                    show(config.rituximab_cap_mg)
+                ),
+                format!(
+                    "configured cap: methylprednisolone {} mg/day",
+                    show(config.methylprednisolone_cap_mg)
+                ),
+                format!(
+                    "configured cap: cyclophosphamide {} mg/m2 per pulse",
+                    show(config.cyclophosphamide_cap_mg_per_m2)
+                ),
+            ])
+    };
     if let Some(age) = assessment.facts.patient.age {
         detail = detail.because(
             format!(

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Validates every suggested FHIR resource the scenario suite wrote to target/suggested-resources/
+# with an independent FHIR R4 validator: Python fhir.resources 6.4.0 (FHIR 4.0.1 models) on
+# pydantic 1, installed into target/fhir-validator-venv on first use (works offline afterwards).
+#
+# Usage: scripts/validate-fhir.sh [--generate]
+#   --generate  first run the scenario suite (cargo test -p cards --test scenarios), which writes
+#               the resources.
+# Fails loudly (exit 1, file name and error) on any invalid resource, or when there is none.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
+venv="$target/fhir-validator-venv"
+resources="$target/suggested-resources"
+
+if [[ "${1:-}" == "--generate" ]]; then
+    (cd "$root" && cargo test -p cards --test scenarios --quiet)
+fi
+
+if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import fhir.resources' 2>/dev/null; then
+    echo "creating the validator environment in $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==6.4.0" "pydantic<2"
+fi
+
+if [[ ! -d "$resources" ]] || [[ -z "$(ls -A "$resources" 2>/dev/null)" ]]; then
+    echo "ERROR: no suggested resources in $resources; run with --generate (or cargo test -p cards --test scenarios) first" >&2
+    exit 1
+fi
+
+"$venv/bin/python" "$root/scripts/validate_fhir.py" "$resources"
