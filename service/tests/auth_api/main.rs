@@ -3,5 +3,6 @@
 
 mod helpers;
 mod jwks;
+mod local_issuer;
 mod middleware;
 mod verify;

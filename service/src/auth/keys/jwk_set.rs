@@ -22,6 +22,17 @@ pub struct KeySet {
 }
 
 impl KeySet {
+    /// A set of `keys`; a repeated `kid` keeps the first key.
+    pub fn from_keys(keys: impl IntoIterator<Item = VerificationKey>) -> Self {
+        let mut set = Self::default();
+        for key in keys {
+            set.keys
+                .entry(key.kid().to_owned())
+                .or_insert_with(|| Arc::new(key));
+        }
+        set
+    }
+
     /// The key with this `kid`.
     pub fn get(&self, kid: &str) -> Option<Arc<VerificationKey>> {
         self.keys.get(kid).cloned()
