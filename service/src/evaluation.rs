@@ -9,7 +9,7 @@ use time::Date;
 use crate::catalogue::{PREFETCH_TEMPLATES, REQUIRED_PREFETCH_KEYS};
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::fhir_client::PrefetchReport;
+use crate::fhir_client::{KeyOutcome, PrefetchReport};
 use crate::wire::request::HookCall;
 
 /// The mapping and the rules, configured once at start-up.
@@ -55,7 +55,8 @@ impl Engine {
 }
 
 /// Answers 412 when data the service cannot decide without is missing: a required key that is
-/// absent or holds an OperationOutcome (the EHR hit an error). `null` means "no data" and is fine.
+/// absent, holds an OperationOutcome (the EHR hit an error), or could only be read in part
+/// (pages missing). `null` means "no data" and is fine.
 fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiError> {
     let missing: Vec<String> = REQUIRED_PREFETCH_KEYS
         .iter()
@@ -65,11 +66,13 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiE
                 Some(PrefetchValue::Resource(raw)) if is_operation_outcome(raw.get()) => {
                     "the EHR sent an OperationOutcome"
                 }
+                Some(_) if report.failure(key).is_some() => "incomplete",
                 Some(_) => return None,
             };
-            let why = report
-                .failure(key)
-                .unwrap_or("no fhirServer was given to fetch it from");
+            let why = report.failure(key).map_or_else(
+                || "no fhirServer was given to fetch it from".to_owned(),
+                ToString::to_string,
+            );
             Some(format!("`{key}` ({sent}; {why})"))
         })
         .collect();
@@ -83,18 +86,25 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiE
     )))
 }
 
-/// Optional data that could not be had limits the answer: the cards say so.
+/// Optional data that could not be had (in full) limits the answer: the cards say so.
 fn optional_data_issues(report: &PrefetchReport) -> Vec<DataIssue> {
     PREFETCH_TEMPLATES
         .iter()
         .filter(|(key, _)| !REQUIRED_PREFETCH_KEYS.contains(key))
         .filter_map(|(key, _)| {
-            report.failure(key).map(|why| DataIssue {
-                kind: DataIssueKind::MissingOptionalData,
-                source: None,
-                message: format!(
+            let message = match report.outcome(key)? {
+                KeyOutcome::Failed(why) => format!(
                     "The `{key}` data could not be obtained ({why}); the answer may be incomplete."
                 ),
+                KeyOutcome::Partial(why) => format!(
+                    "Only part of the `{key}` data could be obtained ({why}); the answer may be incomplete."
+                ),
+                KeyOutcome::Satisfied | KeyOutcome::Fetched => return None,
+            };
+            Some(DataIssue {
+                kind: DataIssueKind::MissingOptionalData,
+                source: None,
+                message,
             })
         })
         .collect()

@@ -1,0 +1,80 @@
+//! What to do about one prefetch key, from what the EHR sent (CDS Hooks 2.0 section 4): a
+//! resource is used, `null` means no data, absent or an OperationOutcome means fetch, and a
+//! Bundle with `link[next]` is completed page by page.
+
+use fhir_mapping::PrefetchValue;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::paging::next_link;
+
+/// What a prefetch key needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Need {
+    /// Sent complete (a resource, or `null`): nothing to do.
+    Nothing,
+    /// Absent, or an OperationOutcome: fetch it from the template.
+    Fetch,
+    /// A Bundle with more pages: follow its `link[next]`.
+    MorePages(Value),
+}
+
+/// What `sent` (the key's value in the request, if any) needs.
+pub fn need_of(sent: Option<&PrefetchValue>) -> Need {
+    let raw = match sent {
+        None => return Need::Fetch,
+        Some(PrefetchValue::Null) => return Need::Nothing,
+        Some(PrefetchValue::Resource(raw)) => raw.get(),
+    };
+    match resource_type(raw).as_deref() {
+        Some("OperationOutcome") => Need::Fetch,
+        Some("Bundle") => match serde_json::from_str::<Value>(raw) {
+            Ok(bundle) if next_link(&bundle).is_some() => Need::MorePages(bundle),
+            _ => Need::Nothing,
+        },
+        _ => Need::Nothing,
+    }
+}
+
+fn resource_type(raw: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Head {
+        resource_type: Option<String>,
+    }
+    serde_json::from_str::<Head>(raw).ok()?.resource_type
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use serde_json::value::to_raw_value;
+
+    fn sent(value: Value) -> PrefetchValue {
+        PrefetchValue::Resource(to_raw_value(&value).expect("json"))
+    }
+
+    #[test]
+    fn absent_and_operation_outcome_are_fetched() {
+        assert_eq!(need_of(None), Need::Fetch);
+        let outcome = sent(json!({"resourceType": "OperationOutcome", "issue": []}));
+        assert_eq!(need_of(Some(&outcome)), Need::Fetch);
+    }
+
+    #[test]
+    fn null_and_complete_resources_are_used_as_sent() {
+        assert_eq!(need_of(Some(&PrefetchValue::Null)), Need::Nothing);
+        let bundle = sent(json!({"resourceType": "Bundle", "type": "searchset", "entry": []}));
+        assert_eq!(need_of(Some(&bundle)), Need::Nothing);
+        let patient = sent(json!({"resourceType": "Patient", "id": "p1"}));
+        assert_eq!(need_of(Some(&patient)), Need::Nothing);
+    }
+
+    #[test]
+    fn a_bundle_with_a_next_page_is_completed() {
+        let first = json!({"resourceType": "Bundle", "type": "searchset",
+            "link": [{"relation": "next", "url": "https://ehr.example.org/fhir?page=2"}]});
+        assert_eq!(need_of(Some(&sent(first.clone()))), Need::MorePages(first));
+    }
+}
