@@ -91,13 +91,37 @@ pub fn order(id: &str, medication: MedicationClass, dose: Option<DoseAmount>) ->
         medication,
         route: Some(Route::Intravenous),
         dose,
-        draft: draft_order(id),
+        draft: draft_order(id, medication),
     }
 }
 
 /// The draft the EHR sent, as the mapping keeps it: `DraftOrder` has no public constructor, so
 /// the fixture maps a one-draft request through the real `Mapper`.
-pub fn draft_order(id: &str) -> DraftOrder {
+pub fn draft_order(id: &str, medication: MedicationClass) -> DraftOrder {
+    type Cache = Vec<(String, MedicationClass, DraftOrder)>;
+    static DRAFTS: std::sync::Mutex<Cache> = std::sync::Mutex::new(Vec::new());
+    let mut drafts = DRAFTS.lock().unwrap();
+    if let Some((_, _, draft)) = drafts
+        .iter()
+        .find(|(known, class, _)| known == id && *class == medication)
+    {
+        return draft.clone();
+    }
+    let draft = map_draft_order(id, medication);
+    drafts.push((id.to_owned(), medication, draft.clone()));
+    draft
+}
+
+fn map_draft_order(id: &str, medication: MedicationClass) -> DraftOrder {
+    // Subcutaneous rituximab drafts are only ever deleted, so any rituximab coding serves.
+    let (code, name) = match medication {
+        MedicationClass::Cyclophosphamide => ("3002", "cyclophosphamide"),
+        MedicationClass::Dexamethasone => ("3264", "dexamethasone"),
+        MedicationClass::Prednisone => ("8640", "prednisone"),
+        MedicationClass::Prednisolone => ("8638", "prednisolone"),
+        MedicationClass::Methylprednisolone => ("6902", "methylprednisolone"),
+        _ => ("121191", "rituximab"),
+    };
     let draft_orders = serde_json::json!({
         "resourceType": "Bundle",
         "type": "collection",
@@ -108,10 +132,10 @@ pub fn draft_order(id: &str) -> DraftOrder {
             "intent": "order",
             "subject": {"reference": "Patient/pat-1"},
             "medicationCodeableConcept": {
-                "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "121191", "display": "rituximab"}],
-                "text": "rituximab"
+                "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": name}],
+                "text": name
             },
-            "dosageInstruction": [{"text": "rituximab as directed"}]
+            "dosageInstruction": [{"text": format!("{name} as directed")}]
         }}]
     });
     let draft_orders = serde_json::value::RawValue::from_string(draft_orders.to_string()).unwrap();

@@ -34,6 +34,8 @@ pub mod evidence;
 mod fixtures;
 pub mod history;
 pub mod markdown;
+#[cfg(test)]
+mod properties;
 pub mod proposal;
 pub mod regimen;
 pub mod render;

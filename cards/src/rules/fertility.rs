@@ -130,3 +130,66 @@ fn exposure_text(assessment: &Assessment<'_>) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::card::{ActionKind, Topic};
+    use crate::fixtures::{self, evaluate, find};
+    use fhir_mapping::{Age, FhirRef, MedicationClass};
+
+    #[test]
+    fn a_young_patient_with_a_cyclophosphamide_order_is_steered_to_rituximab() {
+        let mut facts = fixtures::facts();
+        facts.orders.push(fixtures::order(
+            "draft-2",
+            MedicationClass::Cyclophosphamide,
+            None,
+        ));
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::FertilityPreferRituximab).unwrap();
+        let kinds: Vec<_> = card.suggestions[0]
+            .actions
+            .iter()
+            .map(|action| action.kind)
+            .collect();
+        assert_eq!(kinds, vec![ActionKind::Delete, ActionKind::Update]);
+        assert_eq!(
+            card.suggestions[0].actions[0].resource_id.as_deref(),
+            Some("MedicationRequest/draft-2")
+        );
+        assert!(card.detail.contains("`MedicationRequest/draft-2`"));
+    }
+
+    #[test]
+    fn an_adult_without_a_fertility_concern_gets_no_fertility_card() {
+        let mut facts = fixtures::facts();
+        facts.patient.age = Some(Age {
+            years: 30,
+            months: 0,
+        });
+        facts.orders.push(fixtures::order(
+            "draft-2",
+            MedicationClass::Cyclophosphamide,
+            None,
+        ));
+        assert!(find(&evaluate(&facts), Topic::FertilityPreferRituximab).is_none());
+    }
+
+    #[test]
+    fn an_adult_with_a_documented_fertility_concern_gets_the_card_for_the_pulses() {
+        let mut facts = fixtures::facts();
+        facts.patient.age = Some(Age {
+            years: 30,
+            months: 0,
+        });
+        facts.fertility_concern = vec![FhirRef::new("Condition", "fert")];
+        facts.rituximab = fixtures::weekly(time::macros::date!(2026 - 08 - 17), 4);
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::FertilityPreferRituximab).unwrap();
+        assert!(card.detail.contains("`Condition/fert`"));
+        assert!(
+            card.suggestions.is_empty(),
+            "no rituximab replacement when the patient is refractory"
+        );
+    }
+}

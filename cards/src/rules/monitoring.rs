@@ -56,3 +56,31 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
         .selection(SelectionBehavior::Any),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::card::Topic;
+    use crate::fixtures::{self, evaluate, find};
+    use fhir_mapping::Hook;
+
+    #[test]
+    fn signing_orders_gets_the_monitoring_card_with_a_neuropsychology_order() {
+        let mut facts = fixtures::facts();
+        facts.hook = Hook::OrderSign;
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::MonitoringAndRehabilitation).unwrap();
+        assert_eq!(
+            fixtures::resources(card)[0]["code"]["text"],
+            "Neuropsychological assessment"
+        );
+    }
+
+    #[test]
+    fn selecting_an_order_gets_no_monitoring_card() {
+        assert!(find(
+            &evaluate(&fixtures::facts()),
+            Topic::MonitoringAndRehabilitation
+        )
+        .is_none());
+    }
+}

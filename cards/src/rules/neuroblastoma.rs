@@ -111,3 +111,42 @@ fn screening(assessment: &Assessment<'_>) -> CardProposal {
     ))
     .selection(SelectionBehavior::Any)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::card::{Indicator, Topic};
+    use crate::fixtures::{self, evaluate, find, resources};
+    use fhir_mapping::FhirRef;
+
+    #[test]
+    fn an_unresected_neuroblastoma_gets_a_surgical_referral() {
+        let mut facts = fixtures::facts();
+        facts.neuroblastoma.present = true;
+        facts.neuroblastoma.references = vec![FhirRef::new("Condition", "nb")];
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::NeuroblastomaResection).unwrap();
+        assert_eq!(card.indicator, Indicator::Warning);
+        let referral = resources(card)[0];
+        assert_eq!(referral["resourceType"], "ServiceRequest");
+        assert_eq!(referral["code"]["coding"][0]["code"], "3457005");
+        assert!(card.detail.contains("`Condition/nb`"));
+    }
+
+    #[test]
+    fn a_resected_neuroblastoma_gets_no_resection_card() {
+        let mut facts = fixtures::facts();
+        facts.neuroblastoma.present = true;
+        facts.neuroblastoma.resected = true;
+        assert!(find(&evaluate(&facts), Topic::NeuroblastomaResection).is_none());
+    }
+
+    #[test]
+    fn no_work_up_on_record_gets_the_screening_card_with_two_orders() {
+        let mut facts = fixtures::facts();
+        facts.neuroblastoma.workup_on_record = false;
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::NeuroblastomaScreening).unwrap();
+        assert_eq!(card.indicator, Indicator::Info);
+        assert_eq!(resources(card).len(), 2);
+    }
+}

@@ -441,3 +441,159 @@ fn no_dose_note(detail: Detail) -> Detail {
          dosing are missing, stale or implausible (see the missing-body-measurements card).",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::card::{ActionKind, Indicator, SelectionBehavior, Topic};
+    use crate::fixtures::{self, evaluate, resources, topics};
+    use fhir_mapping::{BodySurfaceArea, Measurement, MedicationClass};
+    use time::macros::date;
+
+    fn primary(facts: &fhir_mapping::Facts) -> crate::Card {
+        let cards = evaluate(facts);
+        let primaries: Vec<_> = cards
+            .iter()
+            .filter(|card| card.is_primary)
+            .cloned()
+            .collect();
+        assert_eq!(primaries.len(), 1, "{:?}", topics(&cards));
+        primaries.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_rituximab_naive_patient_gets_one_weekly_course_of_four_updating_the_selected_draft() {
+        let card = primary(&fixtures::facts());
+        assert_eq!(card.topic, Topic::RituximabFullCourse);
+        assert_eq!(card.indicator, Indicator::Info);
+        let action = &card.suggestions[0].actions[0];
+        assert_eq!(action.kind, ActionKind::Update);
+        let resource = &action.resource.as_ref().unwrap().0;
+        assert_eq!(resource["id"], "draft-1");
+        let dosage = &resource["dosageInstruction"][0];
+        assert_eq!(dosage["doseAndRate"][0]["doseQuantity"]["value"], 270);
+        assert_eq!(dosage["timing"]["repeat"]["count"], 4);
+        assert_eq!(dosage["timing"]["repeat"]["periodUnit"], "wk");
+        assert!(
+            card.detail.contains("375 mg/m2 x 0.72 m2 = 270 mg"),
+            "{}",
+            card.detail
+        );
+    }
+
+    #[test]
+    fn a_full_course_long_before_the_relapse_gives_one_additional_dose() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2025 - 01 - 06), 4);
+        let card = primary(&facts);
+        assert_eq!(card.topic, Topic::RituximabRedose);
+        let resource = resources(&card)[0];
+        assert_eq!(
+            resource["dosageInstruction"][0]["timing"]["repeat"]["count"],
+            1
+        );
+        assert!(card
+            .links
+            .iter()
+            .any(|link| link.url == "https://doi.org/10.1016/j.braindev.2015.09.002"));
+    }
+
+    #[test]
+    fn a_partial_course_offers_two_alternatives_none_recommended() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 03 - 02), 2);
+        let card = primary(&facts);
+        assert_eq!(card.topic, Topic::RituximabPartialPrior);
+        assert_eq!(card.selection_behavior, Some(SelectionBehavior::AtMostOne));
+        assert_eq!(card.suggestions.len(), 2);
+        assert!(card
+            .suggestions
+            .iter()
+            .all(|suggestion| !suggestion.is_recommended));
+        let counts: Vec<_> = resources(&card)
+            .iter()
+            .map(|resource| resource["dosageInstruction"][0]["timing"]["repeat"]["count"].clone())
+            .collect();
+        assert_eq!(counts, vec![2, 1]);
+    }
+
+    #[test]
+    fn a_relapse_soon_after_a_full_course_gives_cyclophosphamide_and_dexamethasone_in_one_suggestion(
+    ) {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 08 - 17), 4);
+        let card = primary(&facts);
+        assert_eq!(card.topic, Topic::CyclophosphamideDexamethasonePulses);
+        assert_eq!(card.indicator, Indicator::Warning);
+        assert_eq!(card.suggestions.len(), 1);
+        let kinds: Vec<_> = card.suggestions[0]
+            .actions
+            .iter()
+            .map(|action| action.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![ActionKind::Delete, ActionKind::Create, ActionKind::Create]
+        );
+        assert_eq!(
+            card.suggestions[0].actions[0].resource_id.as_deref(),
+            Some("MedicationRequest/draft-1")
+        );
+        let doses: Vec<_> = resources(&card)
+            .iter()
+            .map(|resource| {
+                resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"].clone()
+            })
+            .collect();
+        assert_eq!(doses, vec![serde_json::json!(540), serde_json::json!(7)]);
+        let cycles = &resources(&card)[0]["dosageInstruction"][0]["timing"]["repeat"];
+        assert_eq!(
+            (cycles["count"].clone(), cycles["period"].clone()),
+            (serde_json::json!(6), serde_json::json!(4))
+        );
+    }
+
+    #[test]
+    fn a_relapse_after_cyclophosphamide_pulses_gives_a_specialist_referral() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2025 - 09 - 01), 4);
+        facts.cyclophosphamide = fixtures::on(
+            &[date!(2026 - 02 - 02), date!(2026 - 03 - 02)],
+            "MedicationAdministration",
+        );
+        let card = primary(&facts);
+        assert_eq!(card.topic, Topic::SpecialistReferral);
+        assert_eq!(resources(&card)[0]["resourceType"], "ServiceRequest");
+        assert!(card.detail.contains("IVIG"));
+    }
+
+    #[test]
+    fn a_cyclophosphamide_order_in_play_is_updated_in_place_by_the_pulses_card() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 08 - 17), 4);
+        facts.orders = vec![fixtures::order(
+            "draft-9",
+            MedicationClass::Cyclophosphamide,
+            None,
+        )];
+        let card = primary(&facts);
+        let update = &card.suggestions[0].actions[0];
+        assert_eq!(update.kind, ActionKind::Update);
+        assert_eq!(update.resource.as_ref().unwrap().0["id"], "draft-9");
+    }
+
+    #[test]
+    fn without_a_usable_bsa_the_primary_card_shows_mg_per_m2_only_and_suggests_nothing() {
+        let mut facts = fixtures::facts();
+        facts.body.height = Measurement::Missing;
+        facts.body.bsa = BodySurfaceArea::Unavailable;
+        let card = primary(&facts);
+        assert!(card.suggestions.is_empty());
+        assert!(card.summary.contains("375 mg/m2"));
+        assert!(!fixtures::mentions_mg_amount(&card.summary));
+        assert!(
+            !fixtures::mentions_mg_amount(&card.detail),
+            "{}",
+            card.detail
+        );
+    }
+}

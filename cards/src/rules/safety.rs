@@ -377,3 +377,158 @@ fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
         detail,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::card::{ActionKind, Topic};
+    use crate::fixtures::{self, any_mg_amount, evaluate, find, resources};
+    use fhir_mapping::{
+        Age, BodySurfaceArea, DoseAmount, FhirRef, Kilograms, Measured, Measurement,
+        MedicationClass,
+    };
+    use time::macros::date;
+
+    #[test]
+    fn rituximab_without_hepatitis_b_screening_gets_both_tests_ordered() {
+        let mut facts = fixtures::facts();
+        facts.hepatitis_b = Default::default();
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::HepatitisBScreening).unwrap();
+        let codes: Vec<_> = resources(card)
+            .iter()
+            .map(|r| r["code"]["coding"][0]["code"].clone())
+            .collect();
+        assert_eq!(codes, vec!["5196-1", "13952-7"]);
+        assert!(!card.override_reasons.is_empty());
+    }
+
+    #[test]
+    fn a_missing_anti_hbc_alone_is_ordered_alone() {
+        let mut facts = fixtures::facts();
+        facts.hepatitis_b.anti_hbc = None;
+        let cards = evaluate(&facts);
+        assert_eq!(
+            resources(find(&cards, Topic::HepatitisBScreening).unwrap()).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn complete_screening_or_no_rituximab_order_means_no_hepatitis_card() {
+        assert!(find(&evaluate(&fixtures::facts()), Topic::HepatitisBScreening).is_none());
+        let mut facts = fixtures::facts();
+        facts.hepatitis_b = Default::default();
+        facts.orders = vec![fixtures::order("d", MedicationClass::Dexamethasone, None)];
+        assert!(find(&evaluate(&facts), Topic::HepatitisBScreening).is_none());
+    }
+
+    #[test]
+    fn an_order_far_from_the_computed_dose_gets_an_update_keeping_the_id() {
+        let mut facts = fixtures::facts();
+        facts.orders = vec![fixtures::order(
+            "draft-7",
+            MedicationClass::Rituximab,
+            Some(DoseAmount::Milligrams(500.0)),
+        )];
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::DoseCheck).unwrap();
+        assert!(
+            card.detail
+                .contains("ordered 500 mg, computed 270 mg: 85.2% higher"),
+            "{}",
+            card.detail
+        );
+        let action = &card.suggestions[0].actions[0];
+        assert_eq!(action.kind, ActionKind::Update);
+        let resource = &action.resource.as_ref().unwrap().0;
+        assert_eq!(resource["id"], "draft-7");
+        assert_eq!(
+            resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"],
+            270
+        );
+    }
+
+    #[test]
+    fn an_order_within_the_tolerance_gets_no_dose_check() {
+        let mut facts = fixtures::facts();
+        facts.orders = vec![fixtures::order(
+            "d",
+            MedicationClass::Rituximab,
+            Some(DoseAmount::Milligrams(290.0)),
+        )];
+        assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
+        facts.orders = vec![fixtures::order(
+            "d",
+            MedicationClass::Rituximab,
+            Some(DoseAmount::MilligramsPerSquareMetre(375.0)),
+        )];
+        assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
+    }
+
+    #[test]
+    fn a_dexamethasone_order_may_state_the_daily_total() {
+        let mut facts = fixtures::facts();
+        // 20 mg/m2/day x 0.72 m2 = 14.4 mg/day: 7 mg per divided dose, 14 mg per day.
+        facts.orders = vec![fixtures::order(
+            "d",
+            MedicationClass::Dexamethasone,
+            Some(DoseAmount::Milligrams(14.0)),
+        )];
+        assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
+        facts.orders = vec![fixtures::order(
+            "d",
+            MedicationClass::Dexamethasone,
+            Some(DoseAmount::Milligrams(40.0)),
+        )];
+        assert!(find(&evaluate(&facts), Topic::DoseCheck).is_some());
+    }
+
+    #[test]
+    fn a_stale_weight_withholds_every_mg_amount_and_says_why_with_its_date() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2025 - 01 - 06), 4);
+        facts.orders = vec![fixtures::order(
+            "d",
+            MedicationClass::Rituximab,
+            Some(DoseAmount::Milligrams(500.0)),
+        )];
+        facts.body.weight = Measurement::Stale {
+            measured: Measured {
+                value: Kilograms::new(19.0),
+                date: date!(2026 - 09 - 01),
+            },
+            source: FhirRef::new("Observation", "old-weight"),
+            max_age_days: 30,
+        };
+        facts.body.bsa = BodySurfaceArea::Unavailable;
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::MissingBodyMeasurements).unwrap();
+        assert!(
+            card.detail
+                .contains("19 kg on 2026-09-01, `Observation/old-weight`) is older than 30 days"),
+            "{}",
+            card.detail
+        );
+        assert!(find(&cards, Topic::DoseCheck).is_none());
+        assert!(!any_mg_amount(&cards));
+    }
+
+    #[test]
+    fn an_adult_gets_the_adult_card_with_the_caps() {
+        let mut facts = fixtures::facts();
+        facts.patient.age = Some(Age {
+            years: 18,
+            months: 0,
+        });
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::AdultPatient).unwrap();
+        assert!(card
+            .detail
+            .contains("configured cap: rituximab 1000 mg per dose"));
+        facts.patient.age = Some(Age {
+            years: 17,
+            months: 11,
+        });
+        assert!(find(&evaluate(&facts), Topic::AdultPatient).is_none());
+    }
+}

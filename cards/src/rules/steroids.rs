@@ -147,3 +147,70 @@ fn combination_therapy(assessment: &Assessment<'_>) -> CardProposal {
         detail,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::card::Topic;
+    use crate::fixtures::{self, evaluate, find, first_dose_mg};
+    use fhir_mapping::{
+        CurrentSteroid, FhirRef, MedicationClass, OmsDiagnosis, OralSteroid, Severity,
+    };
+
+    fn on_prednisolone() -> fhir_mapping::Facts {
+        let mut facts = fixtures::facts();
+        facts.oral_steroid = Some(CurrentSteroid {
+            drug: OralSteroid::Prednisolone,
+            source: FhirRef::new("MedicationStatement", "ms"),
+        });
+        facts
+    }
+
+    #[test]
+    fn a_relapse_on_oral_steroids_gets_a_weight_based_methylprednisolone_pulse() {
+        let cards = evaluate(&on_prednisolone());
+        let card = find(&cards, Topic::IvMethylprednisolone).unwrap();
+        assert_eq!(first_dose_mg(card).as_deref(), Some("540"));
+        assert!(
+            card.detail.contains("30 mg/kg/day x 18 kg = 540 mg"),
+            "{}",
+            card.detail
+        );
+        assert!(card.detail.contains("`MedicationStatement/ms`"));
+    }
+
+    #[test]
+    fn a_steroid_order_without_oral_steroids_gets_the_options_card() {
+        let mut facts = fixtures::facts();
+        facts.orders.push(fixtures::order(
+            "draft-3",
+            MedicationClass::Prednisone,
+            None,
+        ));
+        let cards = evaluate(&facts);
+        assert!(find(&cards, Topic::CorticosteroidOptions).is_some());
+        assert!(find(&cards, Topic::IvMethylprednisolone).is_none());
+    }
+
+    #[test]
+    fn the_options_card_gives_way_to_the_methylprednisolone_card() {
+        let mut facts = on_prednisolone();
+        facts.orders.push(fixtures::order(
+            "draft-3",
+            MedicationClass::Prednisone,
+            None,
+        ));
+        let cards = evaluate(&facts);
+        assert!(find(&cards, Topic::CorticosteroidOptions).is_none());
+        assert!(find(&cards, Topic::IvMethylprednisolone).is_some());
+    }
+
+    #[test]
+    fn severe_oms_gets_the_combination_card() {
+        let mut facts = fixtures::facts();
+        if let OmsDiagnosis::Confirmed(oms) = &mut facts.oms {
+            oms.severity = Some(Severity::Severe);
+        }
+        assert!(find(&evaluate(&facts), Topic::CombinationTherapy).is_some());
+        assert!(find(&evaluate(&fixtures::facts()), Topic::CombinationTherapy).is_none());
+    }
+}

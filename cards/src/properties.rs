@@ -1,0 +1,178 @@
+//! Property tests of the whole evaluation over generated facts: when the service speaks it gives
+//! exactly one primary card; no card shows an mg amount without a usable BSA/weight; suggested doses
+//! never exceed their caps.
+
+use fhir_mapping::{
+    Age, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseEvent, DoseHistory, Facts,
+    FhirRef, Hook, Kilograms, Measured, Measurement, MedicationClass, OmsCondition, OmsDiagnosis,
+    Severity, SquareMetres,
+};
+use proptest::prelude::*;
+use time::Duration;
+
+use crate::card::Topic;
+use crate::fixtures::{self, any_mg_amount, TODAY};
+
+const CLASSES: [MedicationClass; 6] = [
+    MedicationClass::Rituximab,
+    MedicationClass::RituximabSubcutaneous,
+    MedicationClass::Cyclophosphamide,
+    MedicationClass::Dexamethasone,
+    MedicationClass::Methylprednisolone,
+    MedicationClass::Prednisone,
+];
+
+fn history(days_ago: Vec<i64>, resource: &str) -> DoseHistory {
+    DoseHistory::new(
+        days_ago
+            .into_iter()
+            .map(|days| DoseEvent {
+                date: TODAY - Duration::days(days),
+                amount: None,
+                source: FhirRef::new(resource, &days.to_string()),
+            })
+            .collect(),
+    )
+}
+
+fn weight(state: u8, kg: f64) -> Measurement<Kilograms> {
+    let measured = Measured {
+        value: Kilograms::new(kg),
+        date: TODAY - Duration::days(3),
+    };
+    let source = FhirRef::new("Observation", "w");
+    match state {
+        0 => Measurement::Missing,
+        1 => Measurement::Stale {
+            measured,
+            source,
+            max_age_days: 30,
+        },
+        2 => Measurement::Implausible {
+            measured,
+            source,
+            range: (Kilograms::new(2.0), Kilograms::new(250.0)),
+        },
+        _ => Measurement::Usable { measured, source },
+    }
+}
+
+fn height(state: u8, cm: f64) -> Measurement<Centimetres> {
+    let measured = Measured {
+        value: Centimetres::new(cm),
+        date: TODAY - Duration::days(30),
+    };
+    let source = FhirRef::new("Observation", "h");
+    match state {
+        0 => Measurement::Missing,
+        1 => Measurement::Stale {
+            measured,
+            source,
+            max_age_days: 180,
+        },
+        _ => Measurement::Usable { measured, source },
+    }
+}
+
+prop_compose! {
+    fn generated_facts()(
+        rituximab in prop::collection::vec(0i64..1500, 0..9),
+        cyclophosphamide in prop::collection::vec(0i64..900, 0..4),
+        relapse_days_ago in prop::option::of(0i64..400),
+        status in 0u8..4,
+        weight_state in 0u8..6,
+        height_state in 0u8..4,
+        kg in 3.0f64..140.0,
+        cm in 50.0f64..200.0,
+        observed_bsa in prop::option::of(15u32..250),
+        orders in prop::collection::vec(0usize..CLASSES.len(), 0..4),
+        age in prop::option::of(0u32..60),
+        order_sign in any::<bool>(),
+        severe in any::<bool>(),
+        fertility in any::<bool>(),
+        ordered_mg in prop::option::of(1u32..3000),
+    ) -> Facts {
+        let mut facts = fixtures::facts();
+        facts.rituximab = history(rituximab, "MedicationAdministration");
+        facts.cyclophosphamide = history(cyclophosphamide, "MedicationStatement");
+        let status = [ClinicalStatus::Relapse, ClinicalStatus::Recurrence, ClinicalStatus::Remission, ClinicalStatus::Active][usize::from(status)];
+        facts.oms = OmsDiagnosis::Confirmed(OmsCondition {
+            reference: FhirRef::new("Condition", "oms"),
+            status,
+            severity: severe.then_some(Severity::Severe),
+            relapse_date: relapse_days_ago.map(|days| TODAY - Duration::days(days)),
+        });
+        facts.body.weight = weight(weight_state, kg);
+        facts.body.height = height(height_state, cm);
+        facts.body.bsa = match (facts.body.weight.usable(), facts.body.height.usable(), observed_bsa) {
+            (Some((w, _)), Some((h, _)), _) => {
+                let bsa = ((h.value.value() * w.value.value() / 3600.0).sqrt() * 100.0).round() / 100.0;
+                BodySurfaceArea::Computed { value: SquareMetres::new(bsa), unrounded: SquareMetres::new(bsa), formula: BsaFormula::Mosteller }
+            }
+            (_, _, Some(hundredths)) => BodySurfaceArea::Observed {
+                measured: Measured { value: SquareMetres::new(f64::from(hundredths) / 100.0), date: TODAY },
+                source: FhirRef::new("Observation", "bsa"),
+            },
+            _ => BodySurfaceArea::Unavailable,
+        };
+        facts.orders = orders
+            .into_iter()
+            .enumerate()
+            .map(|(index, class)| {
+                let dose = ordered_mg.map(|mg| fhir_mapping::DoseAmount::Milligrams(f64::from(mg)));
+                fixtures::order(&format!("draft-{index}"), CLASSES[class], dose)
+            })
+            .collect();
+        facts.patient.age = age.map(|years| Age { years, months: 0 });
+        facts.hook = if order_sign { Hook::OrderSign } else { Hook::OrderSelect };
+        if fertility {
+            facts.fertility_concern = vec![FhirRef::new("Condition", "fert")];
+        }
+        facts
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn exactly_one_primary_card_whenever_the_service_speaks(facts in generated_facts()) {
+        let cards = fixtures::evaluate(&facts);
+        let relapsed = matches!(&facts.oms, OmsDiagnosis::Confirmed(oms) if oms.is_relapsed());
+        if facts.orders.is_empty() || !relapsed {
+            prop_assert!(cards.is_empty());
+        } else {
+            prop_assert_eq!(cards.iter().filter(|card| card.is_primary).count(), 1);
+            let mut seen = std::collections::HashSet::new();
+            prop_assert!(cards.iter().all(|card| seen.insert(card.topic)), "a topic appeared twice");
+        }
+    }
+
+    #[test]
+    fn no_card_shows_an_mg_amount_without_a_usable_bsa_or_weight(facts in generated_facts()) {
+        let cards = fixtures::evaluate(&facts);
+        let withheld = cards.iter().any(|card| card.topic == Topic::MissingBodyMeasurements);
+        let nothing_usable = facts.body.bsa.value().is_none() && facts.body.weight.usable().is_none();
+        if withheld || nothing_usable {
+            prop_assert!(!any_mg_amount(&cards), "{:#?}", cards.iter().map(|c| (&c.summary, &c.detail)).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn suggested_doses_never_exceed_their_caps(facts in generated_facts()) {
+        let cards = fixtures::evaluate(&facts);
+        for card in &cards {
+            for resource in fixtures::resources(card) {
+                let quantity = &resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
+                let Some(mg) = quantity["value"].as_f64() else { continue };
+                let code = resource["medicationCodeableConcept"]["coding"][0]["code"].as_str().unwrap_or_default();
+                let cap = match code {
+                    "121191" | "6902" => 1000.0,
+                    "3002" => 1000.0 * facts.body.bsa.value().map_or(0.0, SquareMetres::value),
+                    _ => f64::INFINITY,
+                };
+                prop_assert!(mg <= cap + 1e-9, "{code}: {mg} mg above the cap {cap}");
+            }
+        }
+    }
+}
