@@ -266,7 +266,7 @@ mod tests {
             date!(2025 - 02 - 20),
             date!(2025 - 03 - 05),
         ];
-        assert!(full_courses(&history(&dates).events().to_vec(), &config).is_empty());
+        assert!(full_courses(history(&dates).events(), &config).is_empty());
     }
 
     #[test]

@@ -4,7 +4,8 @@
 Each scenario is a complete CDS Hooks request (realistic FHIR R4 prefetch and draft orders) for the
 evaluation date 2026-11-25, with the expected cards. The files are the test data; this script only
 saves typing. Re-run it after changing a scenario here: `python3 tests/scenarios/make_scenarios.py`.
-The four requests of shared/examples are copied in by `--shared DIR` (area `shared/`).
+The four requests of shared/examples are copied in by `--shared DIR` (area `shared/`). The primary
+scenarios' requests are also written to examples/<hook>-<topic>.json (for `oms-cds evaluate`).
 """
 
 import json
@@ -520,10 +521,21 @@ def copy_shared(root, shared):
               json.loads(request_path.read_text()), expectation)
 
 
+def write_examples(examples, all_scenarios):
+    """examples/<hook>-<topic>.json: one plain request per primary recommendation."""
+    examples.mkdir(parents=True, exist_ok=True)
+    for name, (_, request, expectation) in all_scenarios.items():
+        if name.startswith("primary/"):
+            path = examples / f"{request['hook']}-{expectation['primary']}.json"
+            path.write_text(json.dumps(request, indent=2) + "\n")
+
+
 def main():
     root = Path(__file__).resolve().parent
-    for name, (description, request, expectation) in scenarios().items():
+    all_scenarios = scenarios()
+    for name, (description, request, expectation) in all_scenarios.items():
         write(root, name, description, request, expectation)
+    write_examples(root.parent.parent / "examples", all_scenarios)
     if len(sys.argv) == 3 and sys.argv[1] == "--shared":
         copy_shared(root, sys.argv[2])
 
