@@ -34,6 +34,23 @@ pub enum Command {
         #[arg(long, env = "OMS_CDS_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Start the service on embedded defaults (SQLite, 127.0.0.1) trusting a freshly generated
+    /// key, send the bundled example requests as a signed EHR would, print the cards, then keep
+    /// serving until Ctrl-C.
+    Demo {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Print a token minted with the running demo's key for the endpoint URL `--aud`.
+    Token {
+        /// The full URL of the endpoint the token is for (its `aud`).
+        #[arg(long)]
+        aud: String,
+        /// The running demo's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        demo: String,
+    },
     /// Exit 0 when the service at URL answers 200, 1 otherwise (container health checks).
     Healthcheck {
         /// The health endpoint.

@@ -41,6 +41,26 @@ pub fn evaluate(settings: &Settings, file: &Path, today: time::Date) -> anyhow::
         .context("cannot render the response")
 }
 
+/// `oms-cds token`: asks the running demo for a token (its key never leaves that process).
+pub async fn token(demo: &str, aud: &str) -> anyhow::Result<String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let response = client
+        .get(format!("{}/demo/token", demo.trim_end_matches('/')))
+        .query(&[("aud", aud)])
+        .send()
+        .await
+        .with_context(|| format!("no demo answers at {demo}: start one with `oms-cds demo`"))?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "the demo at {demo} answered {}",
+        response.status()
+    );
+    response.text().await.context("cannot read the token")
+}
+
 /// `oms-cds healthcheck`.
 pub async fn healthcheck(url: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()

@@ -47,6 +47,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Trust in CDS clients (JWT).
     pub auth: AuthConfig,
+    /// The governance endpoints (`/admin/...`).
+    pub admin: AdminSettings,
     /// Fetching missing prefetch from the EHR's FHIR server.
     pub fhir: crate::fhir_client::FhirSettings,
     /// How FHIR becomes facts (measurement staleness, plausibility, BSA formula, value sets).
@@ -67,6 +69,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             auth: AuthConfig::default(),
             fhir: crate::fhir_client::FhirSettings::default(),
+            admin: AdminSettings::default(),
             mapping: fhir_mapping::MappingConfig::default(),
             clinical: cards::ClinicalConfig::default(),
         }
@@ -86,6 +89,33 @@ impl Default for CorsSettings {
         Self {
             allowed_origins: vec!["*".into()],
         }
+    }
+}
+
+/// Governance endpoints: disabled unless a token is configured.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Bearer token for `GET /admin/feedback/summary` (at least 32 characters). Set it from a
+    /// secret store through `OMS_CDS__ADMIN__TOKEN`, never in a committed file.
+    pub token: Option<Secret>,
+}
+
+/// A secret string: kept out of `Debug` output and logs.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one comparison that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
     }
 }
 
@@ -209,6 +239,14 @@ impl Settings {
         self.auth
             .validate()
             .map_err(|e| anyhow::anyhow!("auth: {e}"))?;
+        if self
+            .admin
+            .token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 32)
+        {
+            bail!("admin.token must be at least 32 characters");
+        }
         self.fhir
             .validate()
             .map_err(|e| anyhow::anyhow!("fhir.{e}"))?;

@@ -18,6 +18,9 @@ pub enum ApiError {
     /// 400: the feedback body is invalid.
     #[error(transparent)]
     InvalidFeedback(#[from] InvalidFeedback),
+    /// 400: a query parameter is invalid.
+    #[error("{0}")]
+    InvalidQuery(String),
     /// 400: the request cannot be read as FHIR where it must be.
     #[error("{0}")]
     UnreadableFhir(String),
@@ -56,6 +59,7 @@ impl ApiError {
         match self {
             ApiError::InvalidHookCall(_)
             | ApiError::InvalidFeedback(_)
+            | ApiError::InvalidQuery(_)
             | ApiError::UnreadableFhir(_) => StatusCode::BAD_REQUEST,
             ApiError::UnknownService(_) | ApiError::UnknownRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -70,7 +74,9 @@ impl ApiError {
     /// The FHIR `issue-type` code of this error.
     fn issue_code(&self) -> &'static str {
         match self {
-            ApiError::InvalidHookCall(_) | ApiError::InvalidFeedback(_) => "invalid",
+            ApiError::InvalidHookCall(_)
+            | ApiError::InvalidFeedback(_)
+            | ApiError::InvalidQuery(_) => "invalid",
             ApiError::UnreadableFhir(_) => "structure",
             ApiError::UnknownService(_) | ApiError::UnknownRoute => "not-found",
             ApiError::MethodNotAllowed | ApiError::UnsupportedMediaType => "not-supported",

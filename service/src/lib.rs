@@ -4,6 +4,7 @@
 //!
 //! Layout:
 //! - `cli`, `commands`: the command line and what each subcommand does.
+//! - `demo`: `oms-cds demo`, the service plus a pretend EHR.
 //! - `config`: settings from TOML + environment, validated at start-up.
 //! - `telemetry`: logging.
 //! - `startup`: `Application` (bind, state, serve, graceful shutdown).
@@ -16,6 +17,7 @@
 //! - `error`: `ApiError` -> OperationOutcome.
 //! - `fhir_client`: fetches missing prefetch from the EHR's FHIR server (allow-listed hosts only).
 //! - `auth`: JWT verification of CDS clients.
+//! - `metrics`: Prometheus metrics (one registry per application).
 //! - `storage`: the database (feedback, issued cards, replay cache).
 
 pub mod auth;
@@ -23,10 +25,12 @@ pub mod catalogue;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod evaluation;
 pub mod example_dates;
 pub mod fhir_client;
+pub mod metrics;
 pub mod router;
 pub mod routes;
 pub mod startup;

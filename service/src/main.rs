@@ -32,6 +32,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", commands::evaluate(&settings, &file, today)?);
             Ok(())
         }
+        Command::Demo { port } => {
+            telemetry::init(
+                &oms_cds::config::LogSettings {
+                    level: "warn".into(),
+                    ..Default::default()
+                },
+                std::io::stderr,
+            );
+            oms_cds::demo::run(port).await
+        }
+        Command::Token { aud, demo } => {
+            println!("{}", commands::token(&demo, &aud).await?);
+            Ok(())
+        }
         Command::Healthcheck { url } => commands::healthcheck(&url).await,
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,8 @@ use tracing::Instrument;
 use crate::auth;
 use crate::config::CorsSettings;
 use crate::error::{ApiError, InternalErrorDetail};
-use crate::routes::{discovery, fallback, feedback, health, service_call};
+use crate::metrics::{Metrics, RequestLabels, RouteLabels};
+use crate::routes::{admin, discovery, fallback, feedback, health, service_call};
 use crate::startup::AppState;
 
 /// Builds the application: routes, authentication, panic guard, CORS and the request log.
@@ -30,16 +31,24 @@ pub fn router(state: AppState) -> Router {
             Arc::clone(&state.authenticator),
             auth::require,
         ));
+    let demo = if state.local.as_ref().is_some_and(|l| l.serve_tokens) {
+        Router::new().route("/demo/token", get(demo_token))
+    } else {
+        Router::new()
+    };
     Router::new()
         .merge(authenticated)
+        .merge(demo)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/admin/feedback/summary", get(admin::feedback_summary))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(cors(&state.settings.cors))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .with_state(state)
 }
 
@@ -74,14 +83,26 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body
 
 /// One log line per request: method, path, status, latency and, for service calls, the
 /// hookInstance. Never bodies, tokens or patient identifiers (paths carry only the service id).
-async fn log_request(request: Request, next: Next) -> Response {
+async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let span = tracing::info_span!("request", %method, path, hook_instance = tracing::field::Empty);
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let hook = response
+        .extensions()
+        .get::<HookLabel>()
+        .map_or("", |h| h.0)
+        .to_owned();
+    record_request_metrics(&state.metrics, route, hook, status, elapsed);
     let _entered = span.enter();
     if let Some(InternalErrorDetail(detail)) = response.extensions().get::<InternalErrorDetail>() {
         tracing::error!(
@@ -98,4 +119,50 @@ async fn log_request(request: Request, next: Next) -> Response {
         tracing::info!(status = status.as_u16(), latency_ms, "request served");
     }
     response
+}
+
+/// Query of `GET /demo/token`.
+#[derive(Debug, serde::Deserialize)]
+struct TokenQuery {
+    aud: String,
+}
+
+/// `GET /demo/token?aud=URL`: a token from the demo's in-memory key (demo mode only).
+async fn demo_token(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<TokenQuery>,
+) -> Result<String, ApiError> {
+    let local = state.local.as_ref().ok_or(ApiError::UnknownRoute)?;
+    local
+        .issuer
+        .mint(&query.aud)
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// The hook of a service call, attached to its response for the request metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct HookLabel(pub &'static str);
+
+fn record_request_metrics(
+    metrics: &Metrics,
+    route: String,
+    hook: String,
+    status: StatusCode,
+    elapsed: std::time::Duration,
+) {
+    metrics
+        .request_duration
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+            hook: hook.clone(),
+        })
+        .observe(elapsed.as_secs_f64());
+    metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route,
+            hook,
+            status: status.as_u16(),
+        })
+        .inc();
 }

@@ -9,10 +9,11 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::auth::{Authenticator, ReplayCache};
+use crate::auth::{Authenticator, LocalIssuer, ReplayCache};
 use crate::config::Settings;
 use crate::evaluation::Engine;
 use crate::fhir_client::FhirFetcher;
+use crate::metrics::Metrics;
 use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, Store};
 
 /// What every handler can reach.
@@ -30,6 +31,10 @@ pub struct AppState {
     pub authenticator: Arc<Authenticator>,
     /// Fetches prefetch the EHR did not send.
     pub fetcher: Arc<FhirFetcher>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// The in-process issuer, in demo mode and tests.
+    pub local: Option<LocalTrust>,
 }
 
 /// A bound, ready-to-run service.
@@ -40,9 +45,34 @@ pub struct Application {
     writer: IssuedCardWriter,
 }
 
+/// An issuer trusted in code (its key generated in this process), for the demo and tests.
+#[derive(Clone)]
+pub struct LocalTrust {
+    /// The issuer.
+    pub issuer: Arc<LocalIssuer>,
+    /// Mount `GET /demo/token` (demo mode only: anyone who can reach it gets a token).
+    pub serve_tokens: bool,
+}
+
+impl std::fmt::Debug for LocalTrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalTrust")
+            .field("issuer", &self.issuer.issuer())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Application {
     /// Connects storage, loads value sets and keys, binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::build_with(settings, None).await
+    }
+
+    /// Like `build`, also trusting a local issuer (the demo; tests of authenticated calls).
+    pub async fn build_with(
+        settings: Settings,
+        local: Option<LocalTrust>,
+    ) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
         let store = Store::connect(&settings.storage).await?;
         let engine = Arc::new(Engine::new(&settings)?);
@@ -56,16 +86,21 @@ impl Application {
             Backend::Sqlite => Arc::new(crate::auth::InMemoryReplayCache::default()),
         };
         let authenticator = Arc::new(
-            Authenticator::new(
+            Authenticator::with_extra_issuers(
                 settings.auth.clone(),
                 &settings.public_base_url,
                 http,
                 replay,
+                local.iter().map(|l| l.issuer.trusted_issuer()).collect(),
             )
             .context("invalid [auth] configuration")?,
         );
-        let (issued_cards, writer) =
-            IssuedCardLog::spawn(store.clone(), settings.storage.issued_cards_queue);
+        let metrics = Arc::new(Metrics::new(&settings.clinical.source_label()));
+        let (issued_cards, writer) = IssuedCardLog::spawn(
+            store.clone(),
+            settings.storage.issued_cards_queue,
+            metrics.issued_cards_dropped.clone(),
+        );
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -77,6 +112,8 @@ impl Application {
             issued_cards,
             authenticator,
             fetcher,
+            metrics,
+            local,
         };
         Ok(Application {
             listener,

@@ -6,9 +6,11 @@
 mod feedback;
 mod issued_cards;
 mod replay;
+mod summary;
 
 pub use feedback::StoredFeedback;
 pub use issued_cards::{IssuedCard, IssuedCardLog, IssuedCardWriter};
+pub use summary::TopicSummary;
 
 use std::time::Duration;
 

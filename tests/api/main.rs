@@ -3,9 +3,11 @@
 
 mod cli;
 mod cors;
+mod deploy_config;
 mod discovery;
 mod errors;
 mod feedback;
 mod helpers;
 mod lifecycle;
+mod observability;
 mod service_call;

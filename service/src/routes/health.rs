@@ -7,15 +7,27 @@ use serde_json::{json, Value};
 
 use crate::startup::AppState;
 
+/// `GET /metrics`: Prometheus text exposition.
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}
+
 /// `GET /healthz`: the process is up. Cheap on purpose: it touches nothing.
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: storage answers and the keys of every required issuer have loaded.
+/// `GET /readyz`: storage answers and, when authentication is required, the keys of every
+/// issuer have loaded at least once.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let storage_ok = state.store.ping().await.is_ok();
-    let keys_ok = state.authenticator.keys_loaded().await;
+    let keys_ok = !state.settings.auth.required || state.authenticator.keys_loaded().await;
     let status = if storage_ok && keys_ok {
         StatusCode::OK
     } else {

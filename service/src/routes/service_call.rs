@@ -1,44 +1,102 @@
 //! `POST /cds-services/{id}`: route on the id, then on the request's hook.
 
+use std::time::Instant;
+
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use cards::Card;
 
 use crate::catalogue;
 use crate::error::ApiError;
+use crate::fhir_client::{KeyOutcome, PrefetchReport};
+use crate::metrics::{CardLabels, Metrics, PrefetchLabels};
+use crate::router::HookLabel;
 use crate::routes::json_body::JsonBody;
 use crate::startup::AppState;
 use crate::storage::{now_ms, IssuedCard};
-use crate::wire::request::{hook_name, parse_hook_call};
+use crate::wire::request::{hook_name, parse_hook_call, HookCall};
 use crate::wire::response::CdsResponse;
 
-/// Evaluates the call and answers with cards (possibly none).
+/// Completes the prefetch, evaluates the call and answers with cards (possibly none).
 pub async fn service_call(
     State(state): State<AppState>,
     Path(service_id): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<CdsResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let hooks = catalogue::hooks_of(&service_id)
         .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
     let mut call = parse_hook_call(&body, hooks)?;
     tracing::Span::current().record("hook_instance", call.hook_instance.as_str());
+
+    let fetch_started = Instant::now();
     let report = state.fetcher.complete(&mut call).await;
+    record_prefetch_metrics(&state.metrics, &report, fetch_started);
+
     let today = time::OffsetDateTime::now_utc().date();
     let cards = state.engine.evaluate(&call, today, &report)?;
+    record_issued_cards(&state, &service_id, &call, &cards);
 
-    let issued_at_ms = now_ms();
-    state.issued_cards.record(
-        cards
-            .iter()
-            .map(|card| IssuedCard {
-                card_uuid: card.uuid.to_string(),
-                service_id: service_id.clone(),
-                hook: hook_name(call.hook),
-                hook_instance: call.hook_instance.clone(),
-                topic: card.topic.code(),
-                indicator: card.indicator.code(),
-                issued_at_ms,
+    let mut response = Json(CdsResponse::from_cards(&cards)).into_response();
+    response
+        .extensions_mut()
+        .insert(HookLabel(hook_name(call.hook)));
+    Ok(response)
+}
+
+fn record_prefetch_metrics(metrics: &Metrics, report: &PrefetchReport, started: Instant) {
+    let mut fetched_any = false;
+    for (key, outcome) in &report.outcomes {
+        let outcome = match outcome {
+            KeyOutcome::Satisfied => "satisfied",
+            KeyOutcome::Fetched => {
+                fetched_any = true;
+                "fetched"
+            }
+            KeyOutcome::Partial(_) => "partial",
+            KeyOutcome::Failed(_) => "failed",
+        };
+        metrics
+            .prefetch_keys
+            .get_or_create(&PrefetchLabels {
+                key: (*key).to_owned(),
+                outcome: outcome.to_owned(),
             })
-            .collect(),
-    );
-    Ok(Json(CdsResponse::from_cards(&cards)))
+            .inc();
+    }
+    if fetched_any {
+        metrics
+            .prefetch_fetch_duration
+            .observe(started.elapsed().as_secs_f64());
+    }
+}
+
+/// Counts the cards and queues them for the governance log (never waits on the database).
+fn record_issued_cards(state: &AppState, service_id: &str, call: &HookCall, cards: &[Card]) {
+    if cards.is_empty() {
+        state.metrics.responses_without_cards.inc();
+        return;
+    }
+    let issued_at_ms = now_ms();
+    let mut issued = Vec::with_capacity(cards.len());
+    for card in cards {
+        state
+            .metrics
+            .cards_issued
+            .get_or_create(&CardLabels {
+                topic: card.topic.code().to_owned(),
+                indicator: card.indicator.code().to_owned(),
+            })
+            .inc();
+        issued.push(IssuedCard {
+            card_uuid: card.uuid.to_string(),
+            service_id: service_id.to_owned(),
+            hook: hook_name(call.hook),
+            hook_instance: call.hook_instance.clone(),
+            topic: card.topic.code(),
+            indicator: card.indicator.code(),
+            issued_at_ms,
+        });
+    }
+    state.issued_cards.record(issued);
 }

@@ -2,10 +2,8 @@
 //! request path through a bounded queue so a slow database never delays a response. When the
 //! queue is full the entry is dropped and counted.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-
 use anyhow::Context;
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -34,7 +32,8 @@ pub struct IssuedCard {
 #[derive(Debug, Clone)]
 pub struct IssuedCardLog {
     sender: mpsc::Sender<IssuedCard>,
-    dropped: Arc<AtomicU64>,
+    /// Shared with the metrics registry (`oms_cds_issued_cards_log_dropped_total`).
+    dropped: Counter,
 }
 
 /// The background writer; await `finish` at shutdown to flush what is queued.
@@ -46,14 +45,16 @@ pub struct IssuedCardWriter {
 const BATCH: usize = 256;
 
 impl IssuedCardLog {
-    /// Starts the writer task with a queue of `capacity` entries.
-    pub fn spawn(store: Store, capacity: usize) -> (IssuedCardLog, IssuedCardWriter) {
+    /// Starts the writer task with a queue of `capacity` entries; drops are counted in
+    /// `dropped` (a metrics counter).
+    pub fn spawn(
+        store: Store,
+        capacity: usize,
+        dropped: Counter,
+    ) -> (IssuedCardLog, IssuedCardWriter) {
         let (sender, receiver) = mpsc::channel(capacity);
         let task = tokio::spawn(write_batches(store, receiver));
-        let log = IssuedCardLog {
-            sender,
-            dropped: Arc::new(AtomicU64::new(0)),
-        };
+        let log = IssuedCardLog { sender, dropped };
         (log, IssuedCardWriter { task })
     }
 
@@ -61,7 +62,7 @@ impl IssuedCardLog {
     pub fn record(&self, cards: Vec<IssuedCard>) {
         for card in cards {
             if self.sender.try_send(card).is_err() {
-                let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                let total = self.dropped.inc() + 1;
                 tracing::warn!(
                     dropped_total = total,
                     "issued-cards log queue full; entry dropped"
@@ -72,7 +73,7 @@ impl IssuedCardLog {
 
     /// Entries dropped since start.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.dropped.get()
     }
 }
 
@@ -160,7 +161,7 @@ mod tests {
     #[tokio::test]
     async fn queued_cards_are_written_by_the_time_the_writer_finishes() {
         for store in all_stores().await {
-            let (log, writer) = IssuedCardLog::spawn(store.clone(), 16);
+            let (log, writer) = IssuedCardLog::spawn(store.clone(), 16, Counter::default());
             let uuid = uuid::Uuid::new_v4().to_string();
             log.record(vec![card(&uuid)]);
             drop(log);
@@ -182,7 +183,7 @@ mod tests {
         let (sender, _receiver) = mpsc::channel(1);
         let log = IssuedCardLog {
             sender,
-            dropped: Arc::new(AtomicU64::new(0)),
+            dropped: Counter::default(),
         };
         log.record(vec![card("a"), card("b"), card("c")]);
         assert_eq!(log.dropped(), 2);

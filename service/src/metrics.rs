@@ -1,0 +1,197 @@
+//! Prometheus metrics: one registry per `Application` (no globals, so tests can run several
+//! instances in one process), rendered in the text format at `GET /metrics`.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// Labels of an HTTP request.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The matched route template (`/cds-services/{id}`), never a raw path.
+    pub route: String,
+    /// `order-select`, `order-sign`, or empty for other endpoints.
+    pub hook: String,
+    /// HTTP status code.
+    pub status: u16,
+}
+
+/// Labels of a request-duration observation.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// The matched route template.
+    pub route: String,
+    /// The hook, when known.
+    pub hook: String,
+}
+
+/// Labels of an issued card.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CardLabels {
+    /// Topic code.
+    pub topic: String,
+    /// Indicator.
+    pub indicator: String,
+}
+
+/// Labels of a prefetch key's fate.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PrefetchLabels {
+    /// Prefetch key.
+    pub key: String,
+    /// `satisfied`, `fetched` or `failed`.
+    pub outcome: String,
+}
+
+/// Labels of an authentication failure.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AuthFailureLabels {
+    /// The reason category (expired, bad_signature, ...).
+    pub reason: String,
+}
+
+/// Labels of a feedback entry.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FeedbackLabels {
+    /// `accepted` or `overridden`.
+    pub outcome: String,
+    /// The topic of the card, or `unknown` when the card was not issued by this deployment.
+    pub topic: String,
+}
+
+/// Labels of the build-info gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabels {
+    /// Crate version.
+    pub version: String,
+    /// The guideline's name and version.
+    pub guideline: String,
+}
+
+/// Every metric the service exports.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Requests by route, hook and status.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Request latency by route and hook.
+    pub request_duration: Family<RouteLabels, Histogram>,
+    /// Cards issued by topic and indicator.
+    pub cards_issued: Family<CardLabels, Counter>,
+    /// Service calls answered with no cards.
+    pub responses_without_cards: Counter,
+    /// Prefetch keys satisfied, fetched or failed.
+    pub prefetch_keys: Family<PrefetchLabels, Counter>,
+    /// Time spent completing prefetch from FHIR servers.
+    pub prefetch_fetch_duration: Histogram,
+    /// Authentication failures by reason.
+    pub auth_failures: Family<AuthFailureLabels, Counter>,
+    /// Feedback by outcome and topic.
+    pub feedback: Family<FeedbackLabels, Counter>,
+    /// Issued-cards log entries dropped because the queue was full.
+    pub issued_cards_dropped: Counter,
+}
+
+fn latency_histogram() -> Histogram {
+    // 1 ms .. ~16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+impl Metrics {
+    /// Registers every metric; `guideline` is the guideline label shown on the cards.
+    pub fn new(guideline: &str) -> Metrics {
+        let mut registry = Registry::with_prefix("oms_cds");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, hook and status",
+            requests.clone(),
+        );
+        let request_duration = Family::<RouteLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route and hook",
+            request_duration.clone(),
+        );
+        let cards_issued = Family::<CardLabels, Counter>::default();
+        registry.register(
+            "cards_issued",
+            "Cards issued by topic and indicator",
+            cards_issued.clone(),
+        );
+        let responses_without_cards = Counter::default();
+        registry.register(
+            "responses_without_cards",
+            "Service calls answered with no cards",
+            responses_without_cards.clone(),
+        );
+        let prefetch_keys = Family::<PrefetchLabels, Counter>::default();
+        registry.register(
+            "prefetch_keys",
+            "Prefetch keys by outcome (satisfied by the EHR, fetched, failed)",
+            prefetch_keys.clone(),
+        );
+        let prefetch_fetch_duration = latency_histogram();
+        registry.register(
+            "prefetch_fetch_duration_seconds",
+            "Time spent completing prefetch from the EHR's FHIR server",
+            prefetch_fetch_duration.clone(),
+        );
+        let auth_failures = Family::<AuthFailureLabels, Counter>::default();
+        registry.register(
+            "auth_failures",
+            "Rejected JWTs by reason",
+            auth_failures.clone(),
+        );
+        let feedback = Family::<FeedbackLabels, Counter>::default();
+        registry.register(
+            "feedback",
+            "Feedback entries by outcome and topic",
+            feedback.clone(),
+        );
+        let issued_cards_dropped = Counter::default();
+        registry.register(
+            "issued_cards_log_dropped",
+            "Issued-cards log entries dropped because the queue was full",
+            issued_cards_dropped.clone(),
+        );
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                guideline: guideline.to_owned(),
+            })
+            .set(1);
+        registry.register(
+            "build_info",
+            "Version of the service and of the guideline it implements",
+            build_info,
+        );
+        Metrics {
+            registry,
+            requests,
+            request_duration,
+            cards_issued,
+            responses_without_cards,
+            prefetch_keys,
+            prefetch_fetch_duration,
+            auth_failures,
+            feedback,
+            issued_cards_dropped,
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut text, &self.registry);
+        text
+    }
+}
