@@ -1,5 +1,6 @@
 //! HTTP handlers: each extracts typed input, calls one function, maps the result.
 
+pub mod admin;
 pub mod discovery;
 pub mod fallback;
 pub mod feedback;
