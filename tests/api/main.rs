@@ -7,6 +7,7 @@ mod deploy_config;
 mod discovery;
 mod errors;
 mod feedback;
+mod fhir_fetch;
 mod helpers;
 mod lifecycle;
 mod observability;
