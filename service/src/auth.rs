@@ -40,7 +40,7 @@ mod token;
 
 pub use authenticator::{Authenticator, ExtraIssuer, VerifiedClaims};
 pub use config::{AuthConfig, AuthConfigError, IssuerConfig, SigningAlgorithm};
-pub use error::{AuthError, AuthSetupError};
+pub use error::{AuthError, AuthFailureReason, AuthSetupError};
 pub use keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStore, StaticKeyStore};
 pub use local_issuer::{LocalIssuer, LocalIssuerError, LOCAL_ISSUER};
 pub use middleware::{require, unauthorized};

@@ -15,9 +15,10 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Instrument;
 
 use crate::auth;
+use crate::auth::AuthFailureReason;
 use crate::config::CorsSettings;
 use crate::error::{ApiError, InternalErrorDetail};
-use crate::metrics::{Metrics, RequestLabels, RouteLabels};
+use crate::metrics::{AuthFailureLabels, Metrics, RequestLabels, RouteLabels};
 use crate::routes::{admin, discovery, fallback, feedback, health, service_call};
 use crate::startup::AppState;
 
@@ -103,6 +104,15 @@ async fn log_request(State(state): State<AppState>, request: Request, next: Next
         .map_or("", |h| h.0)
         .to_owned();
     record_request_metrics(&state.metrics, route, hook, status, elapsed);
+    if let Some(reason) = response.extensions().get::<AuthFailureReason>() {
+        state
+            .metrics
+            .auth_failures
+            .get_or_create(&AuthFailureLabels {
+                reason: reason.0.to_owned(),
+            })
+            .inc();
+    }
     let _entered = span.enter();
     if let Some(InternalErrorDetail(detail)) = response.extensions().get::<InternalErrorDetail>() {
         tracing::error!(

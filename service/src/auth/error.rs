@@ -139,9 +139,18 @@ impl AuthError {
 /// Renders the bare `401`; the failure was logged by [`super::Authenticator::verify`].
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        super::unauthorized()
+        let mut response = super::unauthorized();
+        // Not in the body (a 401 says nothing), but the metrics count failures by reason.
+        response
+            .extensions_mut()
+            .insert(AuthFailureReason(self.reason()));
+        response
     }
 }
+
+/// The reason category of a refused token, attached to the bare `401` for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthFailureReason(pub &'static str);
 
 /// Why an [`super::Authenticator`] could not be built from its configuration.
 #[derive(Debug, thiserror::Error)]

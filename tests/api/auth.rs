@@ -1,0 +1,160 @@
+//! Authentication end to end: the service trusts a local issuer and checks every call.
+
+use std::sync::Arc;
+
+use oms_cds::auth::LocalIssuer;
+use oms_cds::startup::{Application, LocalTrust};
+use serde_json::Value;
+
+use crate::helpers::{client, minimal_order_sign, test_settings, SERVICE_ID};
+
+struct AuthedApp {
+    address: String,
+    issuer: Arc<LocalIssuer>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {
+    let issuer = Arc::new(LocalIssuer::generate().unwrap());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let mut settings = test_settings();
+    settings.listen = listener.local_addr().unwrap();
+    drop(listener);
+    settings.public_base_url = address.clone();
+    settings.auth.required = true;
+    settings.auth.discovery_requires_auth = discovery_requires_auth;
+    let local = LocalTrust {
+        issuer: Arc::clone(&issuer),
+        serve_tokens: false,
+    };
+    let application = Application::build_with(settings, Some(local))
+        .await
+        .unwrap();
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(application.run_until(async {
+        let _ = rx.await;
+    }));
+    AuthedApp {
+        address,
+        issuer,
+        shutdown,
+    }
+}
+
+#[tokio::test]
+async fn service_calls_need_a_valid_token_and_a_token_works_once() {
+    let app = spawn_authenticated(false).await;
+    let url = format!("{}/cds-services/{SERVICE_ID}", app.address);
+    let request = minimal_order_sign();
+
+    let unsigned = client().post(&url).json(&request).send().await.unwrap();
+    assert_eq!(unsigned.status(), 401);
+    assert_eq!(unsigned.headers()["www-authenticate"], "Bearer");
+    assert!(
+        unsigned.text().await.unwrap().is_empty(),
+        "a 401 carries no detail"
+    );
+
+    let token = app.issuer.mint(&url).unwrap();
+    let signed = client()
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 200);
+    let body: Value = signed.json().await.unwrap();
+    assert!(body["cards"].is_array());
+
+    let replayed = client()
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), 401, "a replayed jti is refused");
+
+    let discovery_token = app
+        .issuer
+        .mint(&format!("{}/cds-services", app.address))
+        .unwrap();
+    let wrong_audience = client()
+        .post(&url)
+        .bearer_auth(discovery_token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong_audience.status(),
+        401,
+        "a token for discovery is not a token for the service"
+    );
+
+    let metrics = client()
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("oms_cds_auth_failures_total{reason=\"replay\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("oms_cds_auth_failures_total{reason=\"missing_token\"} 1"),
+        "{metrics}"
+    );
+    let _ = app.shutdown.send(());
+}
+
+#[tokio::test]
+async fn discovery_is_open_unless_configured_otherwise() {
+    let open = spawn_authenticated(false).await;
+    let response = client()
+        .get(format!("{}/cds-services", open.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let _ = open.shutdown.send(());
+
+    let closed = spawn_authenticated(true).await;
+    let url = format!("{}/cds-services", closed.address);
+    assert_eq!(client().get(&url).send().await.unwrap().status(), 401);
+    let token = closed.issuer.mint(&url).unwrap();
+    assert_eq!(
+        client()
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let _ = closed.shutdown.send(());
+}
+
+#[tokio::test]
+async fn feedback_accepts_a_token_for_the_feedback_url() {
+    let app = spawn_authenticated(false).await;
+    let url = format!("{}/cds-services/{SERVICE_ID}/feedback", app.address);
+    let body = serde_json::json!({"feedback": [{"card": uuid::Uuid::new_v4().to_string(),
+        "outcome": "overridden", "outcomeTimestamp": "2026-11-25T10:00:00Z"}]});
+    let token = app.issuer.mint(&url).unwrap();
+    let response = client()
+        .post(&url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let _ = app.shutdown.send(());
+}
