@@ -1,6 +1,7 @@
 //! Black-box tests of the running service: the HTTP surface, storage, shutdown and the CLI.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
+mod auth;
 mod cli;
 mod cors;
 mod deploy_config;
@@ -11,4 +12,5 @@ mod fhir_fetch;
 mod helpers;
 mod lifecycle;
 mod observability;
+mod replicas;
 mod service_call;
