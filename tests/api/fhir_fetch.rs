@@ -9,7 +9,10 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, header, method, path, query_param};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
-use crate::helpers::{assert_operation_outcome, example, spawn_app_with, TestApp};
+use crate::helpers::{
+    assert_operation_outcome, client, example, spawn_app_with, spawn_binary, temp_dir, TestApp,
+    SERVICE_ID,
+};
 
 const TOKEN: &str = "bb-test-access-token-7d41e0";
 const FHIR_JSON: &str = "application/fhir+json";
@@ -583,4 +586,59 @@ async fn a_scope_without_read_access_sends_no_call() {
         "{message}"
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_access_token_is_neither_logged_nor_stored() {
+    let mock = MockServer::start().await;
+    fhir_call(&relative_url("procedures", "pat-1"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&mock)
+        .await;
+    let database = temp_dir().join("token.db");
+    let database_url = format!("sqlite://{}", database.display());
+    let allowed = format!("[\"{}\"]", mock.uri());
+    let running = spawn_binary(&[
+        ("OMS_CDS_DATABASE_URL", database_url.as_str()),
+        ("OMS_CDS__AUTH__REQUIRED", "false"),
+        ("OMS_CDS__FHIR__ALLOW_HTTP", "true"),
+        ("OMS_CDS__FHIR__ALLOWED_SERVERS", allowed.as_str()),
+        // Everything the service and its HTTP stack say about the calls, at the finest level.
+        (
+            "RUST_LOG",
+            "info,oms_cds=trace,reqwest=trace,hyper=trace,hyper_util=trace,tower_http=trace",
+        ),
+    ])
+    .await;
+    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let values = take_prefetch(&mut request, &["patient", "procedures"]);
+    serve_prefetch(&mock, "pat-1", values.into_iter().take(1).collect()).await;
+
+    let response = client()
+        .post(format!("{}/cds-services/{SERVICE_ID}", running.address))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert!(details(&body).contains("HTTP 401"), "{body}");
+
+    let (status, logs) = running.terminate();
+    assert!(status.success(), "{status}");
+    assert!(
+        logs.contains("prefetch key could not be obtained"),
+        "the fetch must be logged: {logs}"
+    );
+    assert!(
+        !logs.contains(TOKEN),
+        "the token leaked into the logs:\n{logs}"
+    );
+    let stored = std::fs::read(&database).unwrap();
+    let token = TOKEN.as_bytes();
+    assert!(
+        !stored.windows(token.len()).any(|window| window == token),
+        "the token was stored"
+    );
 }
