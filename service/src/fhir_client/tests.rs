@@ -116,7 +116,7 @@ async fn keys_that_arrive_before_the_deadline_are_kept_when_another_hangs() {
     let elapsed = started.elapsed();
 
     assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
-    assert!(elapsed < Duration::from_millis(600), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(700), "{elapsed:?}");
     assert_eq!(report.outcome("procedures"), Some(&KeyOutcome::Fetched));
     assert_eq!(entry_ids(&call, "procedures"), ["proc-1"]);
     assert_eq!(
