@@ -81,8 +81,8 @@ impl FhirFetcher {
         let mut jobs = Vec::new();
         for (key, template) in PREFETCH_TEMPLATES {
             match plan::need_of(call.prefetch.get(key)) {
-                Need::Nothing => report.record(key, KeyOutcome::Satisfied),
-                need => jobs.push(Job {
+                None => report.record(key, KeyOutcome::Satisfied),
+                Some(need) => jobs.push(Job {
                     key,
                     relative: url::expand_template(template, &call.patient_id),
                     need,
@@ -137,7 +137,6 @@ impl FhirFetcher {
             return not_attempted(job, FetchFailure::ScopeDenies(resource_type));
         }
         let paged = match job.need {
-            Need::Nothing => return not_attempted(job, FetchFailure::NoServer),
             Need::MorePages(first) => {
                 read_remaining_pages(&self.http, access, &self.settings, first, 0, deadline).await
             }
@@ -213,7 +212,7 @@ fn not_attempted(job: Job, why: FetchFailure) -> Resolved {
                 resource: Some(first),
             }
         }
-        Need::Fetch | Need::Nothing => Resolved {
+        Need::Fetch => Resolved {
             key: job.key,
             outcome: KeyOutcome::Failed(why),
             resource: None,

@@ -8,31 +8,30 @@ use serde_json::Value;
 
 use super::paging::next_link;
 
-/// What a prefetch key needs.
+/// What a prefetch key that was not sent complete needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Need {
-    /// Sent complete (a resource, or `null`): nothing to do.
-    Nothing,
     /// Absent, or an OperationOutcome: fetch it from the template.
     Fetch,
     /// A Bundle with more pages: follow its `link[next]`.
     MorePages(Value),
 }
 
-/// What `sent` (the key's value in the request, if any) needs.
-pub fn need_of(sent: Option<&PrefetchValue>) -> Need {
+/// What `sent` (the key's value in the request, if any) needs; `None` when it was sent
+/// complete (a resource, or `null` for no data).
+pub fn need_of(sent: Option<&PrefetchValue>) -> Option<Need> {
     let raw = match sent {
-        None => return Need::Fetch,
-        Some(PrefetchValue::Null) => return Need::Nothing,
+        None => return Some(Need::Fetch),
+        Some(PrefetchValue::Null) => return None,
         Some(PrefetchValue::Resource(raw)) => raw.get(),
     };
     match resource_type(raw).as_deref() {
-        Some("OperationOutcome") => Need::Fetch,
-        Some("Bundle") => match serde_json::from_str::<Value>(raw) {
-            Ok(bundle) if next_link(&bundle).is_some() => Need::MorePages(bundle),
-            _ => Need::Nothing,
-        },
-        _ => Need::Nothing,
+        Some("OperationOutcome") => Some(Need::Fetch),
+        Some("Bundle") => serde_json::from_str::<Value>(raw)
+            .ok()
+            .filter(|bundle| next_link(bundle).is_some())
+            .map(Need::MorePages),
+        _ => None,
     }
 }
 
@@ -57,24 +56,27 @@ mod tests {
 
     #[test]
     fn absent_and_operation_outcome_are_fetched() {
-        assert_eq!(need_of(None), Need::Fetch);
+        assert_eq!(need_of(None), Some(Need::Fetch));
         let outcome = sent(json!({"resourceType": "OperationOutcome", "issue": []}));
-        assert_eq!(need_of(Some(&outcome)), Need::Fetch);
+        assert_eq!(need_of(Some(&outcome)), Some(Need::Fetch));
     }
 
     #[test]
     fn null_and_complete_resources_are_used_as_sent() {
-        assert_eq!(need_of(Some(&PrefetchValue::Null)), Need::Nothing);
+        assert_eq!(need_of(Some(&PrefetchValue::Null)), None);
         let bundle = sent(json!({"resourceType": "Bundle", "type": "searchset", "entry": []}));
-        assert_eq!(need_of(Some(&bundle)), Need::Nothing);
+        assert_eq!(need_of(Some(&bundle)), None);
         let patient = sent(json!({"resourceType": "Patient", "id": "p1"}));
-        assert_eq!(need_of(Some(&patient)), Need::Nothing);
+        assert_eq!(need_of(Some(&patient)), None);
     }
 
     #[test]
     fn a_bundle_with_a_next_page_is_completed() {
         let first = json!({"resourceType": "Bundle", "type": "searchset",
             "link": [{"relation": "next", "url": "https://ehr.example.org/fhir?page=2"}]});
-        assert_eq!(need_of(Some(&sent(first.clone()))), Need::MorePages(first));
+        assert_eq!(
+            need_of(Some(&sent(first.clone()))),
+            Some(Need::MorePages(first))
+        );
     }
 }
