@@ -234,3 +234,19 @@ async fn readiness_reports_keys_loaded_once_every_set_has_loaded() {
     assert!(auth.keys_loaded().await);
     assert!(auth.keys_loaded().await, "stays loaded without refetching");
 }
+
+#[tokio::test]
+async fn concurrent_first_calls_fetch_the_key_set_once() {
+    let key = TestKey::es384("k");
+    let server = jwks_server(&[&key], 1).await;
+    let auth = std::sync::Arc::new(ehr_authenticator(&server));
+
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let auth = std::sync::Arc::clone(&auth);
+        let token = Token::from(EHR_ISSUER).signed_by(&key);
+        calls.spawn(async move { verify(&auth, &token, SERVICE_PATH).await.is_ok() });
+    }
+    let accepted = calls.join_all().await;
+    assert_eq!(accepted, vec![true; 16]);
+}

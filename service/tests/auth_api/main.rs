@@ -4,5 +4,6 @@
 mod helpers;
 mod jwks;
 mod local_issuer;
+mod logs;
 mod middleware;
 mod verify;

@@ -402,3 +402,25 @@ async fn a_missing_or_non_bearer_authorization_header_is_refused() {
         Err(AuthError::NotBearer)
     );
 }
+
+#[tokio::test]
+async fn two_instances_sharing_a_replay_cache_refuse_a_token_replayed_on_the_other() {
+    let key = TestKey::es384("ehr-es384");
+    let server = jwks_server(&[&key], 2).await;
+    let shared: std::sync::Arc<dyn oms_cds::auth::ReplayCache> =
+        std::sync::Arc::new(oms_cds::auth::InMemoryReplayCache::default());
+    let instance = || {
+        oms_cds::auth::Authenticator::new(
+            config_with(vec![ehr_issuer(&jwks_url(&server))]),
+            BASE_URL,
+            reqwest::Client::new(),
+            std::sync::Arc::clone(&shared),
+        )
+        .expect("a valid configuration")
+    };
+    let (first, second) = (instance(), instance());
+
+    let token = Token::from(EHR_ISSUER).signed_by(&key);
+    assert!(verify(&first, &token, SERVICE_PATH).await.is_ok());
+    assert_eq!(refusal(&second, &token).await, "replay");
+}
