@@ -10,7 +10,8 @@
 //!   only used with an algorithm of its own family and curve, so no algorithm confusion is possible.
 //! - The service only ever fetches JWK Sets from URLs written in the configuration (`jwks_url`
 //!   and `allowed_jku`): the set of fetchable URLs is fixed when the [`Authenticator`] is built, so
-//!   a `jku` header chosen by an attacker can never cause a request.
+//!   a `jku` header chosen by an attacker can never cause a request. Keys embedded in a token
+//!   (`jwk`, `x5c`, `x5u` headers) are ignored: keys come only from the issuer's configured set.
 //! - Claims are read unverified only to find the issuer (and so its keys); every decision on a
 //!   claim is taken after the signature has been verified.
 //! - A `jti` is recorded only after every other check passed, and is kept until `exp` plus the
