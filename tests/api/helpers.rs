@@ -30,8 +30,10 @@ pub fn temp_dir() -> PathBuf {
 
 /// Settings for tests: port 0, a fresh SQLite file, logs muted.
 pub fn test_settings() -> Settings {
-    let mut settings = Settings::default();
-    settings.listen = "127.0.0.1:0".parse().unwrap();
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Settings::default()
+    };
     settings.storage.database_url = format!("sqlite://{}", temp_dir().join("test.db").display());
     settings.auth.required = false;
     settings

@@ -46,6 +46,33 @@ impl Store {
     }
 }
 
+/// Replicas sharing PostgreSQL share the replay cache: a jti used on one is refused on all.
+#[async_trait::async_trait]
+impl crate::auth::ReplayCache for Store {
+    async fn record(
+        &self,
+        issuer: &str,
+        jti: &str,
+        keep_until: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    ) -> Result<crate::auth::Freshness, crate::auth::ReplayCacheError> {
+        let fresh = self
+            .remember_jti(
+                issuer,
+                jti,
+                keep_until.unix_timestamp(),
+                now.unix_timestamp(),
+            )
+            .await
+            .map_err(|e| crate::auth::ReplayCacheError::Store(e.into()))?;
+        Ok(if fresh {
+            crate::auth::Freshness::Fresh
+        } else {
+            crate::auth::Freshness::Replayed
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::storage::test_support::all_stores;
@@ -71,32 +98,5 @@ mod tests {
                 .await
                 .expect("after expiry"));
         }
-    }
-}
-
-/// Replicas sharing PostgreSQL share the replay cache: a jti used on one is refused on all.
-#[async_trait::async_trait]
-impl crate::auth::ReplayCache for Store {
-    async fn record(
-        &self,
-        issuer: &str,
-        jti: &str,
-        keep_until: time::OffsetDateTime,
-        now: time::OffsetDateTime,
-    ) -> Result<crate::auth::Freshness, crate::auth::ReplayCacheError> {
-        let fresh = self
-            .remember_jti(
-                issuer,
-                jti,
-                keep_until.unix_timestamp(),
-                now.unix_timestamp(),
-            )
-            .await
-            .map_err(|e| crate::auth::ReplayCacheError::Store(e.into()))?;
-        Ok(if fresh {
-            crate::auth::Freshness::Fresh
-        } else {
-            crate::auth::Freshness::Replayed
-        })
     }
 }
