@@ -182,7 +182,10 @@ pub struct OmsCondition {
 impl OmsCondition {
     /// Relapse or recurrence: the precondition for the service to speak.
     pub fn is_relapsed(&self) -> bool {
-        matches!(self.status, ClinicalStatus::Relapse | ClinicalStatus::Recurrence)
+        matches!(
+            self.status,
+            ClinicalStatus::Relapse | ClinicalStatus::Recurrence
+        )
     }
 }
 

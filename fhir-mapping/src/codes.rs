@@ -1,0 +1,423 @@
+//! Terminology: the value sets of section 3, read from data files (embedded
+//! `terminology/value-sets.toml`, plus an optional deployment file), and matching of FHIR
+//! CodeableConcepts against them.
+//!
+//! Invariant: no clinical code appears in Rust code; every code lives in a value-set file, so a
+//! terminology team can correct one without a release.
+
+use std::collections::BTreeMap;
+
+use fhirbolt::model::r4::types::CodeableConcept;
+use serde::Deserialize;
+
+use crate::config::{ConfigError, MappingConfig};
+use crate::facts::MedicationClass;
+
+const EMBEDDED_VALUE_SETS: &str = include_str!("../terminology/value-sets.toml");
+
+/// The value sets the mapping knows, by their name in the data file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueSetName {
+    /// Opsoclonus-myoclonus syndrome, specific codes and text.
+    Oms,
+    /// Codes that mean OMS only with corroborating text (G25.3, H55.89).
+    OmsAmbiguous,
+    /// Neuroblastoma.
+    Neuroblastoma,
+    /// Procedures that are a neuroblastoma resection by code alone.
+    NeuroblastomaResection,
+    /// Words that make a procedure a resection (combined with neuroblastoma text).
+    Resection,
+    /// Neuroblastoma screening tests (catecholamines, MIBG, imaging).
+    NeuroblastomaScreening,
+    /// A documented fertility concern.
+    Fertility,
+    /// Severity: severe.
+    SeveritySevere,
+    /// Severity: moderate.
+    SeverityModerate,
+    /// Severity: mild.
+    SeverityMild,
+    /// Subcutaneous rituximab with hyaluronidase.
+    RituximabSubcutaneous,
+    /// Rituximab, including biosimilars.
+    Rituximab,
+    /// Cyclophosphamide.
+    Cyclophosphamide,
+    /// Dexamethasone.
+    Dexamethasone,
+    /// Prednisone.
+    Prednisone,
+    /// Prednisolone.
+    Prednisolone,
+    /// Methylprednisolone.
+    Methylprednisolone,
+    /// Intravenous immunoglobulin.
+    Ivig,
+    /// Corticotropin (ACTH).
+    Corticotropin,
+    /// Body weight Observations.
+    BodyWeight,
+    /// Body height Observations.
+    BodyHeight,
+    /// Body surface area Observations.
+    BodySurfaceArea,
+    /// Hepatitis B surface antigen.
+    Hbsag,
+    /// Hepatitis B core antibody.
+    AntiHbc,
+    /// Intravenous route.
+    RouteIntravenous,
+    /// Oral route.
+    RouteOral,
+    /// Subcutaneous route.
+    RouteSubcutaneous,
+}
+
+/// The order in which medication value sets are tried: subcutaneous rituximab before rituximab,
+/// methylprednisolone before the other steroids.
+const MEDICATION_CLASSES: [(ValueSetName, MedicationClass); 9] = [
+    (
+        ValueSetName::RituximabSubcutaneous,
+        MedicationClass::RituximabSubcutaneous,
+    ),
+    (ValueSetName::Rituximab, MedicationClass::Rituximab),
+    (
+        ValueSetName::Cyclophosphamide,
+        MedicationClass::Cyclophosphamide,
+    ),
+    (
+        ValueSetName::Methylprednisolone,
+        MedicationClass::Methylprednisolone,
+    ),
+    (ValueSetName::Dexamethasone, MedicationClass::Dexamethasone),
+    (ValueSetName::Prednisolone, MedicationClass::Prednisolone),
+    (ValueSetName::Prednisone, MedicationClass::Prednisone),
+    (ValueSetName::Ivig, MedicationClass::Ivig),
+    (ValueSetName::Corticotropin, MedicationClass::Corticotropin),
+];
+
+/// One code of a value set, as written in the data file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeEntry {
+    system: String,
+    code: String,
+    #[serde(default)]
+    display: Option<String>,
+    /// From a secondary source; kept, flagged for checking.
+    #[serde(default)]
+    verify: bool,
+    /// Matches every code starting with `code` (ATC groups).
+    #[serde(default)]
+    prefix: bool,
+}
+
+impl CodeEntry {
+    fn matches(&self, system: &str, code: &str) -> bool {
+        self.system == system
+            && if self.prefix {
+                code.starts_with(&self.code)
+            } else {
+                self.code == code
+            }
+    }
+}
+
+/// One value set as written in a data file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValueSetEntry {
+    #[serde(default)]
+    codes: Vec<CodeEntry>,
+    #[serde(default)]
+    text: Vec<String>,
+    /// In a deployment file: replace the embedded set instead of extending it.
+    #[serde(default)]
+    replace: bool,
+}
+
+/// A loaded value set: codes and tokenised text phrases.
+#[derive(Debug, Clone, Default)]
+struct ValueSet {
+    codes: Vec<CodeEntry>,
+    phrases: Vec<Vec<String>>,
+}
+
+impl ValueSet {
+    fn extend(&mut self, entry: ValueSetEntry) {
+        if entry.replace {
+            *self = ValueSet::default();
+        }
+        self.codes.extend(entry.codes);
+        self.phrases.extend(
+            entry
+                .text
+                .iter()
+                .map(|phrase| words(phrase))
+                .filter(|phrase| !phrase.is_empty()),
+        );
+    }
+}
+
+/// The value sets in force: the embedded defaults, possibly extended by a deployment file.
+#[derive(Debug, Clone)]
+pub struct Terminology {
+    sets: BTreeMap<ValueSetName, ValueSet>,
+}
+
+impl Terminology {
+    /// The value sets shipped with the crate (`terminology/value-sets.toml`).
+    pub fn embedded() -> Terminology {
+        // A unit test parses the embedded file, so this cannot fail in a tested build.
+        Self::empty()
+            .merged(EMBEDDED_VALUE_SETS, "embedded value sets")
+            .expect("the embedded value-set file is valid (checked by a unit test)")
+    }
+
+    /// The embedded value sets, extended by `config.terminology_file` when one is configured.
+    pub fn from_config(config: &MappingConfig) -> Result<Terminology, ConfigError> {
+        let embedded = Self::embedded();
+        let Some(path) = &config.terminology_file else {
+            return Ok(embedded);
+        };
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::TerminologyUnreadable {
+                path: path.clone(),
+                source,
+            })?;
+        embedded.merged(&text, &path.display().to_string())
+    }
+
+    /// These value sets extended (or, per set, replaced) by a TOML value-set document.
+    pub fn merged(mut self, toml_text: &str, origin: &str) -> Result<Terminology, ConfigError> {
+        let file: BTreeMap<ValueSetName, ValueSetEntry> =
+            toml::from_str(toml_text).map_err(|error| ConfigError::TerminologyInvalid {
+                origin: origin.to_owned(),
+                reason: error.to_string(),
+            })?;
+        for (name, entry) in file {
+            self.sets.entry(name).or_default().extend(entry);
+        }
+        Ok(self)
+    }
+
+    fn empty() -> Terminology {
+        Terminology {
+            sets: BTreeMap::new(),
+        }
+    }
+
+    fn set(&self, name: ValueSetName) -> Option<&ValueSet> {
+        self.sets.get(&name)
+    }
+
+    /// Whether one of the concept's codings is in the value set (codes only, no text).
+    pub fn has_code(&self, name: ValueSetName, concept: &CodeableConcept) -> bool {
+        let Some(set) = self.set(name) else {
+            return false;
+        };
+        concept.coding.iter().any(|coding| {
+            let system = coding.system.as_ref().and_then(|s| s.value.as_deref());
+            let code = coding.code.as_ref().and_then(|c| c.value.as_deref());
+            match (system, code) {
+                (Some(system), Some(code)) => set.codes.iter().any(|e| e.matches(system, code)),
+                _ => false,
+            }
+        })
+    }
+
+    /// Whether the concept's text or a coding's display contains one of the set's phrases.
+    pub fn has_text(&self, name: ValueSetName, concept: &CodeableConcept) -> bool {
+        let Some(set) = self.set(name) else {
+            return false;
+        };
+        concept_texts(concept).any(|text| text_matches(set, text))
+    }
+
+    /// Whether free text (a Procedure note, a Medication's text) contains one of the phrases.
+    pub fn text_in(&self, name: ValueSetName, text: &str) -> bool {
+        self.set(name).is_some_and(|set| text_matches(set, text))
+    }
+
+    /// Code or text match.
+    pub fn matches(&self, name: ValueSetName, concept: &CodeableConcept) -> bool {
+        self.has_code(name, concept) || self.has_text(name, concept)
+    }
+
+    /// The medication class of a medication concept, if it is one the rules know.
+    ///
+    /// Codes win over text: a concept coded as one drug is that drug even if its text mentions
+    /// another; text is the fallback for uncoded medications.
+    pub fn medication_class(&self, concept: &CodeableConcept) -> Option<MedicationClass> {
+        // The subcutaneous product is often coded as plain rituximab with a telling text.
+        if self.matches(ValueSetName::RituximabSubcutaneous, concept) {
+            return Some(MedicationClass::RituximabSubcutaneous);
+        }
+        MEDICATION_CLASSES
+            .iter()
+            .find(|(name, _)| self.has_code(*name, concept))
+            .or_else(|| {
+                MEDICATION_CLASSES
+                    .iter()
+                    .find(|(name, _)| self.has_text(*name, concept))
+            })
+            .map(|(_, class)| *class)
+    }
+}
+
+fn concept_texts(concept: &CodeableConcept) -> impl Iterator<Item = &str> {
+    let text = concept.text.as_ref().and_then(|t| t.value.as_deref());
+    let displays = concept
+        .coding
+        .iter()
+        .filter_map(|coding| coding.display.as_ref().and_then(|d| d.value.as_deref()));
+    text.into_iter().chain(displays)
+}
+
+fn text_matches(set: &ValueSet, text: &str) -> bool {
+    if set.phrases.is_empty() {
+        return false;
+    }
+    let tokens = words(text);
+    set.phrases.iter().any(|phrase| {
+        tokens
+            .windows(phrase.len())
+            .any(|window| window == phrase.as_slice())
+    })
+}
+
+/// Lower-cased words: runs of letters and digits.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concept(json: &str) -> CodeableConcept {
+        crate::parse::codeable_concept(json).unwrap()
+    }
+
+    #[test]
+    fn the_embedded_value_sets_parse_and_cover_every_name() {
+        let terminology = Terminology::embedded();
+        assert_eq!(terminology.sets.len(), 27);
+    }
+
+    #[test]
+    fn the_snomed_oms_code_matches_and_g25_3_is_only_ambiguous() {
+        let terminology = Terminology::embedded();
+        let snomed =
+            concept(r#"{"coding":[{"system":"http://snomed.info/sct","code":"230350000"}]}"#);
+        assert!(terminology.matches(ValueSetName::Oms, &snomed));
+        let g25 = concept(
+            r#"{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"G25.3","display":"Myoclonus"}]}"#,
+        );
+        assert!(!terminology.matches(ValueSetName::Oms, &g25));
+        assert!(terminology.has_code(ValueSetName::OmsAmbiguous, &g25));
+    }
+
+    #[test]
+    fn text_phrases_match_whole_words_only() {
+        let terminology = Terminology::embedded();
+        let symptoms = concept(r#"{"text":"Neurological symptoms"}"#);
+        assert!(!terminology.has_text(ValueSetName::Oms, &symptoms));
+        let dancing = concept(r#"{"text":"Dancing-eyes syndrome, relapse"}"#);
+        assert!(terminology.has_text(ValueSetName::Oms, &dancing));
+        let methylpred = concept(r#"{"text":"Methylprednisolone sodium succinate"}"#);
+        assert!(!terminology.has_text(ValueSetName::Prednisolone, &methylpred));
+    }
+
+    #[test]
+    fn medication_classes_come_from_codes_then_text() {
+        let terminology = Terminology::embedded();
+        let coded = concept(
+            r#"{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"3002"}],"text":"rituximab"}"#,
+        );
+        assert_eq!(
+            terminology.medication_class(&coded),
+            Some(MedicationClass::Cyclophosphamide)
+        );
+        let biosimilar = concept(r#"{"text":"rituximab-abbs (Truxima) 500 mg/50 mL"}"#);
+        assert_eq!(
+            terminology.medication_class(&biosimilar),
+            Some(MedicationClass::Rituximab)
+        );
+        let subcutaneous = concept(
+            r#"{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"121191"}],"text":"rituximab and hyaluronidase"}"#,
+        );
+        assert_eq!(
+            terminology.medication_class(&subcutaneous),
+            Some(MedicationClass::RituximabSubcutaneous)
+        );
+        let ivig = concept(r#"{"coding":[{"system":"http://www.whocc.no/atc","code":"J06BA02"}]}"#);
+        assert_eq!(
+            terminology.medication_class(&ivig),
+            Some(MedicationClass::Ivig)
+        );
+        let amoxicillin = concept(
+            r#"{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"723"}],"text":"amoxicillin"}"#,
+        );
+        assert_eq!(terminology.medication_class(&amoxicillin), None);
+    }
+
+    #[test]
+    fn a_code_added_in_a_deployment_file_takes_effect_without_code_changes() {
+        let local_code = concept(r#"{"coding":[{"system":"urn:oid:1.2.3","code":"OMS-42"}]}"#);
+        assert!(!Terminology::embedded().matches(ValueSetName::Oms, &local_code));
+
+        let dir = std::env::temp_dir().join(format!("fhir-mapping-terms-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("local-value-sets.toml");
+        std::fs::write(
+            &path,
+            "[oms]\ncodes = [{ system = \"urn:oid:1.2.3\", code = \"OMS-42\" }]\n",
+        )
+        .unwrap();
+        let config = MappingConfig {
+            terminology_file: Some(path),
+            ..MappingConfig::default()
+        };
+        let terminology = Terminology::from_config(&config).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        assert!(terminology.matches(ValueSetName::Oms, &local_code));
+        let snomed =
+            concept(r#"{"coding":[{"system":"http://snomed.info/sct","code":"230350000"}]}"#);
+        assert!(
+            terminology.matches(ValueSetName::Oms, &snomed),
+            "embedded codes are kept"
+        );
+    }
+
+    #[test]
+    fn a_replacing_set_drops_the_embedded_codes() {
+        let terminology = Terminology::embedded()
+            .merged(
+                "[oms]\nreplace = true\ncodes = [{ system = \"urn:x\", code = \"1\" }]",
+                "test",
+            )
+            .unwrap();
+        let snomed =
+            concept(r#"{"coding":[{"system":"http://snomed.info/sct","code":"230350000"}]}"#);
+        assert!(!terminology.matches(ValueSetName::Oms, &snomed));
+    }
+
+    #[test]
+    fn an_unknown_value_set_name_is_rejected_with_the_file_named() {
+        let error = Terminology::embedded()
+            .merged("[omz]\ncodes = []", "local.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("local.toml") && error.contains("omz"),
+            "{error}"
+        );
+    }
+}

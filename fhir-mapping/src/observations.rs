@@ -1,0 +1,174 @@
+//! Observations: the latest weight and height with UCUM conversion, a recent BSA Observation, and
+//! hepatitis B screening (section 2).
+//!
+//! Invariant: only `final`, `amended` or `corrected` results count, and a value whose unit is
+//! missing or unknown is a data issue, never converted by guesswork.
+
+use fhirbolt::model::r4::resources::{Observation, ObservationEffective, ObservationValue};
+use time::{Date, Duration};
+
+use crate::codes::ValueSetName;
+use crate::elements::{day_of, text_of, ucum_quantity};
+use crate::facts::{DataIssue, DataIssueKind, FhirRef, HepatitisBScreening, LabResult, Measured};
+use crate::quantity::{Centimetres, Kilograms, SquareMetres};
+use crate::units::{LengthUnit, MassUnit};
+use crate::Context;
+
+/// A dated, converted measurement and its Observation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading<Q> {
+    /// The value and date.
+    pub measured: Measured<Q>,
+    /// The Observation.
+    pub source: FhirRef,
+}
+
+/// The latest body weight in kg whose unit converts.
+pub fn latest_weight(
+    context: &Context<'_>,
+    issues: &mut Vec<DataIssue>,
+) -> Option<Reading<Kilograms>> {
+    latest_reading(
+        context,
+        ValueSetName::BodyWeight,
+        "weight",
+        issues,
+        |value, unit| MassUnit::parse(unit).map(|unit| unit.to_kilograms(value)),
+    )
+}
+
+/// The latest body height in cm whose unit converts.
+pub fn latest_height(
+    context: &Context<'_>,
+    issues: &mut Vec<DataIssue>,
+) -> Option<Reading<Centimetres>> {
+    latest_reading(
+        context,
+        ValueSetName::BodyHeight,
+        "height",
+        issues,
+        |value, unit| LengthUnit::parse(unit).map(|unit| unit.to_centimetres(value)),
+    )
+}
+
+/// The latest BSA Observation in m2 (callers judge its age and plausibility).
+pub fn latest_bsa_observation(
+    context: &Context<'_>,
+    issues: &mut Vec<DataIssue>,
+) -> Option<Reading<SquareMetres>> {
+    latest_reading(
+        context,
+        ValueSetName::BodySurfaceArea,
+        "body surface area",
+        issues,
+        |value, unit| (unit == "m2").then(|| SquareMetres::new(value)),
+    )
+}
+
+fn latest_reading<Q>(
+    context: &Context<'_>,
+    set: ValueSetName,
+    what: &str,
+    issues: &mut Vec<DataIssue>,
+    convert: impl Fn(f64, &str) -> Option<Q>,
+) -> Option<Reading<Q>> {
+    let mut candidates: Vec<(Date, &FhirRef, &Observation)> = Vec::new();
+    for (reference, observation) in context.index.observations() {
+        if !is_result(observation) || !context.terminology.has_code(set, &observation.code) {
+            continue;
+        }
+        match observation_date(observation) {
+            Some(date) if date <= context.today => candidates.push((date, reference, observation)),
+            Some(_) => {}
+            None => issues.push(DataIssue {
+                kind: DataIssueKind::UnreadableDate,
+                source: Some(reference.clone()),
+                message: format!(
+                    "The {what} in {reference} has no readable date and was not used."
+                ),
+            }),
+        }
+    }
+    // Newest first; on the same day the later reference wins, which keeps the choice stable.
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(a.1)));
+    for (date, reference, observation) in candidates {
+        let Some(ObservationValue::Quantity(quantity)) = &observation.value else {
+            continue;
+        };
+        let (value, unit) = ucum_quantity(quantity);
+        let Some(value) = value else {
+            continue;
+        };
+        match unit.and_then(|unit| convert(value, unit)) {
+            Some(converted) => {
+                return Some(Reading {
+                    measured: Measured {
+                        value: converted,
+                        date,
+                    },
+                    source: reference.clone(),
+                })
+            }
+            None => issues.push(DataIssue {
+                kind: DataIssueKind::UnknownUnit,
+                source: Some(reference.clone()),
+                message: format!(
+                    "The {what} {value} in {reference} has {}; it was not used.",
+                    unit.map_or_else(
+                        || "no unit".to_owned(),
+                        |u| format!("the unknown unit '{u}'")
+                    )
+                ),
+            }),
+        }
+    }
+    None
+}
+
+/// Hepatitis B screening: the latest final HBsAg and anti-HBc results within the look-back.
+pub fn hepatitis_b_screening(context: &Context<'_>) -> HepatitisBScreening {
+    let lookback = Duration::days(i64::from(context.config.hepatitis_b_lookback_days));
+    let earliest = context.today.checked_sub(lookback).unwrap_or(Date::MIN);
+    let latest_lab = |set: ValueSetName| {
+        context
+            .index
+            .observations()
+            .filter(|(_, observation)| is_result(observation))
+            .filter(|(_, observation)| context.terminology.has_code(set, &observation.code))
+            .filter_map(|(reference, observation)| {
+                let date = observation_date(observation)?;
+                (earliest..=context.today)
+                    .contains(&date)
+                    .then(|| LabResult {
+                        date,
+                        source: reference.clone(),
+                    })
+            })
+            .max_by(|a, b| a.date.cmp(&b.date).then_with(|| a.source.cmp(&b.source)))
+    };
+    HepatitisBScreening {
+        hbsag: latest_lab(ValueSetName::Hbsag),
+        anti_hbc: latest_lab(ValueSetName::AntiHbc),
+    }
+}
+
+/// A result a clinician may act on: `final`, `amended` or `corrected`.
+fn is_result(observation: &Observation) -> bool {
+    matches!(
+        text_of!(observation.status),
+        Some("final" | "amended" | "corrected")
+    )
+}
+
+/// `effective[x]` (dateTime, period start, instant), else `issued`.
+fn observation_date(observation: &Observation) -> Option<Date> {
+    let effective = match &observation.effective {
+        Some(ObservationEffective::DateTime(date_time)) => day_of(text_of!(date_time)),
+        Some(ObservationEffective::Period(period)) => {
+            day_of(period.start.as_ref().and_then(|s| text_of!(s)))
+        }
+        Some(ObservationEffective::Instant(instant)) => day_of(text_of!(instant)),
+        _ => None,
+    };
+    effective.or_else(|| day_of(observation.issued.as_ref().and_then(|i| text_of!(i))))
+}

@@ -1,0 +1,307 @@
+//! Every JSON and fhirbolt (de)serialisation of the crate, behind a few non-generic functions.
+//!
+//! Why here and like this:
+//! - fhirbolt's typed (de)serialisers are huge generic code; calling them from one place, for the
+//!   one `Resource` type, compiles them once.
+//! - fhirbolt 0.4 R4 mis-parses a JSON Bundle (or a resource with `contained` resources) when
+//!   asked for a *concrete* resource type: after the first nested resource it fails with
+//!   "invalid type: string ..., expected Uri". So a Bundle's envelope is read with serde_json
+//!   (entries as `RawValue`) and every resource goes through the `Resource` enum in a fresh call.
+//!   The `Resource` enum handles `contained` resources correctly (tested below), so they need no
+//!   separate treatment.
+//!
+//! Mode: fhirbolt's *compatibility* mode. Strict mode rejects a whole resource for one unknown
+//! element (vendor fields, R4B/R5 elements EHRs add), losing clinical data for no reason. Lax
+//! mode pads missing required elements with defaults and swallows wrongly shaped ones, inventing
+//! data (an empty `status`, an `Invalid` medication) where the record has a defect that the
+//! clinician should hear about. Compatibility mode ignores unknown elements but fails on missing
+//! required or wrongly typed ones, and that failure becomes a data issue naming the resource.
+
+use fhirbolt::model::r4::Resource;
+use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The identifying head of any resource, read without fhirbolt.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceHead {
+    /// `resourceType`, when present and a string.
+    pub resource_type: Option<String>,
+    /// `id`, when present and a string.
+    pub id: Option<String>,
+}
+
+/// One entry of a Bundle envelope.
+#[derive(Debug)]
+pub struct BundleEntry<'a> {
+    /// `entry.fullUrl`.
+    pub full_url: Option<String>,
+    /// `entry.resource`, still unparsed.
+    pub resource: &'a RawValue,
+}
+
+/// The part of an OperationOutcome a data issue quotes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutcomeSummary {
+    /// `issue[].diagnostics` or `issue[].details.text`, joined.
+    pub text: String,
+    /// Whether any issue has severity `error` or `fatal` (not just information or a warning).
+    pub has_error: bool,
+}
+
+/// Reads `resourceType` and `id`; anything that is not a JSON object gives an empty head.
+pub fn resource_head(json: &RawValue) -> ResourceHead {
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(rename = "resourceType")]
+        resource_type: Option<serde_json::Value>,
+        id: Option<serde_json::Value>,
+    }
+    let as_string = |value: Option<serde_json::Value>| match value {
+        Some(serde_json::Value::String(text)) => Some(text),
+        _ => None,
+    };
+    match serde_json::from_str::<Head>(json.get()) {
+        Ok(head) => ResourceHead {
+            resource_type: as_string(head.resource_type),
+            id: as_string(head.id),
+        },
+        Err(_) => ResourceHead::default(),
+    }
+}
+
+/// Reads a Bundle's envelope: its entries with their `fullUrl`s, resources left unparsed.
+/// Entries without a resource (e.g. search outcome entries of a `delete`) are skipped.
+pub fn bundle_entries(json: &RawValue) -> Result<Vec<BundleEntry<'_>>, String> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(default, borrow)]
+        entry: Vec<Entry<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Entry<'a> {
+        #[serde(rename = "fullUrl")]
+        full_url: Option<String>,
+        #[serde(borrow)]
+        resource: Option<&'a RawValue>,
+    }
+    let envelope: Envelope<'_> =
+        serde_json::from_str(json.get()).map_err(|error| error.to_string())?;
+    Ok(envelope
+        .entry
+        .into_iter()
+        .filter_map(|entry| {
+            entry.resource.map(|resource| BundleEntry {
+                full_url: entry.full_url,
+                resource,
+            })
+        })
+        .collect())
+}
+
+/// Summarises an OperationOutcome's issues for a data issue message.
+pub fn operation_outcome_summary(json: &RawValue) -> OutcomeSummary {
+    #[derive(Deserialize)]
+    struct Outcome {
+        #[serde(default)]
+        issue: Vec<Issue>,
+    }
+    #[derive(Deserialize)]
+    struct Issue {
+        severity: Option<String>,
+        diagnostics: Option<String>,
+        details: Option<Details>,
+    }
+    #[derive(Deserialize)]
+    struct Details {
+        text: Option<String>,
+    }
+    let issues = serde_json::from_str::<Outcome>(json.get())
+        .map(|outcome| outcome.issue)
+        .unwrap_or_default();
+    let has_error = issues
+        .iter()
+        .any(|issue| matches!(issue.severity.as_deref(), Some("error" | "fatal")));
+    let text = issues
+        .into_iter()
+        .filter_map(|issue| {
+            issue
+                .diagnostics
+                .or_else(|| issue.details.and_then(|details| details.text))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    OutcomeSummary { text, has_error }
+}
+
+/// Whether a Bundle says more pages exist (`link` with relation `next`).
+pub fn bundle_has_next_page(json: &RawValue) -> bool {
+    #[derive(Deserialize)]
+    struct Links {
+        #[serde(default)]
+        link: Vec<Link>,
+    }
+    #[derive(Deserialize)]
+    struct Link {
+        relation: Option<String>,
+    }
+    serde_json::from_str::<Links>(json.get())
+        .map(|links| {
+            links
+                .link
+                .iter()
+                .any(|link| link.relation.as_deref() == Some("next"))
+        })
+        .unwrap_or(false)
+}
+
+/// Parses one resource (never a Bundle's entries in the same call) as FHIR R4.
+pub fn resource(json: &RawValue) -> Result<Resource, String> {
+    let config = DeserializationConfig {
+        mode: DeserializationMode::Compatibility,
+    };
+    fhirbolt::json::from_str::<Resource>(json.get(), Some(config))
+        .map_err(|error| error.to_string())
+}
+
+/// Serialises a resource as FHIR R4 JSON; the one place fhirbolt serialises.
+///
+/// A resource built from the model always serialises; should fhirbolt still fail (an invalid
+/// decimal string), the result is JSON `null`, which a FHIR consumer rejects visibly rather than
+/// receiving a half-written resource.
+pub fn resource_to_json(resource: Resource) -> serde_json::Value {
+    fhirbolt::json::to_json_value(resource, None).unwrap_or(serde_json::Value::Null)
+}
+
+/// Parses a CodeableConcept by wrapping it in a `Basic` resource (test data helper).
+#[cfg(test)]
+pub fn codeable_concept(json: &str) -> Result<fhirbolt::model::r4::types::CodeableConcept, String> {
+    let wrapped = format!(r#"{{"resourceType":"Basic","code":{json}}}"#);
+    let raw = RawValue::from_string(wrapped).map_err(|error| error.to_string())?;
+    match resource(&raw)? {
+        Resource::Basic(basic) => Ok(*basic.code),
+        _ => Err("not a Basic".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: &str) -> Box<RawValue> {
+        RawValue::from_string(json.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn a_searchset_bundle_with_several_full_urls_yields_every_entry_parsed() {
+        let bundle = raw(r#"{
+          "resourceType": "Bundle", "type": "searchset", "total": 3,
+          "link": [{"relation": "next", "url": "https://ehr.example/fhir/Observation?page=2"}],
+          "entry": [
+            {"fullUrl": "https://ehr.example/fhir/Observation/w1",
+             "resource": {"resourceType": "Observation", "id": "w1", "status": "final",
+               "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+               "valueQuantity": {"value": 16.0, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}},
+             "search": {"mode": "match"}},
+            {"fullUrl": "https://ehr.example/fhir/Observation/h1",
+             "resource": {"resourceType": "Observation", "id": "h1", "status": "final",
+               "code": {"coding": [{"system": "http://loinc.org", "code": "8302-2"}]},
+               "valueQuantity": {"value": 102, "unit": "cm", "system": "http://unitsofmeasure.org", "code": "cm"}}},
+            {"fullUrl": "urn:uuid:6b38d25d-19bd-496a-a509-0ec6215e5bd8",
+             "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2019-03"}}
+          ]}"#);
+        let entries = bundle_entries(&bundle).unwrap();
+        let full_urls: Vec<_> = entries
+            .iter()
+            .map(|e| e.full_url.clone().unwrap())
+            .collect();
+        assert_eq!(
+            full_urls[2],
+            "urn:uuid:6b38d25d-19bd-496a-a509-0ec6215e5bd8"
+        );
+        let ids: Vec<String> = entries
+            .iter()
+            .map(|entry| {
+                let parsed = resource(entry.resource).unwrap();
+                parsed.id().and_then(|id| id.value.clone()).unwrap()
+            })
+            .collect();
+        assert_eq!(ids, ["w1", "h1", "p1"]);
+        assert!(matches!(
+            resource(entries[2].resource).unwrap(),
+            Resource::Patient(_)
+        ));
+    }
+
+    #[test]
+    fn a_medication_request_with_a_contained_medication_parses_through_the_resource_enum() {
+        let request = raw(r##"{
+          "resourceType": "MedicationRequest", "id": "mr1",
+          "contained": [
+            {"resourceType": "Medication", "id": "med1",
+             "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "121191"}]}},
+            {"resourceType": "Medication", "id": "med2", "code": {"text": "sodium chloride 0.9%"}}
+          ],
+          "status": "active", "intent": "order",
+          "medicationReference": {"reference": "#med1"},
+          "subject": {"reference": "Patient/p1"},
+          "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 375, "system": "http://unitsofmeasure.org", "code": "mg/m2"}}]}]
+        }"##);
+        let Resource::MedicationRequest(parsed) = resource(&request).unwrap() else {
+            panic!("not a MedicationRequest");
+        };
+        let contained_ids: Vec<_> = parsed
+            .contained
+            .iter()
+            .map(|c| c.id().and_then(|id| id.value.clone()).unwrap())
+            .collect();
+        assert_eq!(contained_ids, ["med1", "med2"]);
+        // The fields after `contained` are intact: the defect of concrete types does not occur.
+        assert_eq!(parsed.status.value.as_deref(), Some("active"));
+        assert_eq!(parsed.dosage_instruction.len(), 1);
+    }
+
+    #[test]
+    fn the_sandbox_draft_without_intent_or_medication_is_a_parse_error_with_a_reason() {
+        let draft = raw(
+            r#"{"resourceType": "MedicationRequest", "id": "sandbox-1", "status": "draft",
+          "category": {"coding": [{"code": "outpatient"}]}, "subject": {"reference": "Patient/p1"}}"#,
+        );
+        let error = resource(&draft).unwrap_err();
+        assert!(
+            error.contains("intent") || error.contains("category"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn unknown_elements_are_tolerated() {
+        let patient = raw(
+            r#"{"resourceType": "Patient", "id": "p1", "vendorFlag": true, "gender": "female"}"#,
+        );
+        assert!(matches!(resource(&patient).unwrap(), Resource::Patient(_)));
+    }
+
+    #[test]
+    fn heads_of_non_objects_are_empty_and_outcomes_are_summarised() {
+        assert_eq!(resource_head(&raw("[1, 2]")), ResourceHead::default());
+        let outcome = raw(r#"{"resourceType": "OperationOutcome", "issue": [
+            {"severity": "error", "code": "timeout", "diagnostics": "search timed out"},
+            {"severity": "error", "code": "forbidden", "details": {"text": "no access to labs"}}]}"#);
+        assert_eq!(
+            resource_head(&outcome).resource_type.as_deref(),
+            Some("OperationOutcome")
+        );
+        let summary = operation_outcome_summary(&outcome);
+        assert_eq!(summary.text, "search timed out; no access to labs");
+        assert!(summary.has_error);
+    }
+
+    #[test]
+    fn a_parsed_resource_serialises_back_to_fhir_json() {
+        let patient = raw(r#"{"resourceType": "Patient", "id": "p1", "birthDate": "2019"}"#);
+        let json = resource_to_json(resource(&patient).unwrap());
+        assert_eq!(json["resourceType"], "Patient");
+        assert_eq!(json["birthDate"], "2019");
+    }
+}

@@ -1,0 +1,774 @@
+//! Mapping tests from realistic FHIR JSON: the shared example requests, facts per rule of
+//! section 2, and a never-panics property over arbitrary JSON.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
+
+use fhir_mapping::*;
+use fhir_mapping::{Mapper, Terminology};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use time::macros::date;
+use time::Date;
+
+const TODAY: Date = date!(2026 - 11 - 25);
+
+/// A request's parts, owned, built from JSON.
+struct Request {
+    hook: Hook,
+    patient_id: String,
+    selections: Vec<String>,
+    draft_orders: Box<RawValue>,
+    prefetch: Prefetch,
+}
+
+impl Request {
+    /// From a whole CDS Hooks request body.
+    fn from_hook_json(body: &Value) -> Request {
+        let hook = match body["hook"].as_str() {
+            Some("order-sign") => Hook::OrderSign,
+            _ => Hook::OrderSelect,
+        };
+        let context = &body["context"];
+        let selections = context["selections"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let prefetch = body["prefetch"]
+            .as_object()
+            .map(|values| {
+                values
+                    .iter()
+                    .map(|(key, value)| {
+                        let value = if value.is_null() {
+                            PrefetchValue::Null
+                        } else {
+                            PrefetchValue::Resource(
+                                RawValue::from_string(value.to_string()).unwrap(),
+                            )
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Request {
+            hook,
+            patient_id: context["patientId"].as_str().unwrap_or("pat-1").to_owned(),
+            selections,
+            draft_orders: RawValue::from_string(context["draftOrders"].to_string()).unwrap(),
+            prefetch,
+        }
+    }
+
+    /// An order-sign request for `pat-1` with these draft orders and prefetch resources (all in
+    /// one searchset Bundle under the key `everything`).
+    fn sign(drafts: Vec<Value>, resources: Vec<Value>) -> Request {
+        Request::from_hook_json(&json!({
+            "hook": "order-sign",
+            "context": {
+                "patientId": "pat-1",
+                "draftOrders": bundle("collection", drafts),
+            },
+            "prefetch": { "everything": bundle("searchset", resources) },
+        }))
+    }
+
+    fn map(&self) -> Facts {
+        self.map_with(MappingConfig::default())
+    }
+
+    fn map_with(&self, config: MappingConfig) -> Facts {
+        let mapper = Mapper::new(config, Terminology::embedded());
+        mapper
+            .map(
+                &HookRequest {
+                    hook: self.hook,
+                    patient_id: &self.patient_id,
+                    selections: &self.selections,
+                    draft_orders: &self.draft_orders,
+                    prefetch: &self.prefetch,
+                },
+                TODAY,
+            )
+            .unwrap()
+    }
+}
+
+fn bundle(kind: &str, resources: Vec<Value>) -> Value {
+    let entry: Vec<Value> = resources
+        .into_iter()
+        .map(|resource| {
+            let url = format!(
+                "https://ehr.example/fhir/{}/{}",
+                resource["resourceType"].as_str().unwrap_or("Unknown"),
+                resource["id"].as_str().unwrap_or("none")
+            );
+            json!({ "fullUrl": url, "resource": resource })
+        })
+        .collect();
+    json!({ "resourceType": "Bundle", "type": kind, "entry": entry })
+}
+
+fn example(name: &str) -> (Facts, Value) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let body: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{name}.json")).unwrap())
+            .unwrap();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{dir}/{name}.expected.json")).unwrap(),
+    )
+    .unwrap();
+    (Request::from_hook_json(&body).map(), expected)
+}
+
+fn rxnorm(code: &str, name: &str) -> Value {
+    json!({ "coding": [{ "system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": name }], "text": name })
+}
+
+fn observation(id: &str, loinc: &str, date: &str, value: f64, unit: &str) -> Value {
+    json!({
+        "resourceType": "Observation", "id": id, "status": "final",
+        "code": { "coding": [{ "system": "http://loinc.org", "code": loinc }] },
+        "subject": { "reference": "Patient/pat-1" },
+        "effectiveDateTime": date,
+        "valueQuantity": { "value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit }
+    })
+}
+
+fn oms_condition(id: &str, code: Value, status: &str) -> Value {
+    json!({
+        "resourceType": "Condition", "id": id,
+        "clinicalStatus": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status }] },
+        "code": code,
+        "subject": { "reference": "Patient/pat-1" }
+    })
+}
+
+fn dates(history: &DoseHistory) -> Vec<Date> {
+    history.events().iter().map(|event| event.date).collect()
+}
+
+fn issue_kinds(facts: &Facts) -> Vec<DataIssueKind> {
+    facts.issues.iter().map(|issue| issue.kind).collect()
+}
+
+mod examples {
+    use super::*;
+
+    #[test]
+    fn rituximab_after_full_course_maps_four_doses_and_bsa_0_67() {
+        let (facts, expected) = example("order-select-rituximab-after-full-course");
+        assert!(facts.issues.is_empty(), "{:?}", facts.issues);
+        assert_eq!(
+            facts.body.bsa.value(),
+            Some(SquareMetres::new(expected["bsa"].as_f64().unwrap()))
+        );
+        assert_eq!(facts.rituximab.events().len(), 4);
+        assert_eq!(
+            facts.rituximab.events()[0].amount,
+            Some(DoseAmount::Milligrams(240.0))
+        );
+        assert_eq!(
+            facts.patient.age,
+            Some(Age {
+                years: 4,
+                months: 1
+            })
+        );
+        assert!(facts.hepatitis_b.is_complete());
+        let OmsDiagnosis::Confirmed(oms) = &facts.oms else {
+            panic!("{:?}", facts.oms)
+        };
+        assert!(oms.is_relapsed());
+        assert_eq!(oms.relapse_date, Some(date!(2026 - 11 - 22)));
+        assert_eq!(facts.orders.len(), 1);
+        assert_eq!(facts.orders[0].medication, MedicationClass::Rituximab);
+        assert_eq!(facts.orders[0].route, Some(Route::Intravenous));
+        assert_eq!(facts.orders[0].dose, Some(DoseAmount::Milligrams(250.0)));
+        assert_eq!(
+            facts.orders[0]
+                .draft
+                .medication_request()
+                .id
+                .as_ref()
+                .unwrap()
+                .value
+                .as_deref(),
+            Some("draft-10")
+        );
+    }
+
+    #[test]
+    fn rituximab_naive_with_neuroblastoma_has_present_unresected_tumour_and_no_hbv_screen() {
+        let (facts, expected) = example("order-select-rituximab-naive-with-neuroblastoma");
+        assert!(facts.issues.is_empty(), "{:?}", facts.issues);
+        assert_eq!(
+            facts.body.bsa.value(),
+            Some(SquareMetres::new(expected["bsa"].as_f64().unwrap()))
+        );
+        assert!(facts.rituximab.is_empty());
+        assert!(facts.neuroblastoma.present);
+        assert!(!facts.neuroblastoma.resected);
+        assert!(facts.neuroblastoma.workup_on_record);
+        assert!(!facts.hepatitis_b.is_complete());
+        assert_eq!(
+            facts.orders[0]
+                .dose
+                .map(|d| matches!(d, DoseAmount::MilligramsPerSquareMetre(_))),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn an_unrelated_order_is_not_in_play() {
+        let (facts, _) = example("order-select-unrelated-order");
+        assert!(facts.issues.is_empty(), "{:?}", facts.issues);
+        assert!(facts.orders.is_empty());
+        assert!(matches!(facts.oms, OmsDiagnosis::Confirmed(_)));
+    }
+
+    #[test]
+    fn cyclophosphamide_example_has_bsa_0_82_and_a_resected_tumour() {
+        let (facts, expected) = example("order-sign-cyclophosphamide-refractory-child");
+        assert!(facts.issues.is_empty(), "{:?}", facts.issues);
+        assert_eq!(expected["bsa"], json!(0.82));
+        let BodySurfaceArea::Computed { value, formula, .. } = facts.body.bsa else {
+            panic!("{:?}", facts.body.bsa)
+        };
+        assert_eq!(
+            (value, formula),
+            (SquareMetres::new(0.82), BsaFormula::Mosteller)
+        );
+        assert!(!facts.neuroblastoma.present);
+        assert!(
+            facts.neuroblastoma.resected,
+            "via Procedure.reasonReference"
+        );
+        assert!(facts
+            .neuroblastoma
+            .references
+            .contains(&FhirRef::from_relative("Procedure/proc-7")));
+        assert_eq!(
+            facts.orders[0].medication,
+            MedicationClass::Cyclophosphamide
+        );
+        assert_eq!(dates(&facts.rituximab).last(), Some(&date!(2026 - 09 - 07)));
+    }
+}
+
+mod facts_from_fhir {
+    use super::*;
+
+    fn relapsed_oms() -> Value {
+        oms_condition(
+            "oms",
+            json!({ "coding": [{ "system": "http://snomed.info/sct", "code": "230350000" }] }),
+            "relapse",
+        )
+    }
+
+    #[test]
+    fn a_medication_statement_with_an_effective_period_and_count_four_is_four_weekly_doses() {
+        let statement = json!({
+            "resourceType": "MedicationStatement", "id": "ms-1", "status": "completed",
+            "medicationCodeableConcept": rxnorm("121191", "rituximab"),
+            "subject": { "reference": "Patient/pat-1" },
+            "effectivePeriod": { "start": "2025-03-03", "end": "2025-03-24" },
+            "dosage": [{ "timing": { "repeat": { "count": 4, "period": 1, "periodUnit": "wk" } },
+                "doseAndRate": [{ "doseQuantity": { "value": 375, "unit": "mg/m2", "system": "http://unitsofmeasure.org", "code": "mg/m2" } }] }]
+        });
+        let facts = Request::sign(vec![], vec![statement, relapsed_oms()]).map();
+        assert_eq!(
+            dates(&facts.rituximab),
+            [
+                date!(2025 - 03 - 03),
+                date!(2025 - 03 - 10),
+                date!(2025 - 03 - 17),
+                date!(2025 - 03 - 24)
+            ]
+        );
+        assert_eq!(
+            facts.rituximab.events()[0].amount,
+            Some(DoseAmount::MilligramsPerSquareMetre(375.0))
+        );
+    }
+
+    #[test]
+    fn administrations_statements_and_requests_on_the_same_day_count_once_and_drafts_never() {
+        let administration = json!({
+            "resourceType": "MedicationAdministration", "id": "ma-1", "status": "completed",
+            "medicationCodeableConcept": rxnorm("3002", "cyclophosphamide"),
+            "subject": { "reference": "Patient/pat-1" }, "effectiveDateTime": "2026-05-04T10:00:00Z",
+            "dosage": { "dose": { "value": 0.6, "unit": "g", "system": "http://unitsofmeasure.org", "code": "g" } }
+        });
+        let not_given = json!({
+            "resourceType": "MedicationAdministration", "id": "ma-2", "status": "not-done",
+            "medicationCodeableConcept": rxnorm("3002", "cyclophosphamide"),
+            "subject": { "reference": "Patient/pat-1" }, "effectiveDateTime": "2026-06-01"
+        });
+        let history_request = json!({
+            "resourceType": "MedicationRequest", "id": "mr-old", "status": "completed", "intent": "order",
+            "medicationCodeableConcept": rxnorm("3002", "cyclophosphamide"),
+            "subject": { "reference": "Patient/pat-1" }, "authoredOn": "2026-04-01",
+            "dosageInstruction": [{ "timing": { "repeat": {
+                "boundsPeriod": { "start": "2026-04-06" }, "count": 2, "period": 4, "periodUnit": "wk" } } }]
+        });
+        let draft = json!({
+            "resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
+            "medicationCodeableConcept": rxnorm("3002", "cyclophosphamide"),
+            "subject": { "reference": "Patient/pat-1" }, "authoredOn": "2026-11-25"
+        });
+        let facts = Request::sign(
+            vec![draft.clone()],
+            vec![
+                administration,
+                not_given,
+                history_request,
+                draft,
+                relapsed_oms(),
+            ],
+        )
+        .map();
+        // 2026-04-06 and 2026-05-04 from the request; the administration repeats 2026-05-04.
+        assert_eq!(
+            dates(&facts.cyclophosphamide),
+            [date!(2026 - 04 - 06), date!(2026 - 05 - 04)]
+        );
+        assert_eq!(facts.orders.len(), 1);
+        assert_eq!(
+            facts.orders[0].reference,
+            FhirRef::new("MedicationRequest", "draft-1")
+        );
+    }
+
+    #[test]
+    fn a_contained_medication_and_a_bundled_medication_are_resolved_and_a_missing_one_is_an_issue()
+    {
+        let contained = json!({
+            "resourceType": "MedicationRequest", "id": "draft-c", "status": "draft", "intent": "order",
+            "contained": [{ "resourceType": "Medication", "id": "med", "code": rxnorm("121191", "rituximab") }],
+            "medicationReference": { "reference": "#med" }, "subject": { "reference": "Patient/pat-1" }
+        });
+        let referenced = json!({
+            "resourceType": "MedicationRequest", "id": "draft-r", "status": "draft", "intent": "order",
+            "medicationReference": { "reference": "Medication/dex" }, "subject": { "reference": "Patient/pat-1" },
+            "dosageInstruction": [{ "route": { "coding": [{ "system": "http://snomed.info/sct", "code": "26643006" }] } }]
+        });
+        let dangling = json!({
+            "resourceType": "MedicationRequest", "id": "draft-x", "status": "draft", "intent": "order",
+            "medicationReference": { "reference": "Medication/gone" }, "subject": { "reference": "Patient/pat-1" }
+        });
+        let dexamethasone = json!({ "resourceType": "Medication", "id": "dex", "code": rxnorm("3264", "dexamethasone") });
+        let facts = Request::sign(
+            vec![contained, referenced, dangling],
+            vec![dexamethasone, relapsed_oms()],
+        )
+        .map();
+        let classes: Vec<_> = facts.orders.iter().map(|o| o.medication).collect();
+        assert_eq!(
+            classes,
+            [MedicationClass::Rituximab, MedicationClass::Dexamethasone]
+        );
+        assert_eq!(facts.orders[1].route, Some(Route::Oral));
+        // No weight or height was sent, so those two issues follow the medication one.
+        assert_eq!(
+            issue_kinds(&facts),
+            [
+                DataIssueKind::UnresolvedMedication,
+                DataIssueKind::MissingMeasurement,
+                DataIssueKind::MissingMeasurement
+            ]
+        );
+        assert_eq!(
+            facts.issues[0].source,
+            Some(FhirRef::new("MedicationRequest", "draft-x"))
+        );
+    }
+
+    #[test]
+    fn order_select_counts_only_the_selected_drafts() {
+        let draft = |id: &str| {
+            json!({
+                "resourceType": "MedicationRequest", "id": id, "status": "draft", "intent": "order",
+                "medicationCodeableConcept": rxnorm("121191", "rituximab"), "subject": { "reference": "Patient/pat-1" }
+            })
+        };
+        let mut request = Request::sign(vec![draft("a"), draft("b")], vec![]);
+        request.hook = Hook::OrderSelect;
+        request.selections = vec!["MedicationRequest/b".into()];
+        let facts = request.map();
+        assert_eq!(facts.orders.len(), 1);
+        assert_eq!(facts.orders[0].reference.as_str(), "MedicationRequest/b");
+    }
+
+    #[test]
+    fn partial_birth_dates_give_the_age_certainly_reached() {
+        let patient = |birth: &str| json!({ "resourceType": "Patient", "id": "pat-1", "birthDate": birth, "gender": "male" });
+        let facts = Request::sign(vec![], vec![patient("2019")]).map();
+        assert_eq!(
+            facts.patient.age,
+            Some(Age {
+                years: 6,
+                months: 10
+            })
+        );
+        assert_eq!(facts.patient.sex, Some(Sex::Male));
+        let facts = Request::sign(vec![], vec![patient("2019-03")]).map();
+        assert_eq!(
+            facts.patient.age,
+            Some(Age {
+                years: 7,
+                months: 7
+            })
+        );
+    }
+
+    #[test]
+    fn weight_in_pounds_and_height_in_inches_are_converted() {
+        let weight = observation("w", "29463-7", "2026-11-20", 35.2, "[lb_av]");
+        let height = observation("h", "8302-2", "2026-10-01", 40.0, "[in_i]");
+        let facts = Request::sign(vec![], vec![weight, height]).map();
+        let (weight, _) = facts.body.weight.usable().unwrap();
+        assert!((weight.value.value() - 15.966_45).abs() < 1e-4);
+        let (height, _) = facts.body.height.usable().unwrap();
+        assert!((height.value.value() - 101.6).abs() < 1e-9);
+        assert_eq!(facts.body.bsa.value(), Some(SquareMetres::new(0.67)));
+    }
+
+    #[test]
+    fn stale_and_implausible_measurements_are_not_used_and_are_issues() {
+        let stale_weight = observation("w", "29463-7", "2026-09-01", 16.0, "kg");
+        let implausible_height = observation("h", "8302-2", "2026-11-20", 12.0, "cm");
+        let facts = Request::sign(vec![], vec![stale_weight, implausible_height]).map();
+        assert!(matches!(
+            facts.body.weight,
+            Measurement::Stale {
+                max_age_days: 30,
+                ..
+            }
+        ));
+        assert!(matches!(facts.body.height, Measurement::Implausible { .. }));
+        assert_eq!(facts.body.bsa, BodySurfaceArea::Unavailable);
+        assert_eq!(
+            issue_kinds(&facts),
+            [
+                DataIssueKind::StaleMeasurement,
+                DataIssueKind::ImplausibleMeasurement
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_weight_unit_is_an_issue_and_never_guessed() {
+        let weight = observation("w", "29463-7", "2026-11-20", 35.0, "lbs");
+        let facts = Request::sign(vec![], vec![weight]).map();
+        assert_eq!(facts.body.weight, Measurement::Missing);
+        assert_eq!(
+            issue_kinds(&facts),
+            [
+                DataIssueKind::UnknownUnit,
+                DataIssueKind::MissingMeasurement,
+                DataIssueKind::MissingMeasurement
+            ]
+        );
+    }
+
+    #[test]
+    fn a_recent_bsa_observation_is_used_without_weight_and_height() {
+        let bsa = observation("bsa", "8277-6", "2026-11-10", 0.71, "m2");
+        let facts = Request::sign(vec![], vec![bsa]).map();
+        assert!(matches!(facts.body.bsa, BodySurfaceArea::Observed { .. }));
+        assert_eq!(facts.body.bsa.value(), Some(SquareMetres::new(0.71)));
+    }
+
+    #[test]
+    fn haycock_is_used_when_configured() {
+        let weight = observation("w", "29463-7", "2026-11-20", 16.0, "kg");
+        let height = observation("h", "8302-2", "2026-11-20", 102.0, "cm");
+        let config = MappingConfig {
+            bsa_formula: BsaFormula::Haycock,
+            ..MappingConfig::default()
+        };
+        let facts = Request::sign(vec![], vec![weight, height]).map_with(config);
+        assert!(matches!(
+            facts.body.bsa,
+            BodySurfaceArea::Computed {
+                formula: BsaFormula::Haycock,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn g25_3_alone_is_ambiguous_and_with_opsoclonus_text_is_confirmed() {
+        let g25 = |text: Option<&str>| {
+            let mut code = json!({ "coding": [{ "system": "http://hl7.org/fhir/sid/icd-10", "code": "G25.3", "display": "Myoclonus" }] });
+            if let Some(text) = text {
+                code["text"] = json!(text);
+            }
+            oms_condition("g25", code, "relapse")
+        };
+        let facts = Request::sign(vec![], vec![g25(None)]).map();
+        assert!(
+            matches!(&facts.oms, OmsDiagnosis::AmbiguousOnly { references } if references.len() == 1)
+        );
+        let facts = Request::sign(vec![], vec![g25(Some("Opsoclonus-myoclonus, relapse"))]).map();
+        assert!(matches!(&facts.oms, OmsDiagnosis::Confirmed(c) if c.is_relapsed()));
+    }
+
+    #[test]
+    fn a_refuted_oms_condition_is_ignored_and_relapse_date_is_the_later_date() {
+        let mut refuted = relapsed_oms();
+        refuted["verificationStatus"] = json!({ "coding": [{ "code": "refuted" }] });
+        let facts = Request::sign(vec![], vec![refuted]).map();
+        assert!(matches!(facts.oms, OmsDiagnosis::None));
+
+        let mut dated = relapsed_oms();
+        dated["onsetPeriod"] = json!({ "start": "2026-11-01" });
+        dated["recordedDate"] = json!("2026-10-15");
+        dated["severity"] =
+            json!({ "coding": [{ "system": "http://snomed.info/sct", "code": "24484000" }] });
+        let facts = Request::sign(vec![], vec![dated]).map();
+        let OmsDiagnosis::Confirmed(oms) = facts.oms else {
+            panic!()
+        };
+        assert_eq!(oms.relapse_date, Some(date!(2026 - 11 - 01)));
+        assert_eq!(oms.severity, Some(Severity::Severe));
+    }
+
+    #[test]
+    fn neuroblastoma_resected_via_reason_reference_and_screening_counts_as_work_up() {
+        let nb = json!({
+            "resourceType": "Condition", "id": "nb",
+            "clinicalStatus": { "coding": [{ "code": "active" }] },
+            "code": { "text": "Neuroblastoma, left adrenal" }, "subject": { "reference": "Patient/pat-1" }
+        });
+        let surgery = json!({
+            "resourceType": "Procedure", "id": "op", "status": "completed",
+            "code": { "text": "Laparotomy" }, "subject": { "reference": "Patient/pat-1" },
+            "reasonReference": [{ "reference": "https://ehr.example/fhir/Condition/nb" }]
+        });
+        let facts = Request::sign(vec![], vec![nb.clone(), surgery]).map();
+        assert!(facts.neuroblastoma.present && facts.neuroblastoma.resected);
+
+        let mibg = json!({
+            "resourceType": "Procedure", "id": "mibg", "status": "completed",
+            "code": { "text": "MIBG scan" }, "subject": { "reference": "Patient/pat-1" },
+            "reasonReference": [{ "reference": "Condition/nb" }]
+        });
+        let facts = Request::sign(vec![], vec![nb, mibg.clone()]).map();
+        assert!(
+            !facts.neuroblastoma.resected,
+            "a scan for the tumour is not a resection"
+        );
+        let facts = Request::sign(vec![], vec![mibg]).map();
+        assert!(facts.neuroblastoma.workup_on_record && !facts.neuroblastoma.present);
+    }
+
+    #[test]
+    fn hepatitis_b_needs_both_tests_within_the_look_back() {
+        let lab = |id: &str, loinc: &str, date: &str| {
+            json!({
+                "resourceType": "Observation", "id": id, "status": "final",
+                "code": { "coding": [{ "system": "http://loinc.org", "code": loinc }] },
+                "subject": { "reference": "Patient/pat-1" }, "effectiveDateTime": date,
+                "valueCodeableConcept": { "text": "Negative" }
+            })
+        };
+        let facts = Request::sign(
+            vec![],
+            vec![
+                lab("s", "5196-1", "2026-01-10"),
+                lab("c", "16933-4", "2025-10-01"),
+            ],
+        )
+        .map();
+        assert!(facts.hepatitis_b.hbsag.is_some());
+        assert!(facts.hepatitis_b.anti_hbc.is_none(), "older than 365 days");
+        assert!(!facts.hepatitis_b.is_complete());
+    }
+
+    #[test]
+    fn an_active_oral_prednisolone_statement_is_a_current_steroid_and_fertility_text_is_found() {
+        let steroid = json!({
+            "resourceType": "MedicationStatement", "id": "pred", "status": "active",
+            "medicationCodeableConcept": rxnorm("8638", "prednisolone"),
+            "subject": { "reference": "Patient/pat-1" }, "effectiveDateTime": "2026-11-01",
+            "dosage": [{ "route": { "coding": [{ "system": "http://snomed.info/sct", "code": "26643006" }] } }]
+        });
+        let goal = json!({
+            "resourceType": "Goal", "id": "g", "lifecycleStatus": "active",
+            "description": { "text": "Preserve fertility" }, "subject": { "reference": "Patient/pat-1" }
+        });
+        let facts = Request::sign(vec![], vec![steroid, goal]).map();
+        let steroid = facts.oral_steroid.unwrap();
+        assert_eq!(
+            (steroid.drug, steroid.source.as_str()),
+            (OralSteroid::Prednisolone, "MedicationStatement/pred")
+        );
+        assert_eq!(facts.fertility_concern, [FhirRef::new("Goal", "g")]);
+    }
+
+    #[test]
+    fn operation_outcome_and_null_prefetch_values_and_a_bad_resource_leave_the_rest_usable() {
+        let body = json!({
+            "hook": "order-sign",
+            "context": { "patientId": "pat-1", "draftOrders": bundle("collection", vec![json!({
+                "resourceType": "MedicationRequest", "id": "sandbox", "status": "draft",
+                "category": { "text": "outpatient" }, "subject": { "reference": "Patient/pat-1" } })]) },
+            "prefetch": {
+                "labs": { "resourceType": "OperationOutcome", "issue": [{ "severity": "error", "code": "timeout", "diagnostics": "lab feed down" }] },
+                "procedures": null,
+                "conditions": bundle("searchset", vec![relapsed_oms()])
+            }
+        });
+        let facts = Request::from_hook_json(&body).map();
+        assert!(matches!(facts.oms, OmsDiagnosis::Confirmed(_)));
+        assert!(facts.orders.is_empty());
+        let kinds = issue_kinds(&facts);
+        assert_eq!(
+            &kinds[..2],
+            [
+                DataIssueKind::UnparseableResource,
+                DataIssueKind::PrefetchError
+            ]
+        );
+        assert_eq!(
+            facts.issues[0].source,
+            Some(FhirRef::new("MedicationRequest", "sandbox"))
+        );
+    }
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arbitrary_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            prop_oneof![
+                Just("Bundle"),
+                Just("MedicationRequest"),
+                Just("Observation"),
+                Just("Condition"),
+                Just("Patient"),
+                Just("OperationOutcome"),
+                Just("#med"),
+                Just("2019-03"),
+                Just("kg"),
+                Just("final"),
+                Just("completed")
+            ]
+            .prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("resourceType".to_owned()),
+                        Just("id".to_owned()),
+                        Just("entry".to_owned()),
+                        Just("resource".to_owned()),
+                        Just("contained".to_owned()),
+                        Just("status".to_owned()),
+                        Just("valueQuantity".to_owned()),
+                        Just("medicationReference".to_owned()),
+                        "[a-z]{1,8}"
+                    ],
+                    inner,
+                    0..6,
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mapping_arbitrary_prefetch_and_draft_orders_never_panics(
+            prefetch_value in arbitrary_json(),
+            entry in arbitrary_json(),
+            sign: bool,
+        ) {
+            let body = json!({
+                "hook": if sign { "order-sign" } else { "order-select" },
+                "context": { "patientId": "pat-1", "selections": ["MedicationRequest/x"],
+                    "draftOrders": { "resourceType": "Bundle", "entry": [{ "resource": entry }] } },
+                "prefetch": { "anything": prefetch_value }
+            });
+            let request = Request::from_hook_json(&body);
+            let mapper = Mapper::new(MappingConfig::default(), Terminology::embedded());
+            let result = mapper.map(
+                &HookRequest {
+                    hook: request.hook,
+                    patient_id: &request.patient_id,
+                    selections: &request.selections,
+                    draft_orders: &request.draft_orders,
+                    prefetch: &request.prefetch,
+                },
+                TODAY,
+            );
+            // The draft-orders envelope is a Bundle, so mapping must succeed whatever is inside.
+            prop_assert!(result.is_ok());
+        }
+    }
+}
+
+mod hl7_examples {
+    use super::*;
+
+    fn hl7(name: &str) -> Value {
+        let path = format!("{}/tests/data/hl7/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_official_r4_examples_map_without_parse_failures_and_convert_pounds_and_inches() {
+        let resources = [
+            "Patient-example",
+            "Condition-example",
+            "Observation-example",
+            "Observation-body-height",
+            "MedicationRequest-medrx0301",
+            "MedicationStatement-example001",
+        ]
+        .map(hl7)
+        .to_vec();
+        let facts = Request::sign(vec![], resources).map();
+        let unreadable: Vec<_> = facts
+            .issues
+            .iter()
+            .filter(|issue| {
+                matches!(
+                    issue.kind,
+                    DataIssueKind::UnparseableResource | DataIssueKind::UnresolvedMedication
+                )
+            })
+            .collect();
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        // 185 [lb_av] on 2016-03-28 and 66.9 [in_i] on 1999-07-02: converted, then judged stale.
+        let Measurement::Stale { measured: weight, .. } = facts.body.weight else {
+            panic!("{:?}", facts.body.weight)
+        };
+        assert!((weight.value.value() - 83.914_588_45).abs() < 1e-6);
+        let Measurement::Stale { measured: height, .. } = facts.body.height else {
+            panic!("{:?}", facts.body.height)
+        };
+        assert!((height.value.value() - 169.926).abs() < 1e-6);
+    }
+}
