@@ -177,6 +177,21 @@ impl ComputedDose {
         self.cap_mg.is_some_and(|cap| self.rounded > cap)
     }
 
+    /// Whether the dose is the maximum: the cap reduced it, or the rounded dose equals the cap.
+    pub fn at_cap(&self) -> bool {
+        self.cap_mg.is_some_and(|cap| self.rounded >= cap)
+    }
+
+    /// `", capped"` when the dose is the maximum, for summaries that state the amount (section 5:
+    /// when a cap binds, the card says so).
+    pub fn cap_suffix(&self) -> &'static str {
+        if self.at_cap() {
+            ", capped"
+        } else {
+            ""
+        }
+    }
+
     /// The working as markdown-free sentences: inputs, formula, unrounded and rounded result, cap.
     pub fn working(&self) -> Vec<String> {
         let rule = &self.rule;
@@ -226,6 +241,8 @@ impl ComputedDose {
                 "cap applied: the maximum of {cap_text} limits the dose to {}",
                 self.dose
             )
+        } else if self.at_cap() {
+            format!("maximum {cap_text}: reached, the dose is the maximum")
         } else {
             format!("maximum {cap_text}: not reached")
         })

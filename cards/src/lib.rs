@@ -12,6 +12,7 @@
 //!   safety, monitoring).
 //! - `evidence`: citations and their strength (section 7); `markdown`: the detail builder.
 //! - `proposal`: cards and orders as domain values; `render`: proposals -> FHIR R4 (fhirbolt).
+//! - `coherence`: the cards checked against each other (no suggestion undoes another's).
 //! - `card`: the output types (Card, Topic, Suggestion, Action).
 //!
 //! Invariants: `evaluate` is pure (no IO, no clock: the date is `Facts::today`); it returns no
@@ -27,6 +28,7 @@
 
 pub mod assessment;
 pub mod card;
+pub mod coherence;
 pub mod config;
 pub mod dose;
 pub mod evidence;
@@ -73,24 +75,23 @@ pub fn evaluate(facts: &Facts, config: &ClinicalConfig) -> Vec<Card> {
         }
         OmsDiagnosis::Confirmed(oms) if oms.is_relapsed() => {
             let assessment = Assessment::new(facts, oms, config);
-            let primary = rules::primary::card(&assessment);
-            let mut additional = Vec::new();
-            rules::fertility::apply(&mut additional, &assessment);
-            rules::neuroblastoma::apply(&mut additional, &assessment);
-            rules::steroids::apply(&mut additional, &assessment);
-            rules::safety::apply(&mut additional, &assessment);
-            rules::monitoring::apply(&mut additional, &assessment);
+            // The primary card first: `finish` marks index 0 as the primary.
+            let mut proposals = vec![rules::primary::card(&assessment)];
+            rules::fertility::apply(&mut proposals, &assessment);
+            rules::neuroblastoma::apply(&mut proposals, &assessment);
+            rules::steroids::apply(&mut proposals, &assessment);
+            rules::safety::apply(&mut proposals, &assessment);
+            rules::monitoring::apply(&mut proposals, &assessment);
+            coherence::reconcile(&mut proposals);
             let context = RenderContext {
                 patient: &facts.patient.reference,
                 reason: Some(&oms.reference),
                 today: facts.today,
             };
-            std::iter::once(finish(primary, true, config, &context))
-                .chain(
-                    additional
-                        .into_iter()
-                        .map(|card| finish(card, false, config, &context)),
-                )
+            proposals
+                .into_iter()
+                .enumerate()
+                .map(|(index, card)| finish(card, index == 0, config, &context))
                 .collect()
         }
         OmsDiagnosis::Confirmed(_) => Vec::new(),

@@ -1,6 +1,7 @@
 //! Property tests of the whole evaluation over generated facts: when the service speaks it gives
 //! exactly one primary card; no card shows an mg amount without a usable BSA/weight; suggested doses
-//! never exceed their caps.
+//! never exceed their caps; no card changes a draft another card removes, and no drug is ordered
+//! by two cards.
 
 use fhir_mapping::{
     Age, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseEvent, DoseHistory, Facts,
@@ -155,6 +156,37 @@ proptest! {
         let nothing_usable = facts.body.bsa.value().is_none() && facts.body.weight.usable().is_none();
         if withheld || nothing_usable {
             prop_assert!(!any_mg_amount(&cards), "{:#?}", cards.iter().map(|c| (&c.summary, &c.detail)).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn no_two_cards_contradict_or_repeat_each_other(facts in generated_facts()) {
+        let cards = fixtures::evaluate(&facts);
+        let actions = |card: &crate::Card| -> Vec<crate::Action> {
+            card.suggestions.iter().flat_map(|s| s.actions.iter().cloned()).collect()
+        };
+        for card in &cards {
+            for other in cards.iter().filter(|other| other.topic != card.topic) {
+                let removed: Vec<String> = actions(other)
+                    .iter()
+                    .filter_map(|action| action.resource_id.clone())
+                    .collect();
+                for action in actions(card).iter().filter(|a| a.kind == crate::ActionKind::Update) {
+                    let id = action.resource.as_ref().and_then(|r| r.0["id"].as_str().map(str::to_owned));
+                    let target = format!("MedicationRequest/{}", id.unwrap_or_default());
+                    prop_assert!(!removed.contains(&target), "{:?} updates {target}, which {:?} deletes", card.topic, other.topic);
+                }
+                let drugs = |card: &crate::Card| -> std::collections::BTreeSet<String> {
+                    actions(card)
+                        .iter()
+                        .filter(|a| a.kind == crate::ActionKind::Create)
+                        .filter_map(|a| a.resource.as_ref())
+                        .filter_map(|r| r.0["medicationCodeableConcept"]["coding"][0]["code"].as_str().map(str::to_owned))
+                        .collect()
+                };
+                let shared: Vec<_> = drugs(card).intersection(&drugs(other)).cloned().collect();
+                prop_assert!(shared.is_empty(), "{:?} and {:?} both create {shared:?}", card.topic, other.topic);
+            }
         }
     }
 

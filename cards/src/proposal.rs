@@ -98,6 +98,8 @@ pub enum ProposedAction {
     Update {
         /// What the action does.
         description: String,
+        /// The draft (`MedicationRequest/x`), so cards can be checked against each other.
+        target: FhirRef,
         /// The draft, as the EHR sent it.
         draft: DraftOrder,
         /// The corrected dosage.

@@ -57,6 +57,7 @@ pub fn render_action(action: &ProposedAction, context: &RenderContext<'_>) -> Op
             description,
             draft,
             dosage,
+            ..
         } => {
             let mut updated = draft.medication_request().clone();
             updated.dosage_instruction = vec![dosage_instruction(dosage)];

@@ -75,6 +75,7 @@ pub fn update_or_create(
     match draft {
         Some(order) => ProposedAction::Update {
             description: format!("Update draft {} to: {}", order.reference, dosage.text),
+            target: order.reference.clone(),
             draft: order.draft.clone(),
             dosage,
         },

@@ -44,6 +44,10 @@ struct Expectation {
     indicators: std::collections::BTreeMap<String, String>,
     action_types: std::collections::BTreeMap<String, Vec<String>>,
     no_mg_amounts: bool,
+    /// The dose of the first suggested MedicationRequest on a card, by topic.
+    card_mg: std::collections::BTreeMap<String, f64>,
+    /// Phrases a card's summary or detail must contain, by topic.
+    text_contains: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[test]
@@ -190,6 +194,31 @@ fn check_expectations(cards: &[Card], expect: &Expectation) -> Vec<String> {
             ));
         }
     }
+    for (topic, expected_mg) in &expect.card_mg {
+        let actual = cards
+            .iter()
+            .find(|card| card.topic.code() == topic)
+            .and_then(primary_dose_mg);
+        if actual.is_none_or(|mg| (mg - expected_mg).abs() > 1e-9) {
+            problems.push(format!(
+                "{topic}: expected {expected_mg} mg suggested, got {actual:?}"
+            ));
+        }
+    }
+    for (topic, phrases) in &expect.text_contains {
+        let Some(card) = cards.iter().find(|card| card.topic.code() == topic) else {
+            problems.push(format!("{topic}: card missing for the text check"));
+            continue;
+        };
+        for phrase in phrases {
+            if !card.summary.contains(phrase.as_str()) && !card.detail.contains(phrase.as_str()) {
+                problems.push(format!(
+                    "{topic}: {phrase:?} not in the summary or detail:\n{}\n{}",
+                    card.summary, card.detail
+                ));
+            }
+        }
+    }
     for (topic, indicator) in &expect.indicators {
         match cards.iter().find(|card| card.topic.code() == topic) {
             Some(card) if card.indicator.code() != indicator => {
@@ -233,7 +262,7 @@ fn check_expectations(cards: &[Card], expect: &Expectation) -> Vec<String> {
     problems
 }
 
-/// The dose of the first MedicationRequest of the primary card's recommended (else first) suggestion.
+/// The dose of the first MedicationRequest of a card's recommended (else first) suggestion.
 fn primary_dose_mg(card: &Card) -> Option<f64> {
     let suggestion = card
         .suggestions
@@ -275,6 +304,7 @@ fn check_contract(cards: &[Card], request: &Value) -> Vec<String> {
         "Patient/{}",
         request["context"]["patientId"].as_str().unwrap_or_default()
     );
+    problems.extend(check_coherence(cards));
     let mut uuids = HashSet::new();
     for card in cards {
         let topic = card.topic.code();
@@ -359,6 +389,86 @@ fn check_contract(cards: &[Card], request: &Value) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The cards of one response checked against each other: no card changes a draft that another
+/// card removes, the same order is never created by two cards, and when doses are withheld no
+/// card shows an mg amount.
+fn check_coherence(cards: &[Card]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let all: Vec<_> = cards.iter().flat_map(actions_of).collect();
+    for (deleter, action) in all.iter().filter(|(_, a)| a.kind.code() == "delete") {
+        let Some(removed) = action.resource_id.as_deref() else {
+            continue;
+        };
+        for (updater, other) in all.iter().filter(|(_, a)| a.kind.code() == "update") {
+            let target = other.resource.as_ref().and_then(|r| {
+                r.0["id"]
+                    .as_str()
+                    .map(|id| format!("MedicationRequest/{id}"))
+            });
+            if updater != deleter && target.as_deref() == Some(removed) {
+                problems.push(format!(
+                    "{updater} updates {removed}, which {deleter} deletes"
+                ));
+            }
+        }
+    }
+    let mut created: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for card in cards {
+        let mut mine = BTreeSet::new();
+        for (_, action) in actions_of(card) {
+            let Some(resource) = action
+                .resource
+                .as_ref()
+                .filter(|_| action.kind.code() == "create")
+            else {
+                continue;
+            };
+            let resource = &resource.0;
+            let what = match resource["resourceType"].as_str() {
+                Some("MedicationRequest") => format!(
+                    "MedicationRequest {}",
+                    resource["medicationCodeableConcept"]["coding"][0]["code"]
+                ),
+                _ => format!(
+                    "ServiceRequest {} {}",
+                    resource["code"]["coding"][0]["code"], resource["code"]["text"]
+                ),
+            };
+            mine.insert(what);
+        }
+        for what in mine {
+            if let Some(other) = created.insert(what.clone(), card.topic.code()) {
+                problems.push(format!(
+                    "{what} is created by both {other} and {}",
+                    card.topic.code()
+                ));
+            }
+        }
+    }
+    let withheld = cards
+        .iter()
+        .any(|card| card.topic.code() == "missing-body-measurements");
+    for card in cards
+        .iter()
+        .filter(|card| withheld && shows_mg_amount(card))
+    {
+        problems.push(format!(
+            "{}: shows an mg amount next to missing-body-measurements",
+            card.topic.code()
+        ));
+    }
+    problems
+}
+
+/// Every action of a card's suggestions, with the card's topic code.
+fn actions_of(card: &Card) -> Vec<(&'static str, &cards::Action)> {
+    card.suggestions
+        .iter()
+        .flat_map(|s| s.actions.iter())
+        .map(|action| (card.topic.code(), action))
+        .collect()
 }
 
 fn check_resource(resource: &Value, patient: &str) -> Vec<String> {

@@ -262,13 +262,19 @@ def mosteller(weight_kg, height_cm):
 
 
 def expect(primary=None, present=(), absent=(), no_cards=False, primary_mg=None, indicators=None,
-           action_types=None, no_mg_amounts=False):
+           action_types=None, no_mg_amounts=False, card_mg=None, text_contains=None):
     topics = list(present)
     if primary and primary not in topics:
         topics.insert(0, primary)
-    return {"topics_present": topics, "topics_absent": list(absent), "no_cards": no_cards,
-            "primary": primary, "primary_mg": primary_mg, "indicators": indicators or {},
-            "action_types": action_types or {}, "no_mg_amounts": no_mg_amounts}
+    expectation = {"topics_present": topics, "topics_absent": list(absent), "no_cards": no_cards,
+                   "primary": primary, "primary_mg": primary_mg, "indicators": indicators or {},
+                   "action_types": action_types or {}, "no_mg_amounts": no_mg_amounts}
+    # Newer keys are written only when used, so older scenario files stay byte-identical.
+    if card_mg:
+        expectation["card_mg"] = card_mg
+    if text_contains:
+        expectation["text_contains"] = text_contains
+    return expectation
 
 
 def child(pid, birth_date="2021-06-10", weight=18.0, height=105, gender="female"):
@@ -337,12 +343,14 @@ def scenarios():
     p = child("pat-fertility", birth_date="2019-01-20", weight=22.0, height=118).draft("cyclophosphamide", 600)
     out["additional/fertility-prefer-rituximab"] = (
         "Young, rituximab-naive child with a cyclophosphamide order: rituximab preferred; the "
-        "suggestion deletes the cyclophosphamide draft and creates the rituximab course.",
+        "suggestion deletes the cyclophosphamide draft and creates the rituximab course (320 mg). The "
+        "primary card shows the course but leaves the order to this card, so it is created once.",
         p.request("order-sign"),
         expect("rituximab-full-course", present=["fertility-prefer-rituximab"],
-               indicators={"fertility-prefer-rituximab": "warning"}, primary_mg=320,
+               indicators={"fertility-prefer-rituximab": "warning"},
                action_types={"fertility-prefer-rituximab": ["create", "delete"],
-                             "rituximab-full-course": ["create"]}))
+                             "rituximab-full-course": []},
+               card_mg={"fertility-prefer-rituximab": 320}))
 
     p = Patient("pat-nb", "2024-01-15", "male").oms().vitals(11.0, height_cm=82).hepatitis_b_screened() \
         .neuroblastoma("active").draft("rituximab")
@@ -496,6 +504,70 @@ def scenarios():
         "missing-body-measurements, no mg anywhere.", p.request(),
         expect("rituximab-redose", present=["missing-body-measurements"], absent=["dose-check"],
                no_mg_amounts=True))
+
+    # --- Coherence: no two cards contradict each other on the same draft ------------------------
+    p = Patient("pat-refr-wrong-dose", "2018-12-01").oms().vitals(25.0, height_cm=124) \
+        .hepatitis_b_screened().neuroblastoma_workup().weekly("rituximab", "2026-07-06", 4, 350) \
+        .draft("rituximab", 600)
+    out["coherence/refractory-child-rituximab-wrong-dose"] = (
+        "Refractory 7-year-old with a rituximab order of 600 mg (375 mg/m2 x 0.93 m2 = 350 mg): the "
+        "pulses card deletes the rituximab draft, so dose-check shows the mismatch but offers no "
+        "update of that draft.", p.request(),
+        expect("cyclophosphamide-dexamethasone-pulses", present=["dose-check", "fertility-prefer-rituximab"],
+               primary_mg=700,
+               action_types={"cyclophosphamide-dexamethasone-pulses": ["create", "delete"],
+                             "dose-check": []},
+               text_contains={"dose-check": ["ordered 600 mg, computed 350 mg",
+                                             "`MedicationRequest/draft-10` is not changed here"]}))
+
+    p = child("pat-young-cpm-wrong-dose", birth_date="2019-01-20", weight=22.0, height=118) \
+        .draft("cyclophosphamide", 2000)
+    out["coherence/young-cyclophosphamide-wrong-dose-rituximab-primary"] = (
+        "Rituximab-naive 7-year-old with cyclophosphamide ordered at 2000 mg (750 mg/m2 x 0.85 m2 = "
+        "640 mg): the fertility card replaces the draft with the rituximab course, so dose-check "
+        "offers no update of it and the rituximab course is created by one card only.",
+        p.request("order-sign"),
+        expect("rituximab-full-course", present=["dose-check", "fertility-prefer-rituximab"],
+               action_types={"fertility-prefer-rituximab": ["create", "delete"],
+                             "rituximab-full-course": [], "dose-check": []},
+               card_mg={"fertility-prefer-rituximab": 320},
+               text_contains={"dose-check": ["ordered 2000 mg, computed 640 mg"],
+                              "rituximab-full-course": ["offered on the card"]}))
+
+    p = child("pat-partial-wrong-dose", weight=16.0, height=100).administered("rituximab", "2026-03-02", 250) \
+        .administered("rituximab", "2026-03-09", 250).draft("rituximab", 500)
+    out["coherence/partial-prior-wrong-dose"] = (
+        "Partial course, rituximab ordered at 500 mg (computed 250 mg): the primary offers two "
+        "options for the draft (complete the course, one dose); dose-check does not choose between "
+        "them and offers no update of its own.", p.request(),
+        expect("rituximab-partial-prior", present=["dose-check"], primary_mg=250,
+               action_types={"rituximab-partial-prior": ["update"], "dose-check": []},
+               text_contains={"dose-check": ["is in the suggestion of the card"]}))
+
+    p = Patient("pat-caps", "1979-05-05", "male").oms().vitals(150.0, height_cm=200) \
+        .hepatitis_b_screened().neuroblastoma_workup().on_oral_steroid("prednisone", 40) \
+        .draft("rituximab")
+    out["coherence/adult-caps-bind"] = (
+        "Large adult on oral prednisone: BSA 2.89 m2, rituximab 375 mg/m2 = 1083.75 -> 1080 mg, "
+        "capped at 1000 mg; methylprednisolone 30 mg/kg x 150 kg = 4500 mg, capped at 1000 mg/day. "
+        "Both cards say so.", p.request(),
+        expect("rituximab-full-course", present=["adult-patient", "iv-methylprednisolone"],
+               primary_mg=1000, card_mg={"iv-methylprednisolone": 1000},
+               text_contains={"rituximab-full-course": ["1000 mg per dose, capped",
+                                                        "cap applied: the maximum of 1000 mg"],
+                              "iv-methylprednisolone": ["capped at 1000 mg/day",
+                                                        "cap applied: the maximum of 1000 mg"]}))
+
+    p = Patient("pat-steroid-stale", "2020-04-04").oms().vitals(19.0, "2026-09-01", 110, "2026-09-01") \
+        .hepatitis_b_screened().neuroblastoma_workup().on_oral_steroid("prednisolone", 10) \
+        .draft("methylprednisolone", 600)
+    out["coherence/oral-steroid-stale-weight"] = (
+        "Relapse on oral prednisolone, methylprednisolone ordered at 600 mg, weight from 2026-09-01 "
+        "(stale): no mg amount anywhere (not even the 1000 mg cap), no methylprednisolone order "
+        "suggested, no dose-check.", p.request(),
+        expect("rituximab-full-course", present=["iv-methylprednisolone", "missing-body-measurements"],
+               absent=["dose-check"], no_mg_amounts=True,
+               action_types={"iv-methylprednisolone": []}))
 
     return out
 

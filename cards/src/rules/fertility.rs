@@ -13,25 +13,62 @@ use crate::proposal::{CardProposal, ProposedSuggestion};
 use crate::regimen;
 use crate::rules::{delete, dose_list, primary};
 
+/// Whether the card fires: cyclophosphamide ordered or proposed, for a young patient or one with a
+/// documented fertility concern.
+fn applies(assessment: &Assessment<'_>) -> bool {
+    let cyclophosphamide_in_play = !assessment
+        .orders_of(MedicationClass::Cyclophosphamide)
+        .is_empty();
+    let primary_is_pulses = assessment.primary == Topic::CyclophosphamideDexamethasonePulses;
+    (cyclophosphamide_in_play || primary_is_pulses)
+        && (assessment.is_young() || !assessment.facts.fertility_concern.is_empty())
+}
+
+/// Whether this card replaces a cyclophosphamide draft with the primary card's rituximab order
+/// (a rituximab primary, a cyclophosphamide order in play, and a dose that may be shown). The
+/// primary card then leaves the order to this card, so that it is created once.
+pub fn replaces_cyclophosphamide(assessment: &Assessment<'_>) -> bool {
+    applies(assessment)
+        && primary_is_rituximab(assessment)
+        && !assessment
+            .orders_of(MedicationClass::Cyclophosphamide)
+            .is_empty()
+        && regimen::rituximab_dose(assessment).is_some()
+}
+
+fn primary_is_rituximab(assessment: &Assessment<'_>) -> bool {
+    matches!(
+        assessment.primary,
+        Topic::RituximabFullCourse | Topic::RituximabRedose | Topic::RituximabPartialPrior
+    )
+}
+
 /// Fires when cyclophosphamide is ordered or proposed for a young patient or one with a
 /// documented fertility concern.
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
+    if !applies(assessment) {
+        return;
+    }
     let cyclophosphamide_orders = assessment.orders_of(MedicationClass::Cyclophosphamide);
-    let cyclophosphamide_in_play = !cyclophosphamide_orders.is_empty();
     let primary_is_pulses = assessment.primary == Topic::CyclophosphamideDexamethasonePulses;
-    if !(cyclophosphamide_in_play || primary_is_pulses) {
-        return;
-    }
     let concern = &assessment.facts.fertility_concern;
-    if !assessment.is_young() && concern.is_empty() {
-        return;
-    }
 
-    let mut detail = Detail::new(
-        "Rituximab is preferred over cyclophosphamide in young patients and in patients with \
-         fertility concerns. Offer fertility counselling (and preservation where possible) before \
-         any cyclophosphamide.",
-    )
+    let refractory = !primary_is_rituximab(assessment);
+    let mut detail = if refractory {
+        // Refractory to rituximab: "prefer rituximab" would contradict the primary card.
+        Detail::new(
+            "Rituximab is preferred over cyclophosphamide in young patients and in patients with \
+             fertility concerns, but this patient is refractory to rituximab (see the primary \
+             card). Offer fertility counselling (and preservation where possible) before any \
+             further cyclophosphamide, and weigh the cumulative exposure.",
+        )
+    } else {
+        Detail::new(
+            "Rituximab is preferred over cyclophosphamide in young patients and in patients with \
+             fertility concerns. Offer fertility counselling (and preservation where possible) \
+             before any cyclophosphamide.",
+        )
+    }
     .evidence(GUIDELINE)
     .evidence(ROSSOR_2022)
     .off_label();
@@ -60,38 +97,53 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
     }
     detail = detail.also(exposure_text(assessment));
 
+    let summary = if refractory {
+        "Fertility: counsel on fertility before any further cyclophosphamide (young patient or fertility concern)"
+    } else {
+        "Fertility: rituximab is preferred over cyclophosphamide; counsel on fertility before any cyclophosphamide"
+    };
     let mut card = CardProposal::new(
         Topic::FertilityPreferRituximab,
         Indicator::Warning,
-        "Fertility: rituximab is preferred over cyclophosphamide; counsel on fertility before any cyclophosphamide",
+        summary,
         Detail::default(),
     );
-    let primary_is_rituximab = matches!(
-        assessment.primary,
-        Topic::RituximabFullCourse | Topic::RituximabRedose | Topic::RituximabPartialPrior
-    );
-    if primary_is_rituximab && cyclophosphamide_in_play {
-        if let Some(dose) = regimen::rituximab_dose(assessment) {
-            let count = match assessment.primary {
-                Topic::RituximabFullCourse => assessment.config.full_course_min_doses,
-                _ => 1,
-            };
-            let dosage = regimen::rituximab_dosage(&dose, count, assessment.config);
-            detail = detail.working(regimen::working(&dose));
+    if let Some(dose) =
+        regimen::rituximab_dose(assessment).filter(|_| replaces_cyclophosphamide(assessment))
+    {
+        detail = detail.working(regimen::working(&dose));
+        // The same options as the primary card, each also removing the cyclophosphamide draft.
+        let options = primary::rituximab_options(assessment, &dose);
+        let single = options.len() == 1;
+        for option in options {
             let mut actions: Vec<_> = cyclophosphamide_orders
                 .iter()
                 .map(|order| delete(order, "rituximab is preferred for fertility"))
                 .collect();
-            actions.extend(primary::rituximab_actions(assessment, dosage));
-            card = card
-                .suggest(
-                    ProposedSuggestion::new("Replace cyclophosphamide with rituximab", actions)
-                        .recommended(),
-                )
-                .selection(SelectionBehavior::AtMostOne);
+            actions.extend(primary::rituximab_actions(assessment, option.dosage));
+            let label = if single {
+                "Replace cyclophosphamide with rituximab".to_owned()
+            } else {
+                format!("Replace cyclophosphamide: {}", lower_first(&option.label))
+            };
+            let suggestion = ProposedSuggestion::new(label, actions);
+            card = card.suggest(if option.recommended {
+                suggestion.recommended()
+            } else {
+                suggestion
+            });
         }
+        card = card.selection(SelectionBehavior::AtMostOne);
     }
     cards.push(CardProposal { detail, ..card });
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The cumulative cyclophosphamide exposure on record. Recorded mg amounts are listed only when

@@ -13,7 +13,7 @@ use fhir_mapping::MedicationClass;
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
-use crate::dose::show;
+use crate::dose::{show, ComputedDose};
 use crate::evidence::{
     BRAIN_DEV_2016, DE_ALARCON_2018, GUIDELINE, PRANZATELLI_2006, ROSSOR_2022, ROSTASY_2006,
     WILKEN_2008,
@@ -21,13 +21,13 @@ use crate::evidence::{
 use crate::history::{AfterFullCourse, RefractoryReason, RituximabHistory};
 use crate::markdown::Detail;
 use crate::proposal::{
-    CardProposal, Drug, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode,
-    ServiceOrder,
+    CardProposal, Drug, MedicationDosage, ProposedAction, ProposedOrder, ProposedSuggestion,
+    ServiceCode, ServiceOrder,
 };
 use crate::regimen;
 use crate::render::SNOMED;
 use crate::rules::{
-    data_issues, delete, dose_list, orders_in_play, relapsed_oms, update_or_create,
+    data_issues, delete, dose_list, fertility, orders_in_play, relapsed_oms, update_or_create,
 };
 
 /// SNOMED CT 3457005 "Patient referral".
@@ -61,7 +61,7 @@ fn full_course(assessment: &Assessment<'_>) -> CardProposal {
     let dose = regimen::rituximab_dose(assessment);
     let amount = dose
         .as_ref()
-        .map(|dose| format!(" ({} per dose)", dose.dose))
+        .map(|dose| format!(" ({} per dose{})", dose.dose, dose.cap_suffix()))
         .unwrap_or_default();
     let summary = format!(
         "Rituximab {per_m2} mg/m2 IV once weekly x {count}{amount}: no rituximab on record"
@@ -83,16 +83,7 @@ fn full_course(assessment: &Assessment<'_>) -> CardProposal {
     );
     if let Some(dose) = dose {
         detail = detail.working(regimen::working(&dose));
-        let dosage = regimen::rituximab_dosage(&dose, count, config);
-        card = card
-            .suggest(
-                ProposedSuggestion::new(
-                    "Order the rituximab course",
-                    rituximab_actions(assessment, dosage),
-                )
-                .recommended(),
-            )
-            .selection(SelectionBehavior::AtMostOne);
+        (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     } else {
         detail = no_dose_note(detail);
     }
@@ -106,7 +97,7 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     let dose = regimen::rituximab_dose(assessment);
     let amount = dose
         .as_ref()
-        .map(|dose| format!(" ({})", dose.dose))
+        .map(|dose| format!(" ({}{})", dose.dose, dose.cap_suffix()))
         .unwrap_or_default();
     let summary =
         format!("Single additional rituximab dose {per_m2} mg/m2 IV{amount} after a full course");
@@ -145,16 +136,7 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     );
     if let Some(dose) = dose {
         detail = detail.working(regimen::working(&dose));
-        let dosage = regimen::rituximab_dosage(&dose, 1, config);
-        card = card
-            .suggest(
-                ProposedSuggestion::new(
-                    "Order one rituximab dose",
-                    rituximab_actions(assessment, dosage),
-                )
-                .recommended(),
-            )
-            .selection(SelectionBehavior::AtMostOne);
+        (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     } else {
         detail = no_dose_note(detail);
     }
@@ -179,7 +161,7 @@ fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposa
     let dose = regimen::rituximab_dose(assessment);
     let amount = dose
         .as_ref()
-        .map(|dose| format!(" ({} per dose)", dose.dose))
+        .map(|dose| format!(" ({} per dose{})", dose.dose, dose.cap_suffix()))
         .unwrap_or_default();
     let mut detail = Detail::new(format!(
         "Less than a full course of rituximab is on record. Two options, at {per_m2} mg/m2 IV \
@@ -209,18 +191,7 @@ fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposa
     );
     if let Some(dose) = dose {
         detail = detail.working(regimen::working(&dose));
-        let complete = regimen::rituximab_dosage(&dose, remaining, config);
-        let single = regimen::rituximab_dosage(&dose, 1, config);
-        card = card
-            .suggest(ProposedSuggestion::new(
-                format!("Complete the course ({remaining} weekly doses)"),
-                rituximab_actions(assessment, complete),
-            ))
-            .suggest(ProposedSuggestion::new(
-                "Give one rituximab dose",
-                rituximab_actions(assessment, single),
-            ))
-            .selection(SelectionBehavior::AtMostOne);
+        (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     } else {
         detail = no_dose_note(detail);
     }
@@ -239,7 +210,7 @@ fn cyclophosphamide_dexamethasone(
     let dexamethasone = regimen::dexamethasone_dose(assessment);
     let amount = cyclophosphamide
         .as_ref()
-        .map(|dose| format!(" ({})", dose.dose))
+        .map(|dose| format!(" ({}{})", dose.dose, dose.cap_suffix()))
         .unwrap_or_default();
     let summary = format!(
         "Refractory to rituximab: cyclophosphamide {cpm_per_m2} mg/m2{amount} + dexamethasone pulses q{}wk x {}",
@@ -411,11 +382,93 @@ fn refractory_triggers(
     detail
 }
 
+/// One way to give the primary card's rituximab: the button label, the dosage, and whether the
+/// service recommends it.
+#[derive(Debug, Clone)]
+pub struct RituximabOption {
+    /// What the clinician accepts, e.g. `Order the rituximab course`.
+    pub label: String,
+    /// The dosage (dose per administration and how many).
+    pub dosage: MedicationDosage,
+    /// Whether this is the recommended option (at most one is).
+    pub recommended: bool,
+}
+
+/// The rituximab orders a rituximab primary card offers: the full course, one additional dose, or
+/// (after a partial course) the clinician's choice between completing it and one dose. Empty when
+/// the primary is not a rituximab card.
+pub fn rituximab_options(assessment: &Assessment<'_>, dose: &ComputedDose) -> Vec<RituximabOption> {
+    let config = assessment.config;
+    let option = |label: String, count: u32, recommended: bool| RituximabOption {
+        label,
+        dosage: regimen::rituximab_dosage(dose, count, config),
+        recommended,
+    };
+    match (&assessment.history, assessment.primary) {
+        (_, Topic::RituximabFullCourse) => vec![option(
+            "Order the rituximab course".to_owned(),
+            config.full_course_min_doses,
+            true,
+        )],
+        (_, Topic::RituximabRedose) => {
+            vec![option("Order one rituximab dose".to_owned(), 1, true)]
+        }
+        (RituximabHistory::Partial { doses }, Topic::RituximabPartialPrior) => {
+            let given = u32::try_from(doses.len()).unwrap_or(u32::MAX);
+            let remaining = config.full_course_min_doses.saturating_sub(given).max(1);
+            vec![
+                option(
+                    format!("Complete the course ({remaining} weekly doses)"),
+                    remaining,
+                    false,
+                ),
+                option("Give one rituximab dose".to_owned(), 1, false),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Adds the rituximab options to a rituximab primary card, unless the fertility card offers them
+/// together with removing a cyclophosphamide draft: then the order is offered there only, so that
+/// accepting both cards cannot create it twice.
+fn offer_rituximab(
+    mut card: CardProposal,
+    mut detail: Detail,
+    assessment: &Assessment<'_>,
+    dose: &ComputedDose,
+) -> (CardProposal, Detail) {
+    if fertility::replaces_cyclophosphamide(assessment) {
+        let drafts: Vec<String> = assessment
+            .orders_of(MedicationClass::Cyclophosphamide)
+            .iter()
+            .map(|order| format!("`{}`", order.reference))
+            .collect();
+        detail = detail.also(format!(
+            "The rituximab order is offered on the card \"{}\", together with removing the \
+             cyclophosphamide draft ({}), so that it is created only once.",
+            Topic::FertilityPreferRituximab.display(),
+            drafts.join(", ")
+        ));
+        return (card, detail);
+    }
+    for option in rituximab_options(assessment, dose) {
+        let suggestion =
+            ProposedSuggestion::new(option.label, rituximab_actions(assessment, option.dosage));
+        card = card.suggest(if option.recommended {
+            suggestion.recommended()
+        } else {
+            suggestion
+        });
+    }
+    (card.selection(SelectionBehavior::AtMostOne), detail)
+}
+
 /// Puts a rituximab dosage into effect: update an IV rituximab draft in play; replace a
 /// subcutaneous one (it is excluded from mg/m2 dosing); otherwise create.
 pub fn rituximab_actions(
     assessment: &Assessment<'_>,
-    dosage: crate::proposal::MedicationDosage,
+    dosage: MedicationDosage,
 ) -> Vec<ProposedAction> {
     let iv = assessment
         .orders_of(MedicationClass::Rituximab)
@@ -579,6 +632,55 @@ mod tests {
         let update = &card.suggestions[0].actions[0];
         assert_eq!(update.kind, ActionKind::Update);
         assert_eq!(update.resource.as_ref().unwrap().0["id"], "draft-9");
+    }
+
+    #[test]
+    fn a_rituximab_dose_at_the_cap_is_called_capped_in_the_summary() {
+        let mut facts = fixtures::facts();
+        facts.body = fixtures::body(150.0, 200.0, 2.89);
+        let card = primary(&facts);
+        assert!(
+            card.summary.contains("(1000 mg per dose, capped)"),
+            "{}",
+            card.summary
+        );
+        assert!(card
+            .detail
+            .contains("cap applied: the maximum of 1000 mg limits the dose to 1000 mg"));
+    }
+
+    #[test]
+    fn a_cyclophosphamide_pulse_at_or_above_its_per_m2_cap_says_so() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 08 - 17), 4);
+        let at_cap = crate::ClinicalConfig {
+            cyclophosphamide_mg_per_m2: rust_decimal::Decimal::from(1000),
+            ..crate::ClinicalConfig::default()
+        };
+        let cards = crate::evaluate(&facts, &at_cap);
+        assert!(
+            cards[0].summary.contains("(720 mg, capped)"),
+            "{}",
+            cards[0].summary
+        );
+        assert!(cards[0]
+            .detail
+            .contains("maximum 1000 mg/m2 x 0.72 m2 = 720 mg: reached, the dose is the maximum"));
+        let above_cap = crate::ClinicalConfig {
+            cyclophosphamide_mg_per_m2: rust_decimal::Decimal::from(1200),
+            ..crate::ClinicalConfig::default()
+        };
+        let cards = crate::evaluate(&facts, &above_cap);
+        assert!(
+            cards[0].summary.contains("(720 mg, capped)"),
+            "{}",
+            cards[0].summary
+        );
+        assert!(
+            cards[0].detail.contains("cap applied"),
+            "{}",
+            cards[0].detail
+        );
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
     let tolerance = show(assessment.config.dose_check_tolerance_percent);
     let mut detail = Detail::new(format!(
         "An ordered dose is more than {tolerance}% away from the dose the rules compute. Check the \
-         order; the suggestion sets the computed dose on the draft."
+         order against the working below."
     ))
     .evidence(GUIDELINE)
     .off_label();
@@ -173,6 +173,7 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
                         "Update draft {} to: {}",
                         mismatch.order.reference, dosage.text
                     ),
+                    target: mismatch.order.reference.clone(),
                     draft: mismatch.order.draft.clone(),
                     dosage,
                 }],

@@ -40,13 +40,21 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
     let cap = show(config.methylprednisolone_cap_mg);
     let days = config.methylprednisolone_days;
     let dose = regimen::methylprednisolone_dose(assessment);
-    let amount = dose
-        .as_ref()
-        .map(|dose| format!(" ({}/day)", dose.dose))
-        .unwrap_or_default();
+    // The cap is an mg amount: like every mg amount it is shown only with a usable weight.
+    let dose_text = match &dose {
+        Some(dose) if dose.at_cap() => format!(
+            "{}/day ({per_kg} mg/kg/day, capped at {cap} mg/day)",
+            dose.dose
+        ),
+        Some(dose) => format!(
+            "{}/day ({per_kg} mg/kg/day, maximum {cap} mg/day)",
+            dose.dose
+        ),
+        None => format!("{per_kg} mg/kg/day"),
+    };
     let mut detail = Detail::new(format!(
-        "Relapse on oral steroids: give an IV methylprednisolone pulse, {per_kg} mg/kg/day \
-         (maximum {cap} mg/day){amount} for 3-5 days; the suggestion orders {days} days."
+        "Relapse on oral steroids: give an IV methylprednisolone pulse of {dose_text} for 3-5 \
+         days; the suggestion orders {days} days."
     ))
     .evidence(GUIDELINE)
     .evidence(ROSSOR_2022)
@@ -59,7 +67,8 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
         };
         detail = detail.because(format!("currently on oral {name}"), Some(&steroid.source));
     }
-    let summary = format!("Relapse on oral steroids: IV methylprednisolone {per_kg} mg/kg/day (max {cap} mg){amount} for 3-5 days");
+    let summary =
+        format!("Relapse on oral steroids: IV methylprednisolone {dose_text} for 3-5 days");
     let mut card = CardProposal::new(
         Topic::IvMethylprednisolone,
         Indicator::Info,
@@ -176,6 +185,37 @@ mod tests {
             card.detail
         );
         assert!(card.detail.contains("`MedicationStatement/ms`"));
+    }
+
+    #[test]
+    fn without_a_usable_weight_the_methylprednisolone_card_shows_no_mg_not_even_the_cap() {
+        let mut facts = on_prednisolone();
+        facts.body.weight = fhir_mapping::Measurement::Missing;
+        facts.body.bsa = fhir_mapping::BodySurfaceArea::Unavailable;
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::IvMethylprednisolone).unwrap();
+        assert_eq!(
+            card.summary,
+            "Relapse on oral steroids: IV methylprednisolone 30 mg/kg/day for 3-5 days"
+        );
+        assert!(card.suggestions.is_empty());
+        assert!(!fixtures::any_mg_amount(&cards));
+        assert!(!card.detail.contains("1000"), "{}", card.detail);
+    }
+
+    #[test]
+    fn a_capped_methylprednisolone_pulse_says_it_is_capped() {
+        let mut facts = on_prednisolone();
+        facts.body = fixtures::body(72.0, 178.0, 1.89);
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::IvMethylprednisolone).unwrap();
+        assert!(
+            card.summary
+                .contains("1000 mg/day (30 mg/kg/day, capped at 1000 mg/day)"),
+            "{}",
+            card.summary
+        );
+        assert_eq!(first_dose_mg(card).as_deref(), Some("1000"));
     }
 
     #[test]

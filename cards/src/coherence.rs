@@ -1,0 +1,265 @@
+//! The cards of one call checked against each other before they are shown: a clinician must be
+//! able to accept any suggestion without it undoing or contradicting another card's.
+//!
+//! Each rule writes its decisions into its own cards; `coherence` only reconciles what the cards
+//! do to the same draft order:
+//! - A draft that one card's suggestion removes (`delete`) is not changed (`update`) by another
+//!   card: that other suggestion is withdrawn, and its card says where the draft goes. The card
+//!   itself stays (a dose-check on a draft the primary replaces still tells the clinician who
+//!   keeps the draft that its dose is wrong), but offers no contradicting action.
+//! - `dose-check` is a check, not a regimen: when another card sets the same draft's dosage
+//!   differently (the primary's choice between completing a course and one dose, for example), the
+//!   dose-check suggestion is withdrawn and the card points to that card. An identical update
+//!   stays: accepting both changes nothing twice.
+
+use std::collections::BTreeSet;
+
+use fhir_mapping::FhirRef;
+
+use crate::card::Topic;
+use crate::proposal::{CardProposal, MedicationDosage, ProposedAction};
+
+/// Withdraws every suggestion that contradicts another card's suggestion on the same draft.
+pub fn reconcile(proposals: &mut [CardProposal]) {
+    for index in 0..proposals.len() {
+        let (withdrawn, notes) = contradictions(proposals, index);
+        let card = &mut proposals[index];
+        let mut position = 0;
+        card.suggestions.retain(|_| {
+            let keep = !withdrawn.contains(&position);
+            position += 1;
+            keep
+        });
+        for note in notes {
+            card.detail = std::mem::take(&mut card.detail).also(note);
+        }
+    }
+}
+
+/// The positions of the suggestions of card `index` that contradict another card, and one note
+/// per affected draft.
+fn contradictions(proposals: &[CardProposal], index: usize) -> (BTreeSet<usize>, Vec<String>) {
+    let card = &proposals[index];
+    let mut withdrawn = BTreeSet::new();
+    let mut notes = BTreeSet::new();
+    for (position, suggestion) in card.suggestions.iter().enumerate() {
+        for (target, dosage) in updates(&suggestion.actions) {
+            if let Some(remover) =
+                other_cards(proposals, index).find(|other| deletes(other).contains(target))
+            {
+                withdrawn.insert(position);
+                notes.insert(format!(
+                    "`{target}` is not changed here: the suggestion of the card \"{}\" removes \
+                     this draft. If the draft is kept, check its dose against the working below.",
+                    remover.topic.display()
+                ));
+                continue;
+            }
+            if card.topic != Topic::DoseCheck {
+                continue;
+            }
+            if let Some(setter) = other_cards(proposals, index).find(|other| {
+                other
+                    .suggestions
+                    .iter()
+                    .flat_map(|s| updates(&s.actions))
+                    .any(|(other_target, other_dosage)| {
+                        other_target == target && other_dosage != dosage
+                    })
+            }) {
+                withdrawn.insert(position);
+                notes.insert(format!(
+                    "The corrected dosage for `{target}` is in the suggestion of the card \"{}\" \
+                     (this card does not choose between its options).",
+                    setter.topic.display()
+                ));
+            }
+        }
+    }
+    (withdrawn, notes.into_iter().collect())
+}
+
+fn other_cards(
+    proposals: &[CardProposal],
+    index: usize,
+) -> impl Iterator<Item = &CardProposal> + '_ {
+    proposals
+        .iter()
+        .enumerate()
+        .filter(move |(other, _)| *other != index)
+        .map(|(_, card)| card)
+}
+
+/// The drafts a card's suggestions remove.
+fn deletes(card: &CardProposal) -> BTreeSet<&FhirRef> {
+    card.suggestions
+        .iter()
+        .flat_map(|suggestion| suggestion.actions.iter())
+        .filter_map(|action| match action {
+            ProposedAction::Delete { target, .. } => Some(target),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The drafts a suggestion updates, with the dosage it sets.
+fn updates(actions: &[ProposedAction]) -> impl Iterator<Item = (&FhirRef, &MedicationDosage)> {
+    actions.iter().filter_map(|action| match action {
+        ProposedAction::Update { target, dosage, .. } => Some((target, dosage)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::card::{ActionKind, SelectionBehavior, Topic};
+    use crate::fixtures::{self, evaluate, find, first_dose_mg};
+    use fhir_mapping::{DoseAmount, MedicationClass};
+    use time::macros::date;
+
+    fn kinds(card: &crate::Card) -> Vec<ActionKind> {
+        card.suggestions
+            .iter()
+            .flat_map(|suggestion| suggestion.actions.iter().map(|action| action.kind))
+            .collect()
+    }
+
+    #[test]
+    fn a_rituximab_draft_the_pulses_card_deletes_gets_no_dose_check_update() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 08 - 17), 4);
+        facts.orders = vec![fixtures::order(
+            "draft-1",
+            MedicationClass::Rituximab,
+            Some(DoseAmount::Milligrams(600.0)),
+        )];
+        let cards = evaluate(&facts);
+        let pulses = find(&cards, Topic::CyclophosphamideDexamethasonePulses).unwrap();
+        assert_eq!(
+            pulses.suggestions[0].actions[0].resource_id.as_deref(),
+            Some("MedicationRequest/draft-1")
+        );
+        let check = find(&cards, Topic::DoseCheck).unwrap();
+        assert!(check.suggestions.is_empty(), "{:?}", kinds(check));
+        assert_eq!(check.selection_behavior, None);
+        assert!(
+            check.detail.contains("ordered 600 mg, computed 270 mg"),
+            "{}",
+            check.detail
+        );
+        assert!(check.detail.contains(
+            "`MedicationRequest/draft-1` is not changed here: the suggestion of the card \
+             \"Cyclophosphamide + dexamethasone pulses\" removes this draft"
+        ));
+    }
+
+    #[test]
+    fn a_cyclophosphamide_draft_the_fertility_card_replaces_gets_no_dose_check_update() {
+        let mut facts = fixtures::facts();
+        facts.orders = vec![fixtures::order(
+            "draft-2",
+            MedicationClass::Cyclophosphamide,
+            Some(DoseAmount::Milligrams(2000.0)),
+        )];
+        let cards = evaluate(&facts);
+        let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
+        assert_eq!(
+            kinds(fertility),
+            vec![ActionKind::Delete, ActionKind::Create]
+        );
+        let check = find(&cards, Topic::DoseCheck).unwrap();
+        assert!(check.suggestions.is_empty(), "{:?}", kinds(check));
+        assert!(check.detail.contains("removes this draft"));
+    }
+
+    #[test]
+    fn the_rituximab_course_is_created_by_the_fertility_card_only() {
+        let mut facts = fixtures::facts();
+        facts.orders = vec![fixtures::order(
+            "draft-2",
+            MedicationClass::Cyclophosphamide,
+            None,
+        )];
+        let cards = evaluate(&facts);
+        let primary = find(&cards, Topic::RituximabFullCourse).unwrap();
+        assert!(primary.suggestions.is_empty());
+        assert!(
+            primary.summary.contains("270 mg per dose"),
+            "{}",
+            primary.summary
+        );
+        assert!(primary.detail.contains("`MedicationRequest/draft-2`"));
+        let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
+        assert_eq!(first_dose_mg(fertility).as_deref(), Some("270"));
+        assert!(fertility.suggestions[0].is_recommended);
+    }
+
+    #[test]
+    fn after_a_partial_course_the_fertility_card_offers_the_primary_options_unranked() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 03 - 02), 2);
+        facts.orders = vec![fixtures::order(
+            "draft-2",
+            MedicationClass::Cyclophosphamide,
+            None,
+        )];
+        let cards = evaluate(&facts);
+        assert!(find(&cards, Topic::RituximabPartialPrior)
+            .unwrap()
+            .suggestions
+            .is_empty());
+        let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
+        assert_eq!(fertility.suggestions.len(), 2);
+        assert!(fertility.suggestions.iter().all(|s| !s.is_recommended));
+        assert_eq!(
+            fertility.selection_behavior,
+            Some(SelectionBehavior::AtMostOne)
+        );
+        let counts: Vec<_> = fixtures::resources(fertility)
+            .iter()
+            .map(|r| r["dosageInstruction"][0]["timing"]["repeat"]["count"].clone())
+            .collect();
+        assert_eq!(counts, vec![2, 1]);
+    }
+
+    #[test]
+    fn dose_check_does_not_choose_between_the_primary_options_after_a_partial_course() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 03 - 02), 2);
+        facts.orders = vec![fixtures::order(
+            "draft-1",
+            MedicationClass::Rituximab,
+            Some(DoseAmount::Milligrams(500.0)),
+        )];
+        let cards = evaluate(&facts);
+        assert_eq!(
+            find(&cards, Topic::RituximabPartialPrior)
+                .unwrap()
+                .suggestions
+                .len(),
+            2
+        );
+        let check = find(&cards, Topic::DoseCheck).unwrap();
+        assert!(check.suggestions.is_empty());
+        assert!(check.detail.contains(
+            "The corrected dosage for `MedicationRequest/draft-1` is in the suggestion of the card \
+             \"Rituximab after a partial course\""
+        ), "{}", check.detail);
+    }
+
+    #[test]
+    fn dose_check_keeps_an_update_identical_to_the_primary_card() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2025 - 01 - 06), 4);
+        facts.orders = vec![fixtures::order(
+            "draft-1",
+            MedicationClass::Rituximab,
+            Some(DoseAmount::Milligrams(500.0)),
+        )];
+        let cards = evaluate(&facts);
+        let check = find(&cards, Topic::DoseCheck).unwrap();
+        assert_eq!(kinds(check), vec![ActionKind::Update]);
+        assert_eq!(first_dose_mg(check).as_deref(), Some("270"));
+        assert!(!check.detail.contains("is not changed here"));
+    }
+}
