@@ -15,8 +15,8 @@ use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
 use crate::dose::{show, ComputedDose};
 use crate::evidence::{
-    BRAIN_DEV_2016, DE_ALARCON_2018, GUIDELINE, PRANZATELLI_2006, ROSSOR_2022, ROSTASY_2006,
-    WILKEN_2008,
+    BRAIN_DEV_2016, DE_ALARCON_2018, GUIDELINE, PRANZATELLI_2006, RITUXIMAB_LABEL, ROSSOR_2022,
+    ROSTASY_2006, WILKEN_2008,
 };
 use crate::history::{AfterFullCourse, RefractoryReason, RituximabHistory};
 use crate::markdown::Detail;
@@ -50,7 +50,33 @@ pub fn card(assessment: &Assessment<'_>) -> CardProposal {
         orders_in_play(relapsed_oms(card.detail, assessment), assessment),
         assessment,
     );
+    let detail = hepatitis_b_reminder(detail, assessment);
     CardProposal { detail, ..card }
+}
+
+/// The `hepatitis-b-screening` card fires for a rituximab order in play. When the service itself
+/// proposes rituximab (no rituximab draft in play, for example a cyclophosphamide draft for a
+/// rituximab-naive child) and the screening is not on record, the rituximab card says so, so the
+/// proposal never skips the boxed warning.
+fn hepatitis_b_reminder(detail: Detail, assessment: &Assessment<'_>) -> Detail {
+    let proposes_rituximab = matches!(
+        assessment.primary,
+        Topic::RituximabFullCourse | Topic::RituximabRedose | Topic::RituximabPartialPrior
+    );
+    let rituximab_in_play = assessment
+        .facts
+        .orders
+        .iter()
+        .any(|order| order.medication.is_rituximab());
+    if !proposes_rituximab || rituximab_in_play || assessment.facts.hepatitis_b.is_complete() {
+        return detail;
+    }
+    detail
+        .also(
+            "No complete hepatitis B screening (HBsAg and anti-HBc) is on record: screen before \
+             the first rituximab dose (boxed warning: hepatitis B reactivation).",
+        )
+        .evidence(RITUXIMAB_LABEL)
 }
 
 /// `rituximab-full-course`: no rituximab on record.
@@ -632,6 +658,30 @@ mod tests {
         let update = &card.suggestions[0].actions[0];
         assert_eq!(update.kind, ActionKind::Update);
         assert_eq!(update.resource.as_ref().unwrap().0["id"], "draft-9");
+    }
+
+    #[test]
+    fn proposing_rituximab_without_hepatitis_b_screening_says_to_screen_first() {
+        let mut facts = fixtures::facts();
+        facts.hepatitis_b = Default::default();
+        facts.orders = vec![fixtures::order(
+            "draft-3",
+            MedicationClass::Dexamethasone,
+            None,
+        )];
+        let card = primary(&facts);
+        assert!(
+            card.detail
+                .contains("screen before the first rituximab dose"),
+            "{}",
+            card.detail
+        );
+        facts.orders = vec![fixtures::order("draft-1", MedicationClass::Rituximab, None)];
+        let cards = evaluate(&facts);
+        assert!(!cards[0]
+            .detail
+            .contains("screen before the first rituximab dose"));
+        assert!(topics(&cards).contains(&Topic::HepatitisBScreening));
     }
 
     #[test]
