@@ -762,11 +762,17 @@ mod hl7_examples {
             .collect();
         assert!(unreadable.is_empty(), "{unreadable:?}");
         // 185 [lb_av] on 2016-03-28 and 66.9 [in_i] on 1999-07-02: converted, then judged stale.
-        let Measurement::Stale { measured: weight, .. } = facts.body.weight else {
+        let Measurement::Stale {
+            measured: weight, ..
+        } = facts.body.weight
+        else {
             panic!("{:?}", facts.body.weight)
         };
         assert!((weight.value.value() - 83.914_588_45).abs() < 1e-6);
-        let Measurement::Stale { measured: height, .. } = facts.body.height else {
+        let Measurement::Stale {
+            measured: height, ..
+        } = facts.body.height
+        else {
             panic!("{:?}", facts.body.height)
         };
         assert!((height.value.value() - 169.926).abs() < 1e-6);
