@@ -176,3 +176,43 @@ fn record_request_metrics(
         })
         .inc();
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn panicking_handler() -> &'static str {
+        panic!("a bug")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_500_with_an_operation_outcome() {
+        let app: Router = Router::new()
+            .route("/boom", get(panicking_handler))
+            .layer(CatchPanicLayer::custom(answer_panic));
+        let request = axum::http::Request::get("/boom")
+            .body(Body::empty())
+            .expect("request");
+        let response = app
+            .oneshot(request)
+            .await
+            .expect("the service keeps serving");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let detail = response.extensions().get::<InternalErrorDetail>().cloned();
+        assert!(
+            detail.is_some_and(|d| d.0.contains("a bug")),
+            "the cause reaches the log line"
+        );
+        let body = to_bytes(response.into_body(), 4096).await.expect("body");
+        let outcome: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(outcome["resourceType"], "OperationOutcome");
+        assert_eq!(
+            outcome["issue"][0]["diagnostics"], "internal error",
+            "no detail leaks"
+        );
+    }
+}
