@@ -85,14 +85,11 @@ fn full_course(assessment: &Assessment<'_>) -> CardProposal {
     let count = config.full_course_min_doses;
     let per_m2 = show(config.rituximab_mg_per_m2);
     let dose = regimen::rituximab_dose(assessment);
-    let amount = dose
-        .as_ref()
-        .map(|dose| format!(" ({} per dose{})", dose.dose, dose.cap_suffix()))
-        .unwrap_or_default();
+    let amount = amount_text(dose.as_ref(), " per dose");
     let summary = format!(
         "Rituximab {per_m2} mg/m2 IV once weekly x {count}{amount}: no rituximab on record"
     );
-    let mut detail = Detail::new(format!(
+    let detail = Detail::new(format!(
         "Give a full course of rituximab: {per_m2} mg/m2 IV once weekly for {count} doses{amount}. \
          The guideline prefers rituximab as first-line treatment of relapsed OMS."
     ))
@@ -101,19 +98,13 @@ fn full_course(assessment: &Assessment<'_>) -> CardProposal {
     .evidence(ROSSOR_2022)
     .off_label()
     .because("no rituximab dose on record", None);
-    let mut card = CardProposal::new(
+    rituximab_card(
         Topic::RituximabFullCourse,
-        Indicator::Info,
         summary,
-        Detail::default(),
-    );
-    if let Some(dose) = dose {
-        detail = detail.working(regimen::working(&dose));
-        (card, detail) = offer_rituximab(card, detail, assessment, &dose);
-    } else {
-        detail = no_dose_note(detail);
-    }
-    CardProposal { detail, ..card }
+        detail,
+        dose,
+        assessment,
+    )
 }
 
 /// `rituximab-redose`: a full course on record, not refractory.
@@ -121,13 +112,10 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     let config = assessment.config;
     let per_m2 = show(config.rituximab_mg_per_m2);
     let dose = regimen::rituximab_dose(assessment);
-    let amount = dose
-        .as_ref()
-        .map(|dose| format!(" ({}{})", dose.dose, dose.cap_suffix()))
-        .unwrap_or_default();
+    let amount = amount_text(dose.as_ref(), "");
     let summary =
         format!("Single additional rituximab dose {per_m2} mg/m2 IV{amount} after a full course");
-    let mut detail = Detail::new(format!(
+    let detail = Detail::new(format!(
         "Give one additional dose of rituximab, {per_m2} mg/m2 IV{amount}, once. The guideline \
          recommends a single additional dose for a relapse after full-dose rituximab."
     ))
@@ -154,19 +142,7 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
         ),
         None,
     );
-    let mut card = CardProposal::new(
-        Topic::RituximabRedose,
-        Indicator::Info,
-        summary,
-        Detail::default(),
-    );
-    if let Some(dose) = dose {
-        detail = detail.working(regimen::working(&dose));
-        (card, detail) = offer_rituximab(card, detail, assessment, &dose);
-    } else {
-        detail = no_dose_note(detail);
-    }
-    CardProposal { detail, ..card }
+    rituximab_card(Topic::RituximabRedose, summary, detail, dose, assessment)
 }
 
 /// `rituximab-partial-prior`: some rituximab, less than a full course. Not in the guideline: the
@@ -185,11 +161,8 @@ fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposa
         _ => String::new(),
     };
     let dose = regimen::rituximab_dose(assessment);
-    let amount = dose
-        .as_ref()
-        .map(|dose| format!(" ({} per dose{})", dose.dose, dose.cap_suffix()))
-        .unwrap_or_default();
-    let mut detail = Detail::new(format!(
+    let amount = amount_text(dose.as_ref(), " per dose");
+    let detail = Detail::new(format!(
         "Less than a full course of rituximab is on record. Two options, at {per_m2} mg/m2 IV \
          per dose{amount}: complete the course with the remaining {remaining} weekly dose(s), or \
          give a single dose."
@@ -209,19 +182,13 @@ fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposa
         ),
         None,
     );
-    let mut card = CardProposal::new(
+    rituximab_card(
         Topic::RituximabPartialPrior,
-        Indicator::Info,
         summary,
-        Detail::default(),
-    );
-    if let Some(dose) = dose {
-        detail = detail.working(regimen::working(&dose));
-        (card, detail) = offer_rituximab(card, detail, assessment, &dose);
-    } else {
-        detail = no_dose_note(detail);
-    }
-    CardProposal { detail, ..card }
+        detail,
+        dose,
+        assessment,
+    )
 }
 
 /// `cyclophosphamide-dexamethasone-pulses`: refractory to rituximab, not highly refractory.
@@ -234,10 +201,7 @@ fn cyclophosphamide_dexamethasone(
     let dex_per_m2 = show(config.dexamethasone_mg_per_m2_per_day);
     let cyclophosphamide = regimen::cyclophosphamide_dose(assessment);
     let dexamethasone = regimen::dexamethasone_dose(assessment);
-    let amount = cyclophosphamide
-        .as_ref()
-        .map(|dose| format!(" ({}{})", dose.dose, dose.cap_suffix()))
-        .unwrap_or_default();
+    let amount = amount_text(cyclophosphamide.as_ref(), "");
     let summary = format!(
         "Refractory to rituximab: cyclophosphamide {cpm_per_m2} mg/m2{amount} + dexamethasone pulses q{}wk x {}",
         config.pulse_interval_weeks, config.pulse_cycles
@@ -455,6 +419,27 @@ pub fn rituximab_options(assessment: &Assessment<'_>, dose: &ComputedDose) -> Ve
     }
 }
 
+/// A rituximab primary card (`Info`): with a computed dose, the working and the order options;
+/// without one, the note that no dose can be shown and no order.
+fn rituximab_card(
+    topic: Topic,
+    summary: String,
+    detail: Detail,
+    dose: Option<ComputedDose>,
+    assessment: &Assessment<'_>,
+) -> CardProposal {
+    let card = CardProposal::new(topic, Indicator::Info, summary, Detail::default());
+    let Some(dose) = dose else {
+        return CardProposal {
+            detail: no_dose_note(detail),
+            ..card
+        };
+    };
+    let detail = detail.working(regimen::working(&dose));
+    let (card, detail) = offer_rituximab(card, detail, assessment, &dose);
+    CardProposal { detail, ..card }
+}
+
 /// Adds the rituximab options to a rituximab primary card, unless the fertility card offers them
 /// together with removing a cyclophosphamide draft: then the order is offered there only, so that
 /// accepting both cards cannot create it twice.
@@ -512,6 +497,13 @@ pub fn rituximab_actions(
         .collect();
     actions.push(update_or_create(Drug::Rituximab, dosage, iv, assessment));
     actions
+}
+
+/// The dose in parentheses for a card's text, e.g. ` (270 mg per dose)` or ` (1000 mg, capped)`;
+/// empty without a computed dose. `qualifier` follows the amount (e.g. ` per dose`).
+fn amount_text(dose: Option<&ComputedDose>, qualifier: &str) -> String {
+    dose.map(|dose| format!(" ({}{qualifier}{})", dose.dose, dose.cap_suffix()))
+        .unwrap_or_default()
 }
 
 fn no_dose_note(detail: Detail) -> Detail {
