@@ -40,6 +40,24 @@ async fn app_allowing(mock: &MockServer, deadline_ms: u64) -> TestApp {
     .await
 }
 
+/// A FHIR server and the service allowed to call it, with a 2 s deadline.
+async fn fhir_server_and_app() -> (MockServer, TestApp) {
+    let mock = MockServer::start().await;
+    let app = app_allowing(&mock, 2000).await;
+    (mock, app)
+}
+
+/// A FHIR server that fails the test (when dropped) if it was called at all.
+async fn fhir_server_never_called() -> MockServer {
+    let mock = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&mock)
+        .await;
+    mock
+}
+
 /// An example request moved to today.
 fn example_today(name: &str) -> Value {
     let mut request = example(name);
@@ -59,6 +77,11 @@ fn with_fhir_server(mut request: Value, server: &str) -> Value {
         "scope": "user/*.read", "subject": "oms-cds"
     });
     request
+}
+
+/// The example `name`, moved to today and pointed at `mock`'s FHIR base.
+fn example_via(name: &str, mock: &MockServer) -> Value {
+    with_fhir_server(example_today(name), &fhir_base(mock))
 }
 
 /// Removes prefetch keys from `request` and returns their values.
@@ -84,6 +107,16 @@ fn fhir_call(relative: &str) -> MockBuilder {
     mock
 }
 
+/// Answers one call to `relative` under the FHIR base with `response`.
+async fn answer_once(mock: &MockServer, relative: &str, response: ResponseTemplate) {
+    fhir_call(relative)
+        .respond_with(response)
+        .expect(1)
+        .named(relative)
+        .mount(mock)
+        .await;
+}
+
 /// The template of `key` for `patient_id`.
 fn relative_url(key: &str, patient_id: &str) -> String {
     let (_, template) = PREFETCH_TEMPLATES.iter().find(|(k, _)| *k == key).unwrap();
@@ -97,12 +130,8 @@ fn patient_id(request: &Value) -> String {
 /// Serves each `(key, value)` once at its template's URL.
 async fn serve_prefetch(mock: &MockServer, patient_id: &str, values: Vec<(String, Value)>) {
     for (key, value) in values {
-        fhir_call(&relative_url(&key, patient_id))
-            .respond_with(ResponseTemplate::new(200).set_body_json(value))
-            .expect(1)
-            .named(key)
-            .mount(mock)
-            .await;
+        let response = ResponseTemplate::new(200).set_body_json(value);
+        answer_once(mock, &relative_url(&key, patient_id), response).await;
     }
 }
 
@@ -151,30 +180,42 @@ async fn inline_topics(app: &TestApp, name: &str) -> Vec<String> {
     topics(&body)
 }
 
+/// Asserts a 200 with the cards of the after-full-course example sent with its prefetch inline.
+async fn assert_cards_as_if_sent_inline(app: &TestApp, status: u16, body: &Value) {
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(topics(body), inline_topics(app, AFTER_FULL_COURSE).await);
+}
+
+/// Removes `key` from `request`, posts it, and returns the diagnostics of the 412 it must get.
+async fn refused_without(app: &TestApp, mut request: Value, key: &str) -> String {
+    take_prefetch(&mut request, &[key]);
+    let (status, body) = post(app, &request).await;
+    precondition_failed(status, &body)
+}
+
+/// Posts `request` and returns the status, the body and how long the answer took.
+async fn timed_post(app: &TestApp, request: &Value) -> (u16, Value, Duration) {
+    let started = Instant::now();
+    let (status, body) = post(app, request).await;
+    (status, body, started.elapsed())
+}
+
 #[tokio::test]
 async fn a_complete_prefetch_makes_no_fhir_call() {
-    let mock = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&mock)
-        .await;
+    let mock = fhir_server_never_called().await;
     let app = app_allowing(&mock, 2000).await;
-    let request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
-    let (status, body) = post(&app, &request).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(topics(&body), inline_topics(&app, AFTER_FULL_COURSE).await);
+    let (status, body) = post(&app, &example_via(AFTER_FULL_COURSE, &mock)).await;
+    assert_cards_as_if_sent_inline(&app, status, &body).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn the_clinical_scenarios_give_the_same_cards_when_their_prefetch_is_fetched() {
-    let mock = MockServer::start().await;
-    let app = app_allowing(&mock, 2000).await;
+    let (mock, app) = fhir_server_and_app().await;
     for name in EXAMPLES {
         let expected = inline_topics(&app, name).await;
         mock.reset().await;
-        let mut request = with_fhir_server(example_today(name), &fhir_base(&mock));
+        let mut request = example_via(name, &mock);
         let all_keys: Vec<&str> = PREFETCH_TEMPLATES.iter().map(|(key, _)| *key).collect();
         let values = take_prefetch(&mut request, &all_keys);
         request.as_object_mut().unwrap().remove("prefetch");
@@ -195,9 +236,8 @@ async fn the_clinical_scenarios_give_the_same_cards_when_their_prefetch_is_fetch
 #[tokio::test]
 async fn an_absent_required_key_is_fetched() {
     for key in ["patient", "conditions"] {
-        let mock = MockServer::start().await;
-        let app = app_allowing(&mock, 2000).await;
-        let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+        let (mock, app) = fhir_server_and_app().await;
+        let mut request = example_via(AFTER_FULL_COURSE, &mock);
         let values = take_prefetch(&mut request, &[key]);
         serve_prefetch(&mock, &patient_id(&request), values).await;
         let (status, body) = post(&app, &request).await;
@@ -213,13 +253,9 @@ async fn an_absent_required_key_is_fetched() {
 
 #[tokio::test]
 async fn an_absent_required_key_without_a_fhir_server_is_412_naming_it() {
-    let mock = MockServer::start().await;
-    let app = app_allowing(&mock, 2000).await;
+    let (_mock, app) = fhir_server_and_app().await;
     for key in ["patient", "conditions"] {
-        let mut request = example_today(AFTER_FULL_COURSE);
-        take_prefetch(&mut request, &[key]);
-        let (status, body) = post(&app, &request).await;
-        let message = precondition_failed(status, &body);
+        let message = refused_without(&app, example_today(AFTER_FULL_COURSE), key).await;
         assert!(message.contains(&format!("`{key}` (not sent")), "{message}");
         assert!(message.contains("no fhirServer"), "{message}");
     }
@@ -228,14 +264,9 @@ async fn an_absent_required_key_without_a_fhir_server_is_412_naming_it() {
 
 #[tokio::test]
 async fn a_null_required_key_means_no_data_and_is_not_fetched() {
-    let mock = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&mock)
-        .await;
+    let mock = fhir_server_never_called().await;
     let app = app_allowing(&mock, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     request["prefetch"]["conditions"] = Value::Null;
     let (status, body) = post(&app, &request).await;
     // No Conditions: no OMS in relapse, so the service has nothing to say.
@@ -246,29 +277,27 @@ async fn a_null_required_key_means_no_data_and_is_not_fetched() {
 
 #[tokio::test]
 async fn a_required_key_sent_as_an_operation_outcome_is_fetched() {
-    let mock = MockServer::start().await;
-    let app = app_allowing(&mock, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let (mock, app) = fhir_server_and_app().await;
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     let values = take_prefetch(&mut request, &["conditions"]);
     request["prefetch"]["conditions"] = json!({"resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": "timeout"}]});
     serve_prefetch(&mock, &patient_id(&request), values).await;
     let (status, body) = post(&app, &request).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(topics(&body), inline_topics(&app, AFTER_FULL_COURSE).await);
+    assert_cards_as_if_sent_inline(&app, status, &body).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_required_operation_outcome_that_cannot_be_fetched_is_412() {
-    let mock = MockServer::start().await;
-    fhir_call(&relative_url("patient", "pat-1"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(1)
-        .mount(&mock)
-        .await;
-    let app = app_allowing(&mock, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let (mock, app) = fhir_server_and_app().await;
+    answer_once(
+        &mock,
+        &relative_url("patient", "pat-1"),
+        ResponseTemplate::new(500),
+    )
+    .await;
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     request["prefetch"]["patient"] = json!({"resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": "exception"}]});
     let (status, body) = post(&app, &request).await;
@@ -300,23 +329,24 @@ async fn serve_administrations_in_pages(mock: &MockServer, request: &mut Value) 
             body["link"] = json!([{"relation": "self", "url": "ignored"},
                                   {"relation": "next", "url": next}]);
         }
-        let call = if index == 0 {
-            fhir_call(&first)
+        let relative = if index == 0 {
+            first.clone()
         } else {
-            fhir_call(&format!("MedicationAdministration?_page={}", index + 1))
+            format!("MedicationAdministration?_page={}", index + 1)
         };
-        call.respond_with(ResponseTemplate::new(200).set_body_json(body))
-            .expect(1)
-            .mount(mock)
-            .await;
+        answer_once(
+            mock,
+            &relative,
+            ResponseTemplate::new(200).set_body_json(body),
+        )
+        .await;
     }
 }
 
 #[tokio::test]
 async fn every_page_of_a_search_reaches_the_rules() {
-    let mock = MockServer::start().await;
-    let app = app_allowing(&mock, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let (mock, app) = fhir_server_and_app().await;
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     serve_administrations_in_pages(&mock, &mut request).await;
 
     let (status, body) = post(&app, &request).await;
@@ -350,7 +380,7 @@ async fn conditions_on_a_second_page(
     mock: &MockServer,
     failure: Option<ResponseTemplate>,
 ) -> Value {
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(mock));
+    let mut request = example_via(AFTER_FULL_COURSE, mock);
     let conditions = &mut request["prefetch"]["conditions"];
     let oms = conditions["entry"].take();
     conditions["entry"] = json!([]);
@@ -360,29 +390,22 @@ async fn conditions_on_a_second_page(
         ResponseTemplate::new(200)
             .set_body_json(json!({"resourceType": "Bundle", "type": "searchset", "entry": oms}))
     });
-    fhir_call("Condition?patient=pat-1&_page=2")
-        .respond_with(second_page)
-        .expect(1)
-        .mount(mock)
-        .await;
+    answer_once(mock, "Condition?patient=pat-1&_page=2", second_page).await;
     request
 }
 
 #[tokio::test]
 async fn a_required_bundle_sent_with_more_pages_is_completed_from_the_server() {
-    let mock = MockServer::start().await;
-    let app = app_allowing(&mock, 2000).await;
+    let (mock, app) = fhir_server_and_app().await;
     let request = conditions_on_a_second_page(&mock, None).await;
     let (status, body) = post(&app, &request).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(topics(&body), inline_topics(&app, AFTER_FULL_COURSE).await);
+    assert_cards_as_if_sent_inline(&app, status, &body).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_required_bundle_whose_next_page_fails_is_412_as_incomplete() {
-    let mock = MockServer::start().await;
-    let app = app_allowing(&mock, 2000).await;
+    let (mock, app) = fhir_server_and_app().await;
     let request = conditions_on_a_second_page(&mock, Some(ResponseTemplate::new(503))).await;
     let (status, body) = post(&app, &request).await;
     let message = precondition_failed(status, &body);
@@ -395,9 +418,8 @@ async fn a_required_bundle_whose_next_page_fails_is_412_as_incomplete() {
 
 #[tokio::test]
 async fn every_fhir_call_carries_the_bearer_token_and_asks_for_fhir_json() {
-    let mock = MockServer::start().await;
-    let app = app_allowing(&mock, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let (mock, app) = fhir_server_and_app().await;
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     serve_administrations_in_pages(&mock, &mut request).await;
     let values = take_prefetch(&mut request, &["patient", "conditions", "observations"]);
     serve_prefetch(&mock, "pat-1", values).await;
@@ -425,13 +447,9 @@ async fn every_fhir_call_carries_the_bearer_token_and_asks_for_fhir_json() {
 
 /// The after-full-course request with `key` removed and its URL answering `response`.
 async fn failing_key(mock: &MockServer, key: &str, response: ResponseTemplate) -> Value {
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(mock));
+    let mut request = example_via(AFTER_FULL_COURSE, mock);
     take_prefetch(&mut request, &[key]);
-    fhir_call(&relative_url(key, "pat-1"))
-        .respond_with(response)
-        .expect(1)
-        .mount(mock)
-        .await;
+    answer_once(mock, &relative_url(key, "pat-1"), response).await;
     request
 }
 
@@ -462,8 +480,7 @@ async fn fhir_server_errors_on_required_keys_are_412_saying_what_happened() {
         ),
     ];
     for (key, response, reason) in cases {
-        let mock = MockServer::start().await;
-        let app = app_allowing(&mock, 2000).await;
+        let (mock, app) = fhir_server_and_app().await;
         let request = failing_key(&mock, key, response).await;
         let (status, body) = post(&app, &request).await;
         let message = precondition_failed(status, &body);
@@ -494,8 +511,7 @@ async fn fhir_server_errors_on_optional_keys_limit_the_cards_and_say_so() {
         ),
     ];
     for (key, response, reason) in cases {
-        let mock = MockServer::start().await;
-        let app = app_allowing(&mock, 2000).await;
+        let (mock, app) = fhir_server_and_app().await;
         let request = failing_key(&mock, key, response).await;
         let (status, body) = post(&app, &request).await;
         assert_eq!(status, 200, "{key}: {body}");
@@ -522,28 +538,27 @@ async fn a_fhir_server_slower_than_the_deadline_still_gets_an_answer_in_time() {
             .set_body_json(json!({"resourceType": "Bundle", "type": "searchset"}))
             .set_delay(Duration::from_secs(5))
     };
+    let answered_at_the_deadline = |elapsed: Duration| {
+        assert!(elapsed >= Duration::from_millis(DEADLINE_MS), "{elapsed:?}");
+        assert!(
+            elapsed < Duration::from_millis(DEADLINE_MS + MARGIN_MS),
+            "{elapsed:?}"
+        );
+    };
     let mock = MockServer::start().await;
     let app = app_allowing(&mock, DEADLINE_MS).await;
 
     // Required data late: 412 naming the deadline.
     let request = failing_key(&mock, "conditions", slow()).await;
-    let started = Instant::now();
-    let (status, body) = post(&app, &request).await;
-    let elapsed = started.elapsed();
+    let (status, body, elapsed) = timed_post(&app, &request).await;
     let message = precondition_failed(status, &body);
     assert!(message.contains("within the 500 ms deadline"), "{message}");
-    assert!(elapsed >= Duration::from_millis(DEADLINE_MS), "{elapsed:?}");
-    assert!(
-        elapsed < Duration::from_millis(DEADLINE_MS + MARGIN_MS),
-        "{elapsed:?}"
-    );
+    answered_at_the_deadline(elapsed);
 
     // Optional data late: the cards come, and say they were limited.
     mock.reset().await;
     let request = failing_key(&mock, "procedures", slow()).await;
-    let started = Instant::now();
-    let (status, body) = post(&app, &request).await;
-    let elapsed = started.elapsed();
+    let (status, body, elapsed) = timed_post(&app, &request).await;
     assert_eq!(status, 200, "{body}");
     assert!(
         topics(&body).contains(&"rituximab-redose".to_owned()),
@@ -553,84 +568,51 @@ async fn a_fhir_server_slower_than_the_deadline_still_gets_an_answer_in_time() {
         details(&body).contains("within the 500 ms deadline"),
         "{body}"
     );
-    assert!(elapsed >= Duration::from_millis(DEADLINE_MS), "{elapsed:?}");
-    assert!(
-        elapsed < Duration::from_millis(DEADLINE_MS + MARGIN_MS),
-        "{elapsed:?}"
-    );
+    answered_at_the_deadline(elapsed);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_fhir_server_off_the_allow_list_is_not_called() {
-    let allowed = MockServer::start().await;
-    let other = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&other)
-        .await;
-    let app = app_allowing(&allowed, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&other));
-    take_prefetch(&mut request, &["patient"]);
-    let (status, body) = post(&app, &request).await;
-    let message = precondition_failed(status, &body);
+    let (_allowed, app) = fhir_server_and_app().await;
+    let other = fhir_server_never_called().await;
+    let request = example_via(AFTER_FULL_COURSE, &other);
+    let message = refused_without(&app, request, "patient").await;
     assert!(message.contains("allow-list"), "{message}");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn an_http_fhir_server_is_refused_by_default() {
-    let mock = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&mock)
-        .await;
+    let mock = fhir_server_never_called().await;
     let app = spawn_app_with(|settings| {
         settings.fhir.allowed_servers = vec!["https://ehr.example.org/fhir".into()];
     })
     .await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
-    take_prefetch(&mut request, &["conditions"]);
-    let (status, body) = post(&app, &request).await;
-    let message = precondition_failed(status, &body);
+    let request = example_via(AFTER_FULL_COURSE, &mock);
+    let message = refused_without(&app, request, "conditions").await;
     assert!(message.contains("https only"), "{message}");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn an_expired_token_is_not_sent() {
-    let mock = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&mock)
-        .await;
+    let mock = fhir_server_never_called().await;
     let app = app_allowing(&mock, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     request["fhirAuthorization"]["expires_in"] = json!(0);
-    take_prefetch(&mut request, &["patient"]);
-    let (status, body) = post(&app, &request).await;
-    let message = precondition_failed(status, &body);
+    let message = refused_without(&app, request, "patient").await;
     assert!(message.contains("expired"), "{message}");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_scope_without_read_access_sends_no_call() {
-    let mock = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&mock)
-        .await;
+    let mock = fhir_server_never_called().await;
     let app = app_allowing(&mock, 2000).await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     request["fhirAuthorization"]["scope"] = json!("user/Patient.read");
-    take_prefetch(&mut request, &["conditions"]);
-    let (status, body) = post(&app, &request).await;
-    let message = precondition_failed(status, &body);
+    let message = refused_without(&app, request, "conditions").await;
     assert!(
         message.contains("scope does not grant read access to Condition"),
         "{message}"
@@ -641,11 +623,12 @@ async fn a_scope_without_read_access_sends_no_call() {
 #[tokio::test]
 async fn the_access_token_is_neither_logged_nor_stored() {
     let mock = MockServer::start().await;
-    fhir_call(&relative_url("procedures", "pat-1"))
-        .respond_with(ResponseTemplate::new(401))
-        .expect(1)
-        .mount(&mock)
-        .await;
+    answer_once(
+        &mock,
+        &relative_url("procedures", "pat-1"),
+        ResponseTemplate::new(401),
+    )
+    .await;
     let database = temp_dir().join("token.db");
     let database_url = format!("sqlite://{}", database.display());
     let allowed = format!("[\"{}\"]", mock.uri());
@@ -661,7 +644,7 @@ async fn the_access_token_is_neither_logged_nor_stored() {
         ),
     ])
     .await;
-    let mut request = with_fhir_server(example_today(AFTER_FULL_COURSE), &fhir_base(&mock));
+    let mut request = example_via(AFTER_FULL_COURSE, &mock);
     let values = take_prefetch(&mut request, &["patient", "procedures"]);
     serve_prefetch(&mock, "pat-1", values.into_iter().take(1).collect()).await;
 
