@@ -24,6 +24,41 @@ fn settings_for(server: &MockServer) -> FhirSettings {
     }
 }
 
+/// A fetcher with `settings` (built on [`settings_for`]).
+fn fetcher(settings: FhirSettings) -> FhirFetcher {
+    FhirFetcher::new(settings).expect("client")
+}
+
+/// Answers every request for `resource_path` on `server` with `response`.
+async fn answer(server: &MockServer, resource_path: &str, response: ResponseTemplate) {
+    Mock::given(path(resource_path))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+/// A second server that fails the test (when dropped) if it is called at all.
+async fn server_never_called() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Completes a call with a `user/*.read` token whose prefetch lacks the keys `missing`.
+async fn complete_without(
+    fetcher: &FhirFetcher,
+    server: &MockServer,
+    missing: &[&str],
+) -> (HookCall, PrefetchReport) {
+    let mut call = call_with(server, prefetch_without(missing), "user/*.read");
+    let report = fetcher.complete(&mut call).await;
+    (call, report)
+}
+
 /// An order-sign call for patient `p1` whose prefetch is `prefetch`, served by `server`.
 fn call_with(server: &MockServer, prefetch: Value, scope: &str) -> HookCall {
     let body = json!({
@@ -56,6 +91,12 @@ fn prefetch_without(missing: &[&str]) -> Value {
     Value::Object(prefetch)
 }
 
+/// A 200 answer with a searchset of the Procedures `ids` and no next page.
+fn procedures(ids: &[&str]) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(searchset(ids, None))
+}
+
+/// A searchset of the Procedures `ids`, linking to `next` when given.
 fn searchset(ids: &[&str], next: Option<String>) -> Value {
     let entries: Vec<Value> = ids
         .iter()
@@ -88,31 +129,16 @@ fn entry_ids(call: &HookCall, key: &str) -> Vec<String> {
 #[tokio::test]
 async fn keys_that_arrive_before_the_deadline_are_kept_when_another_hangs() {
     let server = MockServer::start().await;
-    Mock::given(path("/Procedure"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(&["proc-1"], None)))
-        .mount(&server)
-        .await;
-    Mock::given(path("/Observation"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(searchset(&[], None))
-                .set_delay(Duration::from_secs(3)),
-        )
-        .mount(&server)
-        .await;
-    let fetcher = FhirFetcher::new(FhirSettings {
+    answer(&server, "/Procedure", procedures(&["proc-1"])).await;
+    let hanging = procedures(&[]).set_delay(Duration::from_secs(3));
+    answer(&server, "/Observation", hanging).await;
+    let fetcher = fetcher(FhirSettings {
         deadline_ms: 300,
         ..settings_for(&server)
-    })
-    .expect("client");
-    let mut call = call_with(
-        &server,
-        prefetch_without(&["procedures", "observations"]),
-        "user/*.read",
-    );
+    });
 
     let started = Instant::now();
-    let report = fetcher.complete(&mut call).await;
+    let (call, report) = complete_without(&fetcher, &server, &["procedures", "observations"]).await;
     let elapsed = started.elapsed();
 
     assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
@@ -130,23 +156,15 @@ async fn keys_that_arrive_before_the_deadline_are_kept_when_another_hangs() {
 #[tokio::test]
 async fn a_call_slower_than_the_call_timeout_fails_alone() {
     let server = MockServer::start().await;
-    Mock::given(path("/Procedure"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(searchset(&[], None))
-                .set_delay(Duration::from_secs(2)),
-        )
-        .mount(&server)
-        .await;
-    let fetcher = FhirFetcher::new(FhirSettings {
+    let slow = procedures(&[]).set_delay(Duration::from_secs(2));
+    answer(&server, "/Procedure", slow).await;
+    let fetcher = fetcher(FhirSettings {
         call_timeout_ms: 200,
         deadline_ms: 1500,
         ..settings_for(&server)
-    })
-    .expect("client");
-    let mut call = call_with(&server, prefetch_without(&["procedures"]), "user/*.read");
+    });
     let started = Instant::now();
-    let report = fetcher.complete(&mut call).await;
+    let (_, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert!(started.elapsed() < Duration::from_millis(700));
     assert_eq!(
         report.failure("procedures"),
@@ -174,13 +192,11 @@ async fn paging_stops_at_the_page_limit_and_keeps_the_pages_read() {
             .mount(&server)
             .await;
     }
-    let fetcher = FhirFetcher::new(FhirSettings {
+    let fetcher = fetcher(FhirSettings {
         max_pages: 2,
         ..settings_for(&server)
-    })
-    .expect("client");
-    let mut call = call_with(&server, prefetch_without(&["procedures"]), "user/*.read");
-    let report = fetcher.complete(&mut call).await;
+    });
+    let (call, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
         report.outcome("procedures"),
         Some(&KeyOutcome::Partial(FetchFailure::PageLimit(2)))
@@ -191,17 +207,12 @@ async fn paging_stops_at_the_page_limit_and_keeps_the_pages_read() {
 #[tokio::test]
 async fn resources_over_the_limit_are_dropped_and_reported() {
     let server = MockServer::start().await;
-    Mock::given(path("/Procedure"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(&["a", "b", "c"], None)))
-        .mount(&server)
-        .await;
-    let fetcher = FhirFetcher::new(FhirSettings {
+    answer(&server, "/Procedure", procedures(&["a", "b", "c"])).await;
+    let fetcher = fetcher(FhirSettings {
         max_resources: 2,
         ..settings_for(&server)
-    })
-    .expect("client");
-    let mut call = call_with(&server, prefetch_without(&["procedures"]), "user/*.read");
-    let report = fetcher.complete(&mut call).await;
+    });
+    let (call, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
         report.failure("procedures"),
         Some(&FetchFailure::ResourceLimit(2))
@@ -212,22 +223,12 @@ async fn resources_over_the_limit_are_dropped_and_reported() {
 #[tokio::test]
 async fn a_next_link_to_another_server_is_not_followed() {
     let server = MockServer::start().await;
-    let elsewhere = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(&[], None)))
-        .expect(0)
-        .mount(&elsewhere)
-        .await;
-    Mock::given(path("/Procedure"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(
-            &["proc-1"],
-            Some(format!("{}/Procedure?page=2", elsewhere.uri())),
-        )))
-        .mount(&server)
-        .await;
-    let fetcher = FhirFetcher::new(settings_for(&server)).expect("client");
-    let mut call = call_with(&server, prefetch_without(&["procedures"]), "user/*.read");
-    let report = fetcher.complete(&mut call).await;
+    let elsewhere = server_never_called().await;
+    let next = format!("{}/Procedure?page=2", elsewhere.uri());
+    let first_page = ResponseTemplate::new(200).set_body_json(searchset(&["proc-1"], Some(next)));
+    answer(&server, "/Procedure", first_page).await;
+    let fetcher = fetcher(settings_for(&server));
+    let (call, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
         report.outcome("procedures"),
         Some(&KeyOutcome::Partial(FetchFailure::ForeignNextLink))
@@ -241,7 +242,7 @@ async fn a_bundle_sent_with_a_next_page_is_completed_from_the_server() {
     Mock::given(path("/Procedure"))
         .and(query_param("page", "2"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(&["proc-2"], None)))
+        .respond_with(procedures(&["proc-2"]))
         .expect(1)
         .mount(&server)
         .await;
@@ -250,7 +251,7 @@ async fn a_bundle_sent_with_a_next_page_is_completed_from_the_server() {
         &["proc-1"],
         Some(format!("{}/Procedure?page=2", server.uri())),
     );
-    let fetcher = FhirFetcher::new(settings_for(&server)).expect("client");
+    let fetcher = fetcher(settings_for(&server));
     let mut call = call_with(&server, prefetch, "user/*.read");
     let report = fetcher.complete(&mut call).await;
     assert_eq!(report.outcome("procedures"), Some(&KeyOutcome::Fetched));
@@ -260,22 +261,12 @@ async fn a_bundle_sent_with_a_next_page_is_completed_from_the_server() {
 #[tokio::test]
 async fn redirects_are_reported_and_not_followed() {
     let server = MockServer::start().await;
-    let elsewhere = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&elsewhere)
-        .await;
-    Mock::given(path("/Procedure"))
-        .respond_with(ResponseTemplate::new(302).insert_header(
-            "location",
-            format!("{}/Procedure", elsewhere.uri()).as_str(),
-        ))
-        .mount(&server)
-        .await;
-    let fetcher = FhirFetcher::new(settings_for(&server)).expect("client");
-    let mut call = call_with(&server, prefetch_without(&["procedures"]), "user/*.read");
-    let report = fetcher.complete(&mut call).await;
+    let elsewhere = server_never_called().await;
+    let location = format!("{}/Procedure", elsewhere.uri());
+    let redirect = ResponseTemplate::new(302).insert_header("location", location.as_str());
+    answer(&server, "/Procedure", redirect).await;
+    let fetcher = fetcher(settings_for(&server));
+    let (_, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
         report.failure("procedures"),
         Some(&FetchFailure::Redirected(302))
@@ -287,17 +278,12 @@ async fn a_body_over_the_byte_limit_is_refused() {
     let server = MockServer::start().await;
     let ids: Vec<String> = (0..200).map(|i| format!("procedure-{i}")).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    Mock::given(path("/Procedure"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(&ids, None)))
-        .mount(&server)
-        .await;
-    let fetcher = FhirFetcher::new(FhirSettings {
+    answer(&server, "/Procedure", procedures(&ids)).await;
+    let fetcher = fetcher(FhirSettings {
         max_response_bytes: 1024,
         ..settings_for(&server)
-    })
-    .expect("client");
-    let mut call = call_with(&server, prefetch_without(&["procedures"]), "user/*.read");
-    let report = fetcher.complete(&mut call).await;
+    });
+    let (_, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
         report.failure("procedures"),
         Some(&FetchFailure::TooLarge(1024))
@@ -308,7 +294,7 @@ async fn a_body_over_the_byte_limit_is_refused() {
 async fn a_scope_that_does_not_grant_the_type_makes_no_call() {
     let server = MockServer::start().await;
     Mock::given(path("/Procedure"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(&[], None)))
+        .respond_with(procedures(&[]))
         .expect(0)
         .mount(&server)
         .await;
@@ -320,7 +306,7 @@ async fn a_scope_that_does_not_grant_the_type_makes_no_call() {
         .expect(1)
         .mount(&server)
         .await;
-    let fetcher = FhirFetcher::new(settings_for(&server)).expect("client");
+    let fetcher = fetcher(settings_for(&server));
     let mut call = call_with(
         &server,
         prefetch_without(&["patient", "procedures"]),
@@ -339,21 +325,16 @@ async fn calls_to_one_host_wait_for_the_per_host_limit() {
     let server = MockServer::start().await;
     let delay = Duration::from_millis(150);
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(searchset(&[], None))
-                .set_delay(delay),
-        )
+        .respond_with(procedures(&[]).set_delay(delay))
         .expect(5)
         .mount(&server)
         .await;
-    let fetcher = FhirFetcher::new(FhirSettings {
+    let fetcher = fetcher(FhirSettings {
         max_concurrency_per_host: 1,
         deadline_ms: 5000,
         call_timeout_ms: 5000,
         ..settings_for(&server)
-    })
-    .expect("client");
+    });
     let five_searches = [
         "medicationStatements",
         "medicationRequests",
@@ -361,9 +342,8 @@ async fn calls_to_one_host_wait_for_the_per_host_limit() {
         "observations",
         "procedures",
     ];
-    let mut call = call_with(&server, prefetch_without(&five_searches), "user/*.read");
     let started = Instant::now();
-    let report = fetcher.complete(&mut call).await;
+    let (_, report) = complete_without(&fetcher, &server, &five_searches).await;
     // One at a time: five delays end to end, where unlimited calls would take about one.
     assert!(started.elapsed() >= delay * 5, "{:?}", started.elapsed());
     for key in five_searches {
@@ -398,14 +378,8 @@ impl CapturedLogs {
 #[tokio::test]
 async fn the_access_token_never_reaches_the_logs() {
     let server = MockServer::start().await;
-    Mock::given(path("/Patient/p1"))
-        .respond_with(ResponseTemplate::new(401))
-        .mount(&server)
-        .await;
-    Mock::given(path("/Procedure"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(searchset(&["proc-1"], None)))
-        .mount(&server)
-        .await;
+    answer(&server, "/Patient/p1", ResponseTemplate::new(401)).await;
+    answer(&server, "/Procedure", procedures(&["proc-1"])).await;
     let logs = CapturedLogs::default();
     let sink = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -414,7 +388,7 @@ async fn the_access_token_never_reaches_the_logs() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let fetcher = FhirFetcher::new(settings_for(&server)).expect("client");
+    let fetcher = fetcher(settings_for(&server));
     let mut call = call_with(
         &server,
         prefetch_without(&["patient", "procedures"]),
