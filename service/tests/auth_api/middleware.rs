@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use oms_cds::auth::{self, AuthConfig, VerifiedClaims};
 use tower::ServiceExt;
+use wiremock::MockServer;
 
 use crate::helpers::*;
 
@@ -23,6 +25,11 @@ fn router(config: AuthConfig) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(auth, auth::require))
 }
 
+/// The configuration trusting the EHR issuer whose keys `server` publishes.
+fn ehr_config(server: &MockServer) -> AuthConfig {
+    config_with(vec![ehr_issuer(&jwks_url(server))])
+}
+
 fn request(method: &str, uri: &str, token: Option<&str>) -> Request<Body> {
     let builder = Request::builder().method(method).uri(uri);
     let builder = match token {
@@ -32,23 +39,22 @@ fn request(method: &str, uri: &str, token: Option<&str>) -> Request<Body> {
     builder.body(Body::empty()).expect("a request")
 }
 
-async fn body_text(response: axum::response::Response) -> String {
+/// Sends one request through `app`, with `token` as a bearer token when given.
+async fn send(app: Router, method: &str, uri: &str, token: Option<&str>) -> Response {
+    app.oneshot(request(method, uri, token))
+        .await
+        .expect("a response")
+}
+
+async fn body_text(response: Response) -> String {
     let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
         .await
         .expect("a body");
     String::from_utf8(bytes.to_vec()).expect("UTF-8")
 }
 
-#[tokio::test]
-async fn a_call_without_a_token_gets_a_bare_401_with_www_authenticate_bearer() {
-    let server = jwks_server(&[], 0).await;
-    let app = router(config_with(vec![ehr_issuer(&jwks_url(&server))]));
-
-    let response = app
-        .oneshot(request("POST", SERVICE_PATH, None))
-        .await
-        .expect("a response");
-
+/// Asserts the bare 401 every refusal gets: `WWW-Authenticate: Bearer` and no body.
+async fn assert_bare_401(response: Response) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         response
@@ -58,45 +64,41 @@ async fn a_call_without_a_token_gets_a_bare_401_with_www_authenticate_bearer() {
         "Bearer"
     );
     assert_eq!(body_text(response).await, "");
+}
+
+#[tokio::test]
+async fn a_call_without_a_token_gets_a_bare_401_with_www_authenticate_bearer() {
+    let server = jwks_server(&[], 0).await;
+    let app = router(ehr_config(&server));
+
+    let response = send(app, "POST", SERVICE_PATH, None).await;
+
+    assert_bare_401(response).await;
 }
 
 #[tokio::test]
 async fn a_refused_token_gets_the_same_bare_401() {
     let key = TestKey::es384("k");
     let server = jwks_server(&[&key], 1).await;
-    let app = router(config_with(vec![ehr_issuer(&jwks_url(&server))]));
+    let app = router(ehr_config(&server));
     let expired = Token::from(EHR_ISSUER)
         .claim("exp", now() - 3600)
         .claim("iat", now() - 3700)
         .signed_by(&key);
 
-    let response = app
-        .oneshot(request("POST", SERVICE_PATH, Some(&expired)))
-        .await
-        .expect("a response");
+    let response = send(app, "POST", SERVICE_PATH, Some(&expired)).await;
 
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        response
-            .headers()
-            .get(header::WWW_AUTHENTICATE)
-            .expect("challenge"),
-        "Bearer"
-    );
-    assert_eq!(body_text(response).await, "");
+    assert_bare_401(response).await;
 }
 
 #[tokio::test]
 async fn a_valid_token_reaches_the_handler_with_its_verified_claims() {
     let key = TestKey::es384("k");
     let server = jwks_server(&[&key], 1).await;
-    let app = router(config_with(vec![ehr_issuer(&jwks_url(&server))]));
+    let app = router(ehr_config(&server));
     let token = Token::from(EHR_ISSUER).signed_by(&key);
 
-    let response = app
-        .oneshot(request("POST", SERVICE_PATH, Some(&token)))
-        .await
-        .expect("a response");
+    let response = send(app, "POST", SERVICE_PATH, Some(&token)).await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_text(response).await, EHR_ISSUER);
@@ -106,21 +108,21 @@ async fn a_valid_token_reaches_the_handler_with_its_verified_claims() {
 async fn discovery_is_open_without_a_token_and_with_one_by_default() {
     let key = TestKey::es384("k");
     let server = jwks_server(&[&key], 0).await;
-    let config = config_with(vec![ehr_issuer(&jwks_url(&server))]);
+    let config = ehr_config(&server);
     let discovery_token = Token::from(EHR_ISSUER)
         .claim("aud", format!("{BASE_URL}/cds-services"))
         .signed_by(&key);
 
-    let anonymous = router(config.clone())
-        .oneshot(request("GET", "/cds-services", None))
-        .await
-        .expect("a response");
+    let anonymous = send(router(config.clone()), "GET", "/cds-services", None).await;
     assert_eq!(anonymous.status(), StatusCode::OK);
     assert_eq!(body_text(anonymous).await, "discovery");
-    let with_token = router(config)
-        .oneshot(request("GET", "/cds-services", Some(&discovery_token)))
-        .await
-        .expect("a response");
+    let with_token = send(
+        router(config),
+        "GET",
+        "/cds-services",
+        Some(&discovery_token),
+    )
+    .await;
     assert_eq!(with_token.status(), StatusCode::OK);
 }
 
@@ -130,21 +132,21 @@ async fn discovery_needs_a_token_when_configured_so() {
     let server = jwks_server(&[&key], 1).await;
     let config = AuthConfig {
         discovery_requires_auth: true,
-        ..config_with(vec![ehr_issuer(&jwks_url(&server))])
+        ..ehr_config(&server)
     };
     let discovery_token = Token::from(EHR_ISSUER)
         .claim("aud", format!("{BASE_URL}/cds-services"))
         .signed_by(&key);
 
-    let anonymous = router(config.clone())
-        .oneshot(request("GET", "/cds-services", None))
-        .await
-        .expect("a response");
+    let anonymous = send(router(config.clone()), "GET", "/cds-services", None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let with_token = router(config)
-        .oneshot(request("GET", "/cds-services", Some(&discovery_token)))
-        .await
-        .expect("a response");
+    let with_token = send(
+        router(config),
+        "GET",
+        "/cds-services",
+        Some(&discovery_token),
+    )
+    .await;
     assert_eq!(with_token.status(), StatusCode::OK);
 }
 
@@ -162,10 +164,7 @@ async fn auth_not_required_lets_calls_through_without_claims() {
         )
         .route_layer(axum::middleware::from_fn_with_state(auth, auth::require));
 
-    let response = app
-        .oneshot(request("POST", SERVICE_PATH, None))
-        .await
-        .expect("a response");
+    let response = send(app, "POST", SERVICE_PATH, None).await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_text(response).await, "false");
