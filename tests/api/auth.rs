@@ -14,6 +14,21 @@ struct AuthedApp {
     shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
+/// Posts `body` as JSON to `url` with `token` as the bearer token.
+pub(crate) async fn post_with_bearer(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    http.post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {
     let issuer = Arc::new(LocalIssuer::generate().unwrap());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -57,37 +72,19 @@ async fn service_calls_need_a_valid_token_and_a_token_works_once() {
     );
 
     let token = app.issuer.mint(&url).unwrap();
-    let signed = client()
-        .post(&url)
-        .bearer_auth(&token)
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
+    let signed = post_with_bearer(&client(), &url, &token, &request).await;
     assert_eq!(signed.status(), 200);
     let body: Value = signed.json().await.unwrap();
     assert!(body["cards"].is_array());
 
-    let replayed = client()
-        .post(&url)
-        .bearer_auth(&token)
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
+    let replayed = post_with_bearer(&client(), &url, &token, &request).await;
     assert_eq!(replayed.status(), 401, "a replayed jti is refused");
 
     let discovery_token = app
         .issuer
         .mint(&format!("{}/cds-services", app.address))
         .unwrap();
-    let wrong_audience = client()
-        .post(&url)
-        .bearer_auth(discovery_token)
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
+    let wrong_audience = post_with_bearer(&client(), &url, &discovery_token, &request).await;
     assert_eq!(
         wrong_audience.status(),
         401,
@@ -148,13 +145,7 @@ async fn feedback_accepts_a_token_for_the_feedback_url() {
     let body = serde_json::json!({"feedback": [{"card": uuid::Uuid::new_v4().to_string(),
         "outcome": "overridden", "outcomeTimestamp": "2026-11-25T10:00:00Z"}]});
     let token = app.issuer.mint(&url).unwrap();
-    let response = client()
-        .post(&url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_with_bearer(&client(), &url, &token, &body).await;
     assert_eq!(response.status(), 200);
     let _ = app.shutdown.send(());
 }

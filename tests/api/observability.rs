@@ -7,6 +7,22 @@ use crate::helpers::{example, minimal_order_sign, spawn_app_with, TestApp};
 
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef0123";
 
+/// The governance summary of the service at `address`, read with `admin_token`.
+pub(crate) async fn feedback_summary(
+    http: &reqwest::Client,
+    address: &str,
+    admin_token: &str,
+) -> Value {
+    http.get(format!("{address}/admin/feedback/summary"))
+        .bearer_auth(admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn metrics(app: &TestApp) -> String {
     let response = app
         .client
@@ -114,16 +130,7 @@ async fn summary_round_trip(app: TestApp) {
             .status(),
         401
     );
-    let summary: Value = app
-        .client
-        .get(&url)
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = feedback_summary(&app.client, &app.address, ADMIN_TOKEN).await;
     let row = summary["topics"]
         .as_array()
         .unwrap()

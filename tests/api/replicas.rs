@@ -8,9 +8,11 @@ use oms_cds::config::StorageSettings;
 use oms_cds::storage::Store;
 use serde_json::{json, Value};
 
+use crate::auth::post_with_bearer;
 use crate::helpers::{
     client, minimal_order_sign, spawn_binary, temp_dir, RunningBinary, SERVICE_ID,
 };
+use crate::observability::feedback_summary;
 
 /// Both replicas answer to the same public URL, as they would behind one load balancer.
 const PUBLIC_BASE_URL: &str = "https://cds.example.org";
@@ -53,47 +55,26 @@ async fn two_replicas_share_feedback_replay_protection_and_lose_nothing_acknowle
 
     // Feedback written through the first is in the second's governance summary.
     let card = uuid::Uuid::new_v4().to_string();
-    let response = http
-        .post(format!(
-            "{}/cds-services/{SERVICE_ID}/feedback",
-            first.address
-        ))
-        .bearer_auth(issuer.mint(&feedback_aud).unwrap())
-        .json(&feedback_for(&card))
-        .send()
-        .await
-        .unwrap();
+    let response = post_with_bearer(
+        &http,
+        &format!("{}/cds-services/{SERVICE_ID}/feedback", first.address),
+        &issuer.mint(&feedback_aud).unwrap(),
+        &feedback_for(&card),
+    )
+    .await;
     assert_eq!(response.status(), 200);
-    let summary: Value = http
-        .get(format!("{}/admin/feedback/summary", second.address))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = feedback_summary(&http, &second.address, ADMIN_TOKEN).await;
     let reasons = summary.to_string();
     assert!(reasons.contains("replica-test"), "{summary}");
 
     // A token used on the first is refused on the second.
     let token = issuer.mint(&service_aud).unwrap();
     let request = minimal_order_sign();
-    let used = http
-        .post(format!("{}/cds-services/{SERVICE_ID}", first.address))
-        .bearer_auth(&token)
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
+    let service_url =
+        |replica: &RunningBinary| format!("{}/cds-services/{SERVICE_ID}", replica.address);
+    let used = post_with_bearer(&http, &service_url(&first), &token, &request).await;
     assert_eq!(used.status(), 200);
-    let replayed = http
-        .post(format!("{}/cds-services/{SERVICE_ID}", second.address))
-        .bearer_auth(&token)
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
+    let replayed = post_with_bearer(&http, &service_url(&second), &token, &request).await;
     assert_eq!(replayed.status(), 401);
 
     // Kill the first mid-load: every feedback it acknowledged is in the database.
