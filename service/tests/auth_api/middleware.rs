@@ -46,6 +46,18 @@ async fn send(app: Router, method: &str, uri: &str, token: Option<&str>) -> Resp
         .expect("a response")
 }
 
+/// A token from the EHR issuer for the discovery endpoint.
+fn discovery_token(key: &TestKey) -> String {
+    Token::from(EHR_ISSUER)
+        .claim("aud", format!("{BASE_URL}/cds-services"))
+        .signed_by(key)
+}
+
+/// GETs discovery through a router configured with `config`.
+async fn get_discovery(config: AuthConfig, token: Option<&str>) -> Response {
+    send(router(config), "GET", "/cds-services", token).await
+}
+
 async fn body_text(response: Response) -> String {
     let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
         .await
@@ -109,20 +121,12 @@ async fn discovery_is_open_without_a_token_and_with_one_by_default() {
     let key = TestKey::es384("k");
     let server = jwks_server(&[&key], 0).await;
     let config = ehr_config(&server);
-    let discovery_token = Token::from(EHR_ISSUER)
-        .claim("aud", format!("{BASE_URL}/cds-services"))
-        .signed_by(&key);
+    let token = discovery_token(&key);
 
-    let anonymous = send(router(config.clone()), "GET", "/cds-services", None).await;
+    let anonymous = get_discovery(config.clone(), None).await;
     assert_eq!(anonymous.status(), StatusCode::OK);
     assert_eq!(body_text(anonymous).await, "discovery");
-    let with_token = send(
-        router(config),
-        "GET",
-        "/cds-services",
-        Some(&discovery_token),
-    )
-    .await;
+    let with_token = get_discovery(config, Some(&token)).await;
     assert_eq!(with_token.status(), StatusCode::OK);
 }
 
@@ -134,19 +138,11 @@ async fn discovery_needs_a_token_when_configured_so() {
         discovery_requires_auth: true,
         ..ehr_config(&server)
     };
-    let discovery_token = Token::from(EHR_ISSUER)
-        .claim("aud", format!("{BASE_URL}/cds-services"))
-        .signed_by(&key);
+    let token = discovery_token(&key);
 
-    let anonymous = send(router(config.clone()), "GET", "/cds-services", None).await;
+    let anonymous = get_discovery(config.clone(), None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let with_token = send(
-        router(config),
-        "GET",
-        "/cds-services",
-        Some(&discovery_token),
-    )
-    .await;
+    let with_token = get_discovery(config, Some(&token)).await;
     assert_eq!(with_token.status(), StatusCode::OK);
 }
 
