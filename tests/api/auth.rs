@@ -6,27 +6,12 @@ use oms_cds::auth::LocalIssuer;
 use oms_cds::startup::{Application, LocalTrust};
 use serde_json::Value;
 
-use crate::helpers::{client, minimal_order_sign, test_settings, SERVICE_ID};
+use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, SERVICE_ID};
 
 struct AuthedApp {
     address: String,
     issuer: Arc<LocalIssuer>,
     shutdown: tokio::sync::oneshot::Sender<()>,
-}
-
-/// Posts `body` as JSON to `url` with `token` as the bearer token.
-pub(crate) async fn post_with_bearer(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    body: &Value,
-) -> reqwest::Response {
-    http.post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {

@@ -287,3 +287,30 @@ impl Drop for RunningBinary {
         let _ = self.child.wait();
     }
 }
+
+/// Posts `body` as JSON to `url` with `token` as the bearer token.
+pub async fn post_with_bearer(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    http.post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The governance summary of the service at `address`, read with `admin_token`.
+pub async fn feedback_summary(http: &reqwest::Client, address: &str, admin_token: &str) -> Value {
+    http.get(format!("{address}/admin/feedback/summary"))
+        .bearer_auth(admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

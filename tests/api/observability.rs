@@ -3,25 +3,9 @@
 use oms_cds::example_dates::{shift_dates, EXAMPLES_DATE};
 use serde_json::{json, Value};
 
-use crate::helpers::{example, minimal_order_sign, spawn_app_with, TestApp};
+use crate::helpers::{example, feedback_summary, minimal_order_sign, spawn_app_with, TestApp};
 
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef0123";
-
-/// The governance summary of the service at `address`, read with `admin_token`.
-pub(crate) async fn feedback_summary(
-    http: &reqwest::Client,
-    address: &str,
-    admin_token: &str,
-) -> Value {
-    http.get(format!("{address}/admin/feedback/summary"))
-        .bearer_auth(admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 async fn metrics(app: &TestApp) -> String {
     let response = app

@@ -8,11 +8,10 @@ use oms_cds::config::StorageSettings;
 use oms_cds::storage::Store;
 use serde_json::{json, Value};
 
-use crate::auth::post_with_bearer;
 use crate::helpers::{
-    client, minimal_order_sign, spawn_binary, temp_dir, RunningBinary, SERVICE_ID,
+    client, feedback_summary, minimal_order_sign, post_with_bearer, spawn_binary, temp_dir,
+    RunningBinary, SERVICE_ID,
 };
-use crate::observability::feedback_summary;
 
 /// Both replicas answer to the same public URL, as they would behind one load balancer.
 const PUBLIC_BASE_URL: &str = "https://cds.example.org";
