@@ -161,6 +161,41 @@ pub fn dexamethasone_dosage(dose: &ComputedDose, config: &ClinicalConfig) -> Med
     }
 }
 
+/// A dexamethasone pulse (20 mg/m2/day by default, divided, on days 1-3 every 4 weeks) on the
+/// route the clinician chose, without tying it to the cyclophosphamide regimen's cycle count: the
+/// correction `dose-check` offers for a dexamethasone draft outside that regimen (the rules'
+/// corticosteroid option; Rostasy 2006 gave the pulses orally or IV).
+pub fn dexamethasone_pulse_dosage(
+    dose: &ComputedDose,
+    config: &ClinicalConfig,
+    route: AdministrationRoute,
+) -> MedicationDosage {
+    let per_day = config.dexamethasone_doses_per_day;
+    let how = match route {
+        AdministrationRoute::Intravenous => "IV",
+        AdministrationRoute::Oral => "orally",
+    };
+    MedicationDosage {
+        text: format!(
+            "dexamethasone {} {how} {} times daily on days 1-{} of a {}-week pulse ({} mg/m2/day \
+             in {per_day} divided doses); this order covers one pulse",
+            dose.dose,
+            per_day,
+            config.dexamethasone_days,
+            config.pulse_interval_weeks,
+            show(config.dexamethasone_mg_per_m2_per_day),
+        ),
+        route,
+        dose: dose.dose,
+        schedule: Schedule {
+            frequency: per_day,
+            period: 1,
+            period_unit: PeriodUnit::Day,
+            count: per_day * config.dexamethasone_days,
+        },
+    }
+}
+
 /// IV methylprednisolone once daily for the configured days (3 by default).
 pub fn methylprednisolone_dosage(dose: &ComputedDose, config: &ClinicalConfig) -> MedicationDosage {
     MedicationDosage {

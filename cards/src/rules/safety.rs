@@ -5,7 +5,7 @@
 //! - `missing-body-measurements`: a dose is needed but weight or height is unusable.
 //! - `adult-patient`: the evidence is paediatric.
 
-use fhir_mapping::{DoseAmount, MedicationClass, OrderInPlay};
+use fhir_mapping::{DoseAmount, MedicationClass, OrderInPlay, Route};
 use rust_decimal::Decimal;
 
 use crate::assessment::{is_bsa_dosed, Assessment};
@@ -14,8 +14,8 @@ use crate::dose::{deviation_percent, exact, measurement_problem, show, ComputedD
 use crate::evidence::{GUIDELINE, RITUXIMAB_LABEL, ROSSOR_2022};
 use crate::markdown::Detail;
 use crate::proposal::{
-    CardProposal, Drug, MedicationDosage, ProposedAction, ProposedOrder, ProposedSuggestion,
-    ServiceCode, ServiceOrder,
+    AdministrationRoute, CardProposal, Drug, MedicationDosage, ProposedAction, ProposedOrder,
+    ProposedSuggestion, ServiceCode, ServiceOrder,
 };
 use crate::regimen;
 use crate::render::LOINC;
@@ -163,9 +163,7 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
                 .into_iter()
                 .map(|line| format!("{}: {line}", mismatch.order.reference)),
         );
-        if let Some((drug, dosage)) =
-            corrected_dosage(mismatch.order.medication, computed, assessment)
-        {
+        if let Some((drug, dosage)) = corrected_dosage(mismatch.order, computed, assessment) {
             card = card.suggest(ProposedSuggestion::new(
                 format!("Set {} to {}", drug.name(), computed.dose),
                 vec![ProposedAction::Update {
@@ -253,12 +251,12 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
 }
 
 fn corrected_dosage(
-    medication: MedicationClass,
+    order: &OrderInPlay,
     computed: &ComputedDose,
     assessment: &Assessment<'_>,
 ) -> Option<(Drug, MedicationDosage)> {
     let config = assessment.config;
-    match medication {
+    match order.medication {
         MedicationClass::Rituximab => {
             let count = match assessment.primary {
                 Topic::RituximabFullCourse => config.full_course_min_doses,
@@ -273,10 +271,26 @@ fn corrected_dosage(
             Drug::Cyclophosphamide,
             regimen::cyclophosphamide_dosage(computed, config),
         )),
-        MedicationClass::Dexamethasone => Some((
-            Drug::Dexamethasone,
-            regimen::dexamethasone_dosage(computed, config),
-        )),
+        // Within the cyclophosphamide regimen the dexamethasone is part of its cycles; outside
+        // it, a pulse on the route the clinician ordered (an oral draft is never turned IV).
+        MedicationClass::Dexamethasone
+            if assessment.primary == Topic::CyclophosphamideDexamethasonePulses =>
+        {
+            Some((
+                Drug::Dexamethasone,
+                regimen::dexamethasone_dosage(computed, config),
+            ))
+        }
+        MedicationClass::Dexamethasone => {
+            let route = match order.route {
+                Some(Route::Oral) => AdministrationRoute::Oral,
+                _ => AdministrationRoute::Intravenous,
+            };
+            Some((
+                Drug::Dexamethasone,
+                regimen::dexamethasone_pulse_dosage(computed, config, route),
+            ))
+        }
         MedicationClass::Methylprednisolone => Some((
             Drug::Methylprednisolone,
             regimen::methylprednisolone_dosage(computed, config),
@@ -482,6 +496,29 @@ mod tests {
             Some(DoseAmount::Milligrams(40.0)),
         )];
         assert!(find(&evaluate(&facts), Topic::DoseCheck).is_some());
+    }
+
+    #[test]
+    fn an_oral_dexamethasone_draft_outside_the_cyclophosphamide_regimen_stays_oral() {
+        let mut facts = fixtures::facts();
+        let mut order = fixtures::order(
+            "dex-oral",
+            MedicationClass::Dexamethasone,
+            Some(DoseAmount::Milligrams(40.0)),
+        );
+        order.route = Some(fhir_mapping::Route::Oral);
+        facts.orders = vec![order];
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::DoseCheck).unwrap();
+        let resource = &card.suggestions[0].actions[0].resource.as_ref().unwrap().0;
+        let dosage = &resource["dosageInstruction"][0];
+        assert_eq!(dosage["route"]["coding"][0]["code"], "26643006", "{dosage}");
+        let text = dosage["text"].as_str().unwrap();
+        assert!(
+            text.contains("orally") && !text.contains("cycles"),
+            "{text}"
+        );
+        assert_eq!(dosage["doseAndRate"][0]["doseQuantity"]["value"], 7);
     }
 
     #[test]
