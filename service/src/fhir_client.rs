@@ -74,7 +74,7 @@ impl FhirFetcher {
     /// Completes `call.prefetch` in place: fetches absent and OperationOutcome keys and pages
     /// through Bundles with `link[next]`. Returns by the deadline (`[fhir] deadline_ms`) whatever
     /// the server does; the report says how each key of the templates ended up.
-    pub async fn complete(&self, call: &mut HookCall) -> PrefetchReport {
+    pub async fn complete(&self, call: &mut HookCall, issuer_servers: &[String]) -> PrefetchReport {
         let started = Instant::now();
         let deadline = started + Duration::from_millis(self.settings.deadline_ms);
         let mut report = PrefetchReport::default();
@@ -95,6 +95,7 @@ impl FhirFetcher {
         let keys: Vec<&'static str> = jobs.iter().map(|job| job.key).collect();
         let access = match FhirAccess::resolve(
             &self.settings,
+            issuer_servers,
             call.fhir_server.as_deref(),
             call.fhir_authorization.as_ref(),
         ) {

@@ -134,3 +134,89 @@ async fn feedback_accepts_a_token_for_the_feedback_url() {
     assert_eq!(response.status(), 200);
     let _ = app.shutdown.send(());
 }
+
+/// A service trusting `issuer` through configuration (a JWK Set file), the way an EHR is
+/// configured, with `fhir_servers` on that issuer and an empty global FHIR allow-list.
+async fn spawn_with_configured_issuer(
+    issuer: &LocalIssuer,
+    fhir_servers: Vec<String>,
+) -> AuthedAppAt {
+    let jwks_file = crate::helpers::temp_dir().join("jwks.json");
+    std::fs::write(&jwks_file, issuer.jwk_set().to_string()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let mut settings = test_settings();
+    settings.listen = listener.local_addr().unwrap();
+    drop(listener);
+    settings.public_base_url = address.clone();
+    settings.auth.required = true;
+    settings.auth.issuers = vec![oms_cds::auth::IssuerConfig {
+        jwks_url: None,
+        jwks_file: Some(jwks_file),
+        fhir_servers,
+        ..oms_cds::auth::IssuerConfig::with_jwks_url(issuer.issuer(), "https://unused.example")
+    }];
+    settings.fhir.allow_http = true;
+    settings.fhir.allowed_servers = Vec::new();
+    let application = Application::build(settings).await.unwrap();
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(application.run_until(async {
+        let _ = rx.await;
+    }));
+    AuthedAppAt { address, shutdown }
+}
+
+struct AuthedAppAt {
+    address: String,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+#[tokio::test]
+async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let issuer = LocalIssuer::generate().unwrap();
+    let fhir = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Condition"))
+        .and(query_param("patient", "pat-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "resourceType": "Bundle", "type": "searchset", "entry": []
+        })))
+        .expect(1)
+        .mount(&fhir)
+        .await;
+    let mut request = minimal_order_sign();
+    request["prefetch"]
+        .as_object_mut()
+        .unwrap()
+        .remove("conditions");
+    request["fhirServer"] = serde_json::json!(fhir.uri());
+    request["fhirAuthorization"] = serde_json::json!({
+        "access_token": "opaque-token", "token_type": "Bearer", "expires_in": 300,
+        "scope": "user/Condition.read user/Patient.read", "subject": "oms-cds"
+    });
+
+    let trusted = spawn_with_configured_issuer(&issuer, vec![fhir.uri()]).await;
+    let url = format!("{}/cds-services/{SERVICE_ID}", trusted.address);
+    let response = post_with_bearer(&client(), &url, &issuer.mint(&url).unwrap(), &request).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "the issuer's FHIR server is allowed"
+    );
+    let _ = trusted.shutdown.send(());
+
+    let other = spawn_with_configured_issuer(&issuer, Vec::new()).await;
+    let url = format!("{}/cds-services/{SERVICE_ID}", other.address);
+    let response = post_with_bearer(&client(), &url, &issuer.mint(&url).unwrap(), &request).await;
+    assert_eq!(
+        response.status(),
+        412,
+        "without the issuer's list the server is not allowed"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert!(body.to_string().contains("allow-list"), "{body}");
+    let _ = other.shutdown.send(());
+}

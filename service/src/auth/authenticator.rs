@@ -138,6 +138,16 @@ impl Authenticator {
         &self.config
     }
 
+    /// The FHIR servers a configured issuer's calls may name (its `fhir_servers`); empty for an
+    /// unknown or in-code issuer.
+    pub fn fhir_servers_of(&self, issuer: &str) -> &[String] {
+        self.config
+            .issuers
+            .iter()
+            .find(|configured| configured.iss == issuer)
+            .map_or(&[], |configured| configured.fhir_servers.as_slice())
+    }
+
     /// Verifies the `Authorization` header of a call to `path` (e.g. `/cds-services/x`).
     ///
     /// A failure is logged here, once, at warn level with its reason, `iss`, `kid` and `jti`

@@ -143,6 +143,10 @@ pub struct IssuerConfig {
     /// If non-empty, the `tenant` claim must be present and one of these.
     #[serde(default)]
     pub tenants: Vec<String>,
+    /// FHIR base URL prefixes this issuer's calls may name as `fhirServer`, in addition to
+    /// `[fhir] allowed_servers` (an EHR's own FHIR endpoints travel with its trust entry).
+    #[serde(default)]
+    pub fhir_servers: Vec<String>,
 }
 
 impl IssuerConfig {
@@ -155,6 +159,7 @@ impl IssuerConfig {
             algorithms: default_algorithms(),
             allowed_jku: Vec::new(),
             tenants: Vec::new(),
+            fhir_servers: Vec::new(),
         }
     }
 
@@ -192,6 +197,11 @@ impl IssuerConfig {
         for (index, jku) in self.allowed_jku.iter().enumerate() {
             parse_key_set_url(jku).map_err(|problem| {
                 AuthConfigError::new(format!("{key}.allowed_jku[{index}]"), problem)
+            })?;
+        }
+        for (index, server) in self.fhir_servers.iter().enumerate() {
+            parse_key_set_url(server).map_err(|problem| {
+                AuthConfigError::new(format!("{key}.fhir_servers[{index}]"), problem)
             })?;
         }
         if self.tenants.iter().any(|tenant| tenant.trim().is_empty()) {

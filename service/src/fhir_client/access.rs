@@ -39,9 +39,11 @@ impl std::fmt::Debug for BearerHeader {
 }
 
 impl FhirAccess {
-    /// Checks `fhirServer` and `fhirAuthorization` against the settings. No network.
+    /// Checks `fhirServer` and `fhirAuthorization` against the settings and the calling
+    /// issuer's own `fhir_servers`. No network.
     pub fn resolve(
         settings: &FhirSettings,
+        issuer_servers: &[String],
         server: Option<&str>,
         authorization: Option<&FhirAuthorization>,
     ) -> Result<FhirAccess, FetchFailure> {
@@ -54,6 +56,7 @@ impl FhirAccess {
         let allowed = settings
             .allowed_servers
             .iter()
+            .chain(issuer_servers)
             .any(|prefix| is_within(base, prefix));
         if !allowed {
             return Err(FetchFailure::ServerNotAllowed);
@@ -102,7 +105,26 @@ mod tests {
     }
 
     fn resolve(server: &str, expires_in: u64) -> Result<FhirAccess, FetchFailure> {
-        FhirAccess::resolve(&settings(), Some(server), Some(&authorization(expires_in)))
+        FhirAccess::resolve(
+            &settings(),
+            &[],
+            Some(server),
+            Some(&authorization(expires_in)),
+        )
+    }
+
+    #[test]
+    fn an_issuers_own_fhir_servers_extend_the_allow_list_for_its_calls_only() {
+        let issuer_servers = vec!["https://other-ehr.example.net/R4".to_owned()];
+        let server = Some("https://other-ehr.example.net/R4");
+        let token = authorization(300);
+        let allowed = FhirAccess::resolve(&settings(), &issuer_servers, server, Some(&token));
+        assert_eq!(
+            allowed.expect("allowed for this issuer").base,
+            "https://other-ehr.example.net/R4"
+        );
+        let refused = FhirAccess::resolve(&settings(), &[], server, Some(&token));
+        assert_eq!(refused.err(), Some(FetchFailure::ServerNotAllowed));
     }
 
     #[test]

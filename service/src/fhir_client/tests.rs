@@ -55,7 +55,7 @@ async fn complete_without(
     missing: &[&str],
 ) -> (HookCall, PrefetchReport) {
     let mut call = call_with(server, prefetch_without(missing), "user/*.read");
-    let report = fetcher.complete(&mut call).await;
+    let report = fetcher.complete(&mut call, &[]).await;
     (call, report)
 }
 
@@ -253,7 +253,7 @@ async fn a_bundle_sent_with_a_next_page_is_completed_from_the_server() {
     );
     let fetcher = fetcher(settings_for(&server));
     let mut call = call_with(&server, prefetch, "user/*.read");
-    let report = fetcher.complete(&mut call).await;
+    let report = fetcher.complete(&mut call, &[]).await;
     assert_eq!(report.outcome("procedures"), Some(&KeyOutcome::Fetched));
     assert_eq!(entry_ids(&call, "procedures"), ["proc-1", "proc-2"]);
 }
@@ -312,7 +312,7 @@ async fn a_scope_that_does_not_grant_the_type_makes_no_call() {
         prefetch_without(&["patient", "procedures"]),
         "user/Patient.read",
     );
-    let report = fetcher.complete(&mut call).await;
+    let report = fetcher.complete(&mut call, &[]).await;
     assert_eq!(report.outcome("patient"), Some(&KeyOutcome::Fetched));
     assert_eq!(
         report.failure("procedures"),
@@ -395,7 +395,7 @@ async fn the_access_token_never_reaches_the_logs() {
         "user/*.read",
     );
     tracing::debug!(call = ?call, "the call as the service sees it");
-    let report = fetcher.complete(&mut call).await;
+    let report = fetcher.complete(&mut call, &[]).await;
 
     assert_eq!(report.failure("patient"), Some(&FetchFailure::Unauthorized));
     let text = logs.text();

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cards::Card;
 
+use crate::auth::VerifiedClaims;
 use crate::catalogue;
 use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
@@ -22,6 +23,7 @@ use crate::wire::response::CdsResponse;
 pub async fn service_call(
     State(state): State<AppState>,
     Path(service_id): Path<String>,
+    claims: Option<VerifiedClaims>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let hooks = catalogue::hooks_of(&service_id)
@@ -30,7 +32,10 @@ pub async fn service_call(
     tracing::Span::current().record("hook_instance", call.hook_instance.as_str());
 
     let fetch_started = Instant::now();
-    let report = state.fetcher.complete(&mut call).await;
+    let issuer_servers = claims.as_ref().map_or(&[][..], |claims| {
+        state.authenticator.fhir_servers_of(&claims.issuer)
+    });
+    let report = state.fetcher.complete(&mut call, issuer_servers).await;
     record_prefetch_metrics(&state.metrics, &report, fetch_started);
 
     let today = time::OffsetDateTime::now_utc().date();
