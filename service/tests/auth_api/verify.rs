@@ -87,6 +87,7 @@ async fn a_sandbox_shaped_es384_token_with_jku_and_no_sub_is_accepted() {
         algorithms: vec![SigningAlgorithm::ES384],
         allowed_jku: vec![jku.clone()],
         tenants: Vec::new(),
+        fhir_servers: Vec::new(),
     };
     let auth = authenticator(config_with(vec![issuer]));
     std::fs::remove_file(&static_set).expect("temp file removed");
