@@ -152,12 +152,7 @@ pub fn dexamethasone_dosage(dose: &ComputedDose, config: &ClinicalConfig) -> Med
         ),
         route: AdministrationRoute::Intravenous,
         dose: dose.dose,
-        schedule: Schedule {
-            frequency: per_day,
-            period: 1,
-            period_unit: PeriodUnit::Day,
-            count: per_day * config.dexamethasone_days,
-        },
+        schedule: dexamethasone_pulse_schedule(config),
     }
 }
 
@@ -187,12 +182,18 @@ pub fn dexamethasone_pulse_dosage(
         ),
         route,
         dose: dose.dose,
-        schedule: Schedule {
-            frequency: per_day,
-            period: 1,
-            period_unit: PeriodUnit::Day,
-            count: per_day * config.dexamethasone_days,
-        },
+        schedule: dexamethasone_pulse_schedule(config),
+    }
+}
+
+/// One dexamethasone pulse: the divided doses of each pulse day, for the pulse's days.
+fn dexamethasone_pulse_schedule(config: &ClinicalConfig) -> Schedule {
+    let per_day = config.dexamethasone_doses_per_day;
+    Schedule {
+        frequency: per_day,
+        period: 1,
+        period_unit: PeriodUnit::Day,
+        count: per_day * config.dexamethasone_days,
     }
 }
 

@@ -14,15 +14,29 @@ struct AuthedApp {
     shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {
-    let issuer = Arc::new(LocalIssuer::generate().unwrap());
+/// Test settings requiring auth, on a free port whose URL is the public base URL (the `aud`).
+fn authenticated_settings() -> (String, oms_cds::config::Settings) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let mut settings = test_settings();
     settings.listen = listener.local_addr().unwrap();
-    drop(listener);
     settings.public_base_url = address.clone();
     settings.auth.required = true;
+    (address, settings)
+}
+
+/// Runs the application until the returned sender is used or dropped.
+fn run(application: Application) -> tokio::sync::oneshot::Sender<()> {
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(application.run_until(async {
+        let _ = rx.await;
+    }));
+    shutdown
+}
+
+async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {
+    let issuer = Arc::new(LocalIssuer::generate().unwrap());
+    let (address, mut settings) = authenticated_settings();
     settings.auth.discovery_requires_auth = discovery_requires_auth;
     let local = LocalTrust {
         issuer: Arc::clone(&issuer),
@@ -31,14 +45,10 @@ async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {
     let application = Application::build_with(settings, Some(local))
         .await
         .unwrap();
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(application.run_until(async {
-        let _ = rx.await;
-    }));
     AuthedApp {
         address,
         issuer,
-        shutdown,
+        shutdown: run(application),
     }
 }
 
@@ -143,13 +153,7 @@ async fn spawn_with_configured_issuer(
 ) -> AuthedAppAt {
     let jwks_file = crate::helpers::temp_dir().join("jwks.json");
     std::fs::write(&jwks_file, issuer.jwk_set().to_string()).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    let mut settings = test_settings();
-    settings.listen = listener.local_addr().unwrap();
-    drop(listener);
-    settings.public_base_url = address.clone();
-    settings.auth.required = true;
+    let (address, mut settings) = authenticated_settings();
     settings.auth.issuers = vec![oms_cds::auth::IssuerConfig {
         jwks_url: None,
         jwks_file: Some(jwks_file),
@@ -159,11 +163,10 @@ async fn spawn_with_configured_issuer(
     settings.fhir.allow_http = true;
     settings.fhir.allowed_servers = Vec::new();
     let application = Application::build(settings).await.unwrap();
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(application.run_until(async {
-        let _ = rx.await;
-    }));
-    AuthedAppAt { address, shutdown }
+    AuthedAppAt {
+        address,
+        shutdown: run(application),
+    }
 }
 
 struct AuthedAppAt {
