@@ -75,8 +75,7 @@ impl Authenticator {
         http: reqwest::Client,
         replay: Arc<dyn ReplayCache>,
     ) -> Result<Self, AuthSetupError> {
-        config.validate()?;
-        Self::build(config, public_base_url, http, replay, Vec::new())
+        Self::with_extra_issuers(config, public_base_url, http, replay, Vec::new())
     }
 
     /// Builds an authenticator that also trusts `extra` issuers (the demo's run-time key), which
