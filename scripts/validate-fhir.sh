@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Validates every suggested FHIR resource the scenario suite wrote to target/suggested-resources/
-# with an independent FHIR R4 validator: Python fhir.resources 6.4.0 (FHIR 4.0.1 models) on
-# pydantic 1, installed into target/fhir-validator-venv on first use (works offline afterwards).
+# Runs the scenario suite, which empties target/suggested-resources/ and writes every suggested
+# FHIR resource of this run there, then validates each one with an independent FHIR R4 validator:
+# Python fhir.resources 6.4.0 (FHIR 4.0.1 models) on pydantic 1, installed into
+# target/fhir-validator-venv on first use (works offline afterwards). So only files written by
+# this run are checked.
 #
-# Usage: scripts/validate-fhir.sh [--generate]
-#   --generate  first run the scenario suite (cargo test -p cards --test scenarios), which writes
-#               the resources.
+# Usage: scripts/validate-fhir.sh
 # Fails loudly (exit 1, file name and error) on any invalid resource, or when there is none.
 set -euo pipefail
 
@@ -14,9 +14,8 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 venv="$target/fhir-validator-venv"
 resources="$target/suggested-resources"
 
-if [[ "${1:-}" == "--generate" ]]; then
-    (cd "$root" && cargo test -p cards --test scenarios --quiet)
-fi
+rm -rf "$resources"
+(cd "$root" && cargo test -p oms-cds-tests --test scenarios --locked --quiet)
 
 if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import fhir.resources' 2>/dev/null; then
     echo "creating the validator environment in $venv" >&2
@@ -25,7 +24,7 @@ if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import fhir.resourc
 fi
 
 if [[ ! -d "$resources" ]] || [[ -z "$(ls -A "$resources" 2>/dev/null)" ]]; then
-    echo "ERROR: no suggested resources in $resources; run with --generate (or cargo test -p cards --test scenarios) first" >&2
+    echo "ERROR: the scenario suite wrote no suggested resources to $resources" >&2
     exit 1
 fi
 

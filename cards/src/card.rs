@@ -1,7 +1,6 @@
 //! What the rules produce: CDS cards as domain types (section 6 of the clinical rules). The
-//! service turns them into the CDS Hooks wire shape; nothing here knows HTTP.
-
-use uuid::Uuid;
+//! service turns them into the CDS Hooks wire shape and gives them their uuids (so the rules'
+//! output is a pure function of facts and configuration); nothing here knows HTTP.
 
 /// The one fixed code system of `source.topic` codes (documented in the README).
 pub const TOPIC_SYSTEM: &str = "https://oms-cds.dev/fhir/CodeSystem/card-topic";
@@ -216,8 +215,6 @@ pub struct Action {
 /// A suggestion: actions applied together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
-    /// Identifies the suggestion in feedback.
-    pub uuid: Uuid,
     /// Button text.
     pub label: String,
     /// At most one per card with `at-most-one`.
@@ -238,8 +235,6 @@ pub struct Link {
 /// A CDS card.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
-    /// Identifies the card in feedback.
-    pub uuid: Uuid,
     /// What the card is about.
     pub topic: Topic,
     /// Whether this card is the call's primary recommendation.

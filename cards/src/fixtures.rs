@@ -122,31 +122,31 @@ fn map_draft_order(id: &str, medication: MedicationClass) -> DraftOrder {
         MedicationClass::Methylprednisolone => ("6902", "methylprednisolone"),
         _ => ("121191", "rituximab"),
     };
-    let draft_orders = serde_json::json!({
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": {
-            "resourceType": "MedicationRequest",
-            "id": id,
-            "status": "draft",
-            "intent": "order",
-            "subject": {"reference": "Patient/pat-1"},
-            "medicationCodeableConcept": {
-                "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": name}],
-                "text": name
-            },
-            "dosageInstruction": [{"text": format!("{name} as directed")}]
-        }}]
+    let body = serde_json::json!({
+        "hook": "order-sign",
+        "hookInstance": "7d2f1c3a-5b4e-4f60-8a9b-0c1d2e3f4a5b",
+        "context": {
+            "userId": "Practitioner/prac-1",
+            "patientId": "pat-1",
+            "draftOrders": {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": {
+                    "resourceType": "MedicationRequest",
+                    "id": id,
+                    "status": "draft",
+                    "intent": "order",
+                    "subject": {"reference": "Patient/pat-1"},
+                    "medicationCodeableConcept": {
+                        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": name}],
+                        "text": name
+                    },
+                    "dosageInstruction": [{"text": format!("{name} as directed")}]
+                }}]
+            }
+        }
     });
-    let draft_orders = serde_json::value::RawValue::from_string(draft_orders.to_string()).unwrap();
-    let prefetch = fhir_mapping::Prefetch::new();
-    let request = fhir_mapping::HookRequest {
-        hook: Hook::OrderSign,
-        patient_id: "pat-1",
-        selections: &[],
-        draft_orders: &draft_orders,
-        prefetch: &prefetch,
-    };
+    let request = fhir_mapping::HookCall::parse(body.to_string().as_bytes()).unwrap();
     let mapper = fhir_mapping::Mapper::new(
         fhir_mapping::MappingConfig::default(),
         fhir_mapping::Terminology::embedded(),

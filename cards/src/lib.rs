@@ -1,5 +1,5 @@
-//! The relapsed-OMS guideline as code: `Facts` in, CDS cards out (sections 1, 4, 5, 6 and 7 of
-//! `shared/design/clinical-rules.md`).
+//! The relapsed-OMS guideline as code: `Facts` in, CDS cards out (when the service speaks, the
+//! primary recommendation and the additional cards, doses, the card contract, the evidence).
 //!
 //! Layout:
 //! - `config`: `ClinicalConfig`, every threshold and dose parameter, validated at start-up.
@@ -19,7 +19,8 @@
 //! cards unless a relevant order is in play and the patient has relapsed OMS (or an ambiguous OMS
 //! code, which gets exactly one `diagnosis-unconfirmed` card); when it speaks about a relapsed
 //! patient it returns exactly one primary card; no card shows an mg amount without a usable
-//! BSA/weight. Card and suggestion uuids are random (v4), the only non-determinism.
+//! BSA/weight. The output is deterministic: card and suggestion uuids are given at the edge
+//! (the service), not here.
 
 #![cfg_attr(
     test,
@@ -47,7 +48,6 @@ pub use card::*;
 pub use config::{ClinicalConfig, ConfigError};
 
 use fhir_mapping::{Facts, OmsDiagnosis};
-use uuid::Uuid;
 
 use crate::assessment::Assessment;
 use crate::markdown::Detail;
@@ -121,7 +121,7 @@ fn diagnosis_unconfirmed(facts: &Facts, references: &[fhir_mapping::FhirRef]) ->
     )
 }
 
-/// Turns a proposal into a card: uuid, source label, override reasons on warnings, evidence
+/// Turns a proposal into a card: source label, override reasons on warnings, evidence
 /// links, rendered suggestions.
 fn finish(
     proposal: CardProposal,
@@ -147,7 +147,6 @@ fn finish(
                 .map(|action| render::render_action(action, context))
                 .collect();
             Some(Suggestion {
-                uuid: Uuid::new_v4(),
                 label: suggestion.label.clone(),
                 is_recommended: suggestion.is_recommended,
                 actions: actions?,
@@ -161,7 +160,6 @@ fn finish(
         override_reasons()
     };
     Card {
-        uuid: Uuid::new_v4(),
         topic: proposal.topic,
         is_primary,
         summary: clip(proposal.summary),

@@ -7,7 +7,7 @@ use crate::card::{Indicator, SelectionBehavior, Topic};
 use crate::dose::Milligrams;
 use crate::markdown::Detail;
 
-/// A card as the rules decide it; `lib::finish` adds the uuid, source label, override reasons and
+/// A card as the rules decide it; `lib::finish` adds the source label, override reasons and
 /// links, and renders the suggestions.
 #[derive(Debug, Clone)]
 pub struct CardProposal {

@@ -1,5 +1,5 @@
 //! The decision model's facts: plain domain types, no JSON and no fhirbolt type visible to the
-//! rules (section 2 of `shared/design/clinical-rules.md`).
+//! rules: the patient, the OMS diagnosis, treatment history, measurements, results, orders.
 //!
 //! Invariant: every fact that can make a card fire carries the FHIR references it came from
 //! (`Condition/123`), so a card can show the clinician why it fired.
@@ -9,6 +9,7 @@ use std::fmt;
 use time::Date;
 
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
+pub use crate::request::Hook;
 
 /// A relative FHIR reference such as `Condition/123`, used to show where a fact came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,15 +46,6 @@ impl fmt::Display for FhirRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// The CDS hook that asked for the evaluation; it decides which orders count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hook {
-    /// `order-select`: only the orders named in `context.selections` count.
-    OrderSelect,
-    /// `order-sign`: every draft order counts.
-    OrderSign,
 }
 
 /// Everything the rules know about one request, as of the evaluation date.
@@ -499,4 +491,21 @@ pub enum DataIssueKind {
     UnreadableDate,
     /// Optional data could not be obtained (neither prefetch nor FHIR server).
     MissingOptionalData,
+}
+
+impl DataIssueKind {
+    /// A stable kebab-case name, for scenario files and logs.
+    pub fn code(self) -> &'static str {
+        match self {
+            DataIssueKind::UnparseableResource => "unparseable-resource",
+            DataIssueKind::PrefetchError => "prefetch-error",
+            DataIssueKind::UnknownUnit => "unknown-unit",
+            DataIssueKind::MissingMeasurement => "missing-measurement",
+            DataIssueKind::StaleMeasurement => "stale-measurement",
+            DataIssueKind::ImplausibleMeasurement => "implausible-measurement",
+            DataIssueKind::UnresolvedMedication => "unresolved-medication",
+            DataIssueKind::UnreadableDate => "unreadable-date",
+            DataIssueKind::MissingOptionalData => "missing-optional-data",
+        }
+    }
 }

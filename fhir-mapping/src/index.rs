@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::facts::{DataIssue, DataIssueKind, FhirRef};
 use crate::parse;
-use crate::{MappingError, Prefetch, PrefetchValue};
+use crate::{MappingError, Prefetch, PrefetchKey, PrefetchValue};
 
 /// Bundles nested deeper than this are not read (a guard against hostile input).
 const MAX_BUNDLE_DEPTH: usize = 3;
@@ -63,13 +63,18 @@ impl ResourceIndex {
         }
         for (key, value) in prefetch {
             if let PrefetchValue::Resource(raw) = value {
-                index.add_prefetch_value(key, raw, issues);
+                index.add_prefetch_value(*key, raw, issues);
             }
         }
         Ok(index)
     }
 
-    fn add_prefetch_value(&mut self, key: &str, raw: &RawValue, issues: &mut Vec<DataIssue>) {
+    fn add_prefetch_value(
+        &mut self,
+        key: PrefetchKey,
+        raw: &RawValue,
+        issues: &mut Vec<DataIssue>,
+    ) {
         let head = parse::resource_head(raw);
         match head.resource_type.as_deref() {
             Some("OperationOutcome") => {
@@ -305,7 +310,7 @@ mod tests {
 
     const EMPTY_DRAFTS: &str = r#"{"resourceType":"Bundle","type":"collection","entry":[]}"#;
 
-    fn prefetch(values: &[(&str, Option<&str>)]) -> Prefetch {
+    fn prefetch(values: &[(PrefetchKey, Option<&str>)]) -> Prefetch {
         values
             .iter()
             .map(|(key, value)| {
@@ -313,7 +318,7 @@ mod tests {
                     Some(json) => PrefetchValue::Resource(raw(json)),
                     None => PrefetchValue::Null,
                 };
-                ((*key).to_owned(), value)
+                (*key, value)
             })
             .collect()
     }
@@ -322,7 +327,7 @@ mod tests {
     fn resources_of_any_type_under_any_key_are_indexed_once() {
         let prefetch = prefetch(&[
             (
-                "whatever",
+                PrefetchKey::Procedures,
                 Some(
                     r#"{"resourceType":"Bundle","type":"searchset","entry":[
                 {"fullUrl":"https://ehr/fhir/Condition/c1","resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"}}},
@@ -330,10 +335,10 @@ mod tests {
                 ),
             ),
             (
-                "patient",
+                PrefetchKey::Patient,
                 Some(r#"{"resourceType":"Patient","id":"p1","gender":"male"}"#),
             ),
-            ("nothing", None),
+            (PrefetchKey::Conditions, None),
         ]);
         let mut issues = Vec::new();
         let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), &mut issues).unwrap();
@@ -351,7 +356,7 @@ mod tests {
     #[test]
     fn an_operation_outcome_prefetch_value_is_a_prefetch_error_issue() {
         let prefetch = prefetch(&[(
-            "observations",
+            PrefetchKey::Observations,
             Some(
                 r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"timeout","diagnostics":"lab system offline"}]}"#,
             ),
@@ -368,7 +373,7 @@ mod tests {
 
     #[test]
     fn a_null_prefetch_value_is_no_data_and_no_issue() {
-        let prefetch = prefetch(&[("conditions", None)]);
+        let prefetch = prefetch(&[(PrefetchKey::Conditions, None)]);
         let mut issues = Vec::new();
         let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), &mut issues).unwrap();
         assert_eq!(index.all().count(), 0);
@@ -378,7 +383,7 @@ mod tests {
     #[test]
     fn a_next_link_is_reported_and_the_first_page_still_used() {
         let prefetch = prefetch(&[(
-            "observations",
+            PrefetchKey::Observations,
             Some(
                 r#"{"resourceType":"Bundle","type":"searchset","link":[{"relation":"next","url":"https://ehr/fhir/Observation?page=2"}],
               "entry":[{"resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"}}}]}"#,

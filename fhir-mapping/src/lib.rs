@@ -2,6 +2,7 @@
 //! relapsed-OMS decision model (`Facts`).
 //!
 //! Layout:
+//! - `request`: the CDS Hooks call read from bytes (`HookCall::parse`), the one request parser.
 //! - `facts`: the decision model (plain domain types; no JSON, no fhirbolt).
 //! - `quantity`: typed quantities (`Kilograms`, `Centimetres`, `SquareMetres`).
 //! - `config`: `MappingConfig` (staleness, plausibility, BSA formula, terminology file).
@@ -37,12 +38,16 @@ mod parse;
 mod patient;
 mod procedures;
 pub mod quantity;
+mod request;
 mod units;
 
 pub use codes::Terminology;
 pub use config::{ConfigError, MappingConfig};
 pub use facts::*;
 pub use quantity::{Centimetres, Kilograms, SquareMetres};
+pub use request::{
+    Hook, HookCall, InvalidHookCall, Prefetch, PrefetchKey, PrefetchValue, RawFhirAuthorization,
+};
 
 use fhirbolt::model::r4::resources::MedicationRequest;
 use fhirbolt::model::r4::Resource;
@@ -66,38 +71,7 @@ pub fn resource_to_json(resource: Resource) -> serde_json::Value {
     parse::resource_to_json(resource)
 }
 
-use std::collections::BTreeMap;
-
-use serde_json::value::RawValue;
 use time::Date;
-
-/// One prefetch value as the EHR sent it. An absent key is simply not in the map, so the three
-/// states of the spec (absent, `null`, a resource) stay distinct.
-#[derive(Debug, Clone)]
-pub enum PrefetchValue {
-    /// The EHR found no data.
-    Null,
-    /// A resource (usually a searchset Bundle; an OperationOutcome means the EHR hit an error).
-    Resource(Box<RawValue>),
-}
-
-/// The prefetch object, by key.
-pub type Prefetch = BTreeMap<String, PrefetchValue>;
-
-/// The parts of a CDS Hooks request the mapping reads.
-#[derive(Debug, Clone, Copy)]
-pub struct HookRequest<'a> {
-    /// Which hook fired.
-    pub hook: Hook,
-    /// `context.patientId`.
-    pub patient_id: &'a str,
-    /// `context.selections` (`Type/id`); empty on `order-sign`.
-    pub selections: &'a [String],
-    /// `context.draftOrders`, a Bundle.
-    pub draft_orders: &'a RawValue,
-    /// The prefetch values.
-    pub prefetch: &'a Prefetch,
-}
 
 /// A request that cannot be mapped at all (its required parts are unreadable).
 #[derive(Debug, thiserror::Error)]
@@ -125,18 +99,18 @@ impl Mapper {
 
     /// Maps a request to facts as of `today`. Fails only when the draft orders cannot be read
     /// at all; every other problem is a `DataIssue` in `Facts::issues`.
-    pub fn map(&self, request: &HookRequest<'_>, today: Date) -> Result<Facts, MappingError> {
+    pub fn map(&self, request: &HookCall, today: Date) -> Result<Facts, MappingError> {
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(request.prefetch, request.draft_orders, &mut issues)?;
+        let index = ResourceIndex::build(&request.prefetch, &request.draft_orders, &mut issues)?;
         let context = Context {
             index: &index,
             terminology: &self.terminology,
             config: &self.config,
             today,
         };
-        let patient = patient::patient_facts(&context, request.patient_id, &mut issues);
+        let patient = patient::patient_facts(&context, &request.patient_id, &mut issues);
         let orders =
-            orders::orders_in_play(&context, request.hook, request.selections, &mut issues);
+            orders::orders_in_play(&context, request.hook, &request.selections, &mut issues);
         let history = medications::medication_history(&context, &mut issues);
         let body = bsa::body_measurements(&context, &mut issues);
         dedup_issues(&mut issues);

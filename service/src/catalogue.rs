@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use fhir_mapping::Hook;
+use fhir_mapping::{Hook, PrefetchKey};
 
 use crate::wire::discovery::{CdsService, Discovery};
-use crate::wire::request::hook_name;
 
 /// The service id (`/cds-services/{id}`).
 pub const SERVICE_ID: &str = "oms-relapse-treatment";
@@ -16,21 +15,22 @@ pub const SERVED_HOOKS: [Hook; 2] = [Hook::OrderSelect, Hook::OrderSign];
 
 /// Prefetch keys the service cannot decide without: whether it should speak at all depends on
 /// the patient and the Conditions.
-pub const REQUIRED_PREFETCH_KEYS: [&str; 2] = ["patient", "conditions"];
+pub const REQUIRED_PREFETCH_KEYS: [PrefetchKey; 2] =
+    [PrefetchKey::Patient, PrefetchKey::Conditions];
 
 /// Prefetch key -> FHIR query template. Templates use only `{{context.patientId}}`.
-pub const PREFETCH_TEMPLATES: [(&str, &str); 7] = [
-    ("patient", "Patient/{{context.patientId}}"),
-    ("conditions", "Condition?patient={{context.patientId}}"),
-    ("medicationStatements", "MedicationStatement?patient={{context.patientId}}"),
-    ("medicationRequests", "MedicationRequest?patient={{context.patientId}}"),
-    ("medicationAdministrations", "MedicationAdministration?patient={{context.patientId}}"),
+pub const PREFETCH_TEMPLATES: [(PrefetchKey, &str); 7] = [
+    (PrefetchKey::Patient, "Patient/{{context.patientId}}"),
+    (PrefetchKey::Conditions, "Condition?patient={{context.patientId}}"),
+    (PrefetchKey::MedicationStatements, "MedicationStatement?patient={{context.patientId}}"),
+    (PrefetchKey::MedicationRequests, "MedicationRequest?patient={{context.patientId}}"),
+    (PrefetchKey::MedicationAdministrations, "MedicationAdministration?patient={{context.patientId}}"),
     (
-        "observations",
+        PrefetchKey::Observations,
         // Weight, height, BSA, HBsAg, anti-HBc (two codes) by LOINC in one search.
         "Observation?patient={{context.patientId}}&code=http://loinc.org|29463-7,http://loinc.org|3141-9,http://loinc.org|8302-2,http://loinc.org|8306-3,http://loinc.org|8277-6,http://loinc.org|3140-1,http://loinc.org|5196-1,http://loinc.org|13952-7,http://loinc.org|16933-4",
     ),
-    ("procedures", "Procedure?patient={{context.patientId}}"),
+    (PrefetchKey::Procedures, "Procedure?patient={{context.patientId}}"),
 ];
 
 const DESCRIPTION: &str = "Decision support for relapsed opsoclonus-myoclonus syndrome (OMS): \
@@ -45,11 +45,14 @@ serology and procedures improve the answer. Off-label use: the clinician decides
 
 /// The discovery document.
 pub fn discovery() -> Discovery {
-    let prefetch: BTreeMap<&'static str, &'static str> = PREFETCH_TEMPLATES.into_iter().collect();
+    let prefetch: BTreeMap<&'static str, &'static str> = PREFETCH_TEMPLATES
+        .into_iter()
+        .map(|(key, template)| (key.code(), template))
+        .collect();
     let services = SERVED_HOOKS
         .into_iter()
         .map(|hook| CdsService {
-            hook: hook_name(hook),
+            hook: hook.code(),
             title: "Relapsed OMS treatment",
             description: DESCRIPTION,
             id: SERVICE_ID,

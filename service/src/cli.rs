@@ -30,6 +30,10 @@ pub enum Command {
         /// The evaluation date (YYYY-MM-DD); default today (UTC).
         #[arg(long, value_parser = parse_date)]
         at: Option<time::Date>,
+        /// Give cards and suggestions uuids from this seed instead of random ones, so the same
+        /// request always prints the same response.
+        #[arg(long)]
+        seed: Option<u64>,
         /// TOML configuration file, for clinical and mapping parameters.
         #[arg(long, env = "OMS_CDS_CONFIG")]
         config: Option<PathBuf>,

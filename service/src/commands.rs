@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::card_ids::UuidSource;
 use crate::catalogue::SERVED_HOOKS;
 use crate::config::Settings;
 use crate::evaluation::Engine;
@@ -21,7 +22,12 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// `oms-cds evaluate`: the response JSON for one request, as the service would answer it.
-pub fn evaluate(settings: &Settings, file: &Path, today: time::Date) -> anyhow::Result<String> {
+pub fn evaluate(
+    settings: &Settings,
+    file: &Path,
+    today: time::Date,
+    mut ids: UuidSource,
+) -> anyhow::Result<String> {
     let body = if file == Path::new("-") {
         let mut body = Vec::new();
         std::io::stdin()
@@ -35,9 +41,9 @@ pub fn evaluate(settings: &Settings, file: &Path, today: time::Date) -> anyhow::
     let call = parse_hook_call(&body, &SERVED_HOOKS)?;
     let report = crate::fhir_client::PrefetchReport::default();
     let cards = engine
-        .evaluate(&call, today, &report)
+        .evaluate(&call.call, today, &report)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    serde_json::to_string_pretty(&CdsResponse::from_cards(&cards))
+    serde_json::to_string_pretty(&CdsResponse::from_cards(&cards, &mut ids))
         .context("cannot render the response")
 }
 

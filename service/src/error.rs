@@ -71,6 +71,11 @@ impl ApiError {
         }
     }
 
+    /// The OperationOutcome body that tells the caller what went wrong.
+    pub fn operation_outcome(&self) -> OperationOutcome {
+        OperationOutcome::error(self.issue_code(), self.to_string())
+    }
+
     /// The FHIR `issue-type` code of this error.
     fn issue_code(&self) -> &'static str {
         match self {
@@ -90,7 +95,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = OperationOutcome::error(self.issue_code(), self.to_string());
+        let body = self.operation_outcome();
         let mut response = (self.status(), Json(body)).into_response();
         // Internal errors are logged where the response is finished (the request log line),
         // carried there through this extension so `IntoResponse` itself never logs.

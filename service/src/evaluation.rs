@@ -2,7 +2,7 @@
 //! Shared by the HTTP handler and `oms-cds evaluate`; it glues, it decides nothing clinical.
 
 use cards::{Card, ClinicalConfig};
-use fhir_mapping::{DataIssue, DataIssueKind, HookRequest, Mapper, PrefetchValue, Terminology};
+use fhir_mapping::{DataIssue, DataIssueKind, Facts, HookCall, Mapper, PrefetchValue, Terminology};
 use serde::Deserialize;
 use time::Date;
 
@@ -10,7 +10,6 @@ use crate::catalogue::{PREFETCH_TEMPLATES, REQUIRED_PREFETCH_KEYS};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
-use crate::wire::request::HookCall;
 
 /// The mapping and the rules, configured once at start-up.
 #[derive(Debug)]
@@ -37,20 +36,29 @@ impl Engine {
         today: Date,
         report: &PrefetchReport,
     ) -> Result<Vec<Card>, ApiError> {
+        let facts = self.facts(call, today, report)?;
+        Ok(self.cards(&facts))
+    }
+
+    /// The first half of `evaluate`: the 412 check and the facts the rules will read.
+    pub fn facts(
+        &self,
+        call: &HookCall,
+        today: Date,
+        report: &PrefetchReport,
+    ) -> Result<Facts, ApiError> {
         require_prefetch(call, report)?;
-        let request = HookRequest {
-            hook: call.hook,
-            patient_id: &call.patient_id,
-            selections: &call.selections,
-            draft_orders: &call.draft_orders,
-            prefetch: &call.prefetch,
-        };
         let mut facts = self
             .mapper
-            .map(&request, today)
+            .map(call, today)
             .map_err(|e| ApiError::UnreadableFhir(e.to_string()))?;
         facts.issues.extend(optional_data_issues(report));
-        Ok(cards::evaluate(&facts, &self.clinical))
+        Ok(facts)
+    }
+
+    /// The second half of `evaluate`: the rules applied to the facts.
+    pub fn cards(&self, facts: &Facts) -> Vec<Card> {
+        cards::evaluate(facts, &self.clinical)
     }
 }
 
@@ -61,15 +69,15 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiE
     let missing: Vec<String> = REQUIRED_PREFETCH_KEYS
         .iter()
         .filter_map(|key| {
-            let sent = match call.prefetch.get(*key) {
+            let sent = match call.prefetch.get(key) {
                 None => "not sent",
                 Some(PrefetchValue::Resource(raw)) if is_operation_outcome(raw.get()) => {
                     "the EHR sent an OperationOutcome"
                 }
-                Some(_) if report.failure(key).is_some() => "incomplete",
+                Some(_) if report.failure(*key).is_some() => "incomplete",
                 Some(_) => return None,
             };
-            let why = report.failure(key).map_or_else(
+            let why = report.failure(*key).map_or_else(
                 || "no fhirServer was given to fetch it from".to_owned(),
                 ToString::to_string,
             );
@@ -92,7 +100,7 @@ fn optional_data_issues(report: &PrefetchReport) -> Vec<DataIssue> {
         .iter()
         .filter(|(key, _)| !REQUIRED_PREFETCH_KEYS.contains(key))
         .filter_map(|(key, _)| {
-            let message = match report.outcome(key)? {
+            let message = match report.outcome(*key)? {
                 KeyOutcome::Failed(why) => format!(
                     "The `{key}` data could not be obtained ({why}); the answer may be incomplete."
                 ),

@@ -22,10 +22,10 @@ use serde_json::Value;
 use std::time::Duration;
 use tokio::time::{timeout_at, Instant};
 
-use fhir_mapping::PrefetchValue;
+use fhir_mapping::{HookCall, PrefetchKey, PrefetchValue};
 
 use crate::catalogue::PREFETCH_TEMPLATES;
-use crate::wire::request::HookCall;
+use crate::wire::request::ServiceCall;
 use access::FhirAccess;
 use http::FhirHttp;
 use paging::{expect_type, read_remaining_pages, Paged};
@@ -48,7 +48,7 @@ pub struct FhirFetcher {
 
 /// One key to fetch or complete.
 struct Job {
-    key: &'static str,
+    key: PrefetchKey,
     /// The template with the patient id substituted, relative to `fhirServer`.
     relative: String,
     need: Need,
@@ -56,7 +56,7 @@ struct Job {
 
 /// One key's result.
 struct Resolved {
-    key: &'static str,
+    key: PrefetchKey,
     outcome: KeyOutcome,
     /// The resource to put into the request's prefetch, when there is one.
     resource: Option<Value>,
@@ -74,13 +74,21 @@ impl FhirFetcher {
     /// Completes `call.prefetch` in place: fetches absent and OperationOutcome keys and pages
     /// through Bundles with `link[next]`. Returns by the deadline (`[fhir] deadline_ms`) whatever
     /// the server does; the report says how each key of the templates ended up.
-    pub async fn complete(&self, call: &mut HookCall, issuer_servers: &[String]) -> PrefetchReport {
+    pub async fn complete(
+        &self,
+        service_call: &mut ServiceCall,
+        issuer_servers: &[String],
+    ) -> PrefetchReport {
+        let ServiceCall {
+            call,
+            fhir_authorization,
+        } = service_call;
         let started = Instant::now();
         let deadline = started + Duration::from_millis(self.settings.deadline_ms);
         let mut report = PrefetchReport::default();
         let mut jobs = Vec::new();
         for (key, template) in PREFETCH_TEMPLATES {
-            match plan::need_of(call.prefetch.get(key)) {
+            match plan::need_of(call.prefetch.get(&key)) {
                 None => report.record(key, KeyOutcome::Satisfied),
                 Some(need) => jobs.push(Job {
                     key,
@@ -92,12 +100,12 @@ impl FhirFetcher {
         if jobs.is_empty() {
             return report;
         }
-        let keys: Vec<&'static str> = jobs.iter().map(|job| job.key).collect();
+        let keys: Vec<PrefetchKey> = jobs.iter().map(|job| job.key).collect();
         let access = match FhirAccess::resolve(
             &self.settings,
             issuer_servers,
             call.fhir_server.as_deref(),
-            call.fhir_authorization.as_ref(),
+            fhir_authorization.as_ref(),
         ) {
             Ok(access) => access,
             Err(why) => {
@@ -231,21 +239,23 @@ fn settle(call: &mut HookCall, report: &mut PrefetchReport, resolved: Resolved) 
     if let Some(resource) = resource {
         match serde_json::value::to_raw_value(&resource) {
             Ok(raw) => {
-                call.prefetch
-                    .insert(key.to_owned(), PrefetchValue::Resource(raw));
+                call.prefetch.insert(key, PrefetchValue::Resource(raw));
             }
             Err(_) => outcome = KeyOutcome::Failed(FetchFailure::NotJson),
         }
     }
     match &outcome {
         KeyOutcome::Satisfied | KeyOutcome::Fetched => {
-            tracing::debug!(key, "prefetch key obtained from the FHIR server");
+            tracing::debug!(
+                key = key.code(),
+                "prefetch key obtained from the FHIR server"
+            );
         }
         KeyOutcome::Partial(why) => {
-            tracing::warn!(key, reason = %why, "prefetch key only partly obtained");
+            tracing::warn!(key = key.code(), reason = %why, "prefetch key only partly obtained");
         }
         KeyOutcome::Failed(why) => {
-            tracing::warn!(key, reason = %why, "prefetch key could not be obtained");
+            tracing::warn!(key = key.code(), reason = %why, "prefetch key could not be obtained");
         }
     }
     report.record(key, outcome);

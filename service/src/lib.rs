@@ -11,6 +11,7 @@
 //! - `router`: routes and the middleware stack.
 //! - `routes`: one handler per endpoint.
 //! - `wire`: CDS Hooks request/response/feedback/discovery shapes.
+//! - `card_ids`: card and suggestion uuids, given at the edge (random, or seeded in tests).
 //! - `catalogue`: the service id, hooks and prefetch templates (one source of truth).
 //! - `evaluation`: request -> fhir-mapping -> cards.
 //! - `example_dates`: moves example requests to another evaluation date.
@@ -21,6 +22,7 @@
 //! - `storage`: the database (feedback, issued cards, replay cache).
 
 pub mod auth;
+pub mod card_ids;
 pub mod catalogue;
 pub mod cli;
 pub mod commands;

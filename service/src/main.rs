@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use oms_cds::card_ids::UuidSource;
 use oms_cds::cli::{Cli, Command};
 use oms_cds::config::Settings;
 use oms_cds::{commands, telemetry};
@@ -26,10 +27,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&settings.log, std::io::stdout);
             commands::serve(settings).await
         }
-        Command::Evaluate { file, at, config } => {
+        Command::Evaluate {
+            file,
+            at,
+            seed,
+            config,
+        } => {
             let settings = Settings::load_for_evaluation(config.as_deref())?;
             let today = at.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-            println!("{}", commands::evaluate(&settings, &file, today)?);
+            let ids = seed.map_or(UuidSource::Random, UuidSource::seeded);
+            println!("{}", commands::evaluate(&settings, &file, today, ids)?);
             Ok(())
         }
         Command::Demo { port } => {

@@ -77,7 +77,7 @@ fn evaluate_never_fails_with_a_server_error(body: &[u8]) {
         return;
     };
     let today = time::macros::date!(2026 - 11 - 25);
-    if let Err(error) = engine().evaluate(&call, today, &PrefetchReport::default()) {
+    if let Err(error) = engine().evaluate(&call.call, today, &PrefetchReport::default()) {
         assert!(
             error.status().is_client_error(),
             "{error} -> {}",

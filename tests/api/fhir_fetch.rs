@@ -119,7 +119,10 @@ async fn answer_once(mock: &MockServer, relative: &str, response: ResponseTempla
 
 /// The template of `key` for `patient_id`.
 fn relative_url(key: &str, patient_id: &str) -> String {
-    let (_, template) = PREFETCH_TEMPLATES.iter().find(|(k, _)| *k == key).unwrap();
+    let (_, template) = PREFETCH_TEMPLATES
+        .iter()
+        .find(|(k, _)| k.code() == key)
+        .unwrap();
     template.replace("{{context.patientId}}", patient_id)
 }
 
@@ -216,7 +219,10 @@ async fn the_clinical_scenarios_give_the_same_cards_when_their_prefetch_is_fetch
         let expected = inline_topics(&app, name).await;
         mock.reset().await;
         let mut request = example_via(name, &mock);
-        let all_keys: Vec<&str> = PREFETCH_TEMPLATES.iter().map(|(key, _)| *key).collect();
+        let all_keys: Vec<&str> = PREFETCH_TEMPLATES
+            .iter()
+            .map(|(key, _)| key.code())
+            .collect();
         let values = take_prefetch(&mut request, &all_keys);
         request.as_object_mut().unwrap().remove("prefetch");
         serve_prefetch(&mock, &patient_id(&request), values).await;

@@ -13,7 +13,7 @@ fn example_requests() -> Vec<(String, Value)> {
     let mut requests = Vec::new();
     for entry in std::fs::read_dir(workspace_root().join("examples")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if name.ends_with(".json") && !name.ends_with(".expected.json") {
+        if name.ends_with(".json") {
             let mut request = example(&name);
             shift_dates(&mut request, EXAMPLES_DATE, today);
             requests.push((name, request));

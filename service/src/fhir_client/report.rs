@@ -1,6 +1,8 @@
 //! What happened to each prefetch key, in words that are safe to show the EHR: they never
 //! contain the access token, a URL or a patient id.
 
+use fhir_mapping::PrefetchKey;
+
 /// Why data could not be obtained (in full) from the FHIR server.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchFailure {
@@ -94,26 +96,26 @@ pub enum KeyOutcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrefetchReport {
     /// Outcome per key, in the order settled; one entry per key (see [`PrefetchReport::record`]).
-    pub outcomes: Vec<(&'static str, KeyOutcome)>,
+    pub outcomes: Vec<(PrefetchKey, KeyOutcome)>,
 }
 
 impl PrefetchReport {
     /// Records the outcome of `key` (the first record of a key wins).
-    pub fn record(&mut self, key: &'static str, outcome: KeyOutcome) {
+    pub fn record(&mut self, key: PrefetchKey, outcome: KeyOutcome) {
         if self.outcome(key).is_none() {
             self.outcomes.push((key, outcome));
         }
     }
 
     /// The outcome of `key`, if it was looked at.
-    pub fn outcome(&self, key: &str) -> Option<&KeyOutcome> {
+    pub fn outcome(&self, key: PrefetchKey) -> Option<&KeyOutcome> {
         self.outcomes
             .iter()
             .find_map(|(k, outcome)| (*k == key).then_some(outcome))
     }
 
     /// Why `key` is missing or incomplete, if it is.
-    pub fn failure(&self, key: &str) -> Option<&FetchFailure> {
+    pub fn failure(&self, key: PrefetchKey) -> Option<&FetchFailure> {
         match self.outcome(key)? {
             KeyOutcome::Partial(why) | KeyOutcome::Failed(why) => Some(why),
             KeyOutcome::Satisfied | KeyOutcome::Fetched => None,
@@ -128,20 +130,23 @@ mod tests {
     #[test]
     fn failures_cover_partial_and_failed_keys_only() {
         let mut report = PrefetchReport::default();
-        report.record("patient", KeyOutcome::Fetched);
+        report.record(PrefetchKey::Patient, KeyOutcome::Fetched);
         report.record(
-            "conditions",
+            PrefetchKey::Conditions,
             KeyOutcome::Partial(FetchFailure::PageLimit(10)),
         );
-        report.record("procedures", KeyOutcome::Failed(FetchFailure::Unauthorized));
-        report.record("procedures", KeyOutcome::Satisfied);
-        assert_eq!(report.failure("patient"), None);
+        report.record(
+            PrefetchKey::Procedures,
+            KeyOutcome::Failed(FetchFailure::Unauthorized),
+        );
+        report.record(PrefetchKey::Procedures, KeyOutcome::Satisfied);
+        assert_eq!(report.failure(PrefetchKey::Patient), None);
         assert_eq!(
-            report.failure("conditions"),
+            report.failure(PrefetchKey::Conditions),
             Some(&FetchFailure::PageLimit(10))
         );
         assert_eq!(
-            report.failure("procedures"),
+            report.failure(PrefetchKey::Procedures),
             Some(&FetchFailure::Unauthorized)
         );
         assert_eq!(report.outcomes.len(), 3);

@@ -56,11 +56,11 @@ async fn complete_without(
 ) -> (HookCall, PrefetchReport) {
     let mut call = call_with(server, prefetch_without(missing), "user/*.read");
     let report = fetcher.complete(&mut call, &[]).await;
-    (call, report)
+    (call.call, report)
 }
 
 /// An order-sign call for patient `p1` whose prefetch is `prefetch`, served by `server`.
-fn call_with(server: &MockServer, prefetch: Value, scope: &str) -> HookCall {
+fn call_with(server: &MockServer, prefetch: Value, scope: &str) -> ServiceCall {
     let body = json!({
         "hook": "order-sign",
         "hookInstance": "0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060",
@@ -78,15 +78,15 @@ fn call_with(server: &MockServer, prefetch: Value, scope: &str) -> HookCall {
 fn prefetch_without(missing: &[&str]) -> Value {
     let mut prefetch = serde_json::Map::new();
     for (key, _) in PREFETCH_TEMPLATES {
-        if missing.contains(&key) {
+        if missing.contains(&key.code()) {
             continue;
         }
-        let value = if key == "patient" {
+        let value = if key == PrefetchKey::Patient {
             json!({"resourceType": "Patient", "id": "p1"})
         } else {
             json!({"resourceType": "Bundle", "type": "searchset", "entry": []})
         };
-        prefetch.insert(key.to_owned(), value);
+        prefetch.insert(key.code().to_owned(), value);
     }
     Value::Object(prefetch)
 }
@@ -110,7 +110,8 @@ fn searchset(ids: &[&str], next: Option<String>) -> Value {
 }
 
 fn entry_ids(call: &HookCall, key: &str) -> Vec<String> {
-    let Some(PrefetchValue::Resource(raw)) = call.prefetch.get(key) else {
+    let key = PrefetchKey::from_code(key).expect("a prefetch key");
+    let Some(PrefetchValue::Resource(raw)) = call.prefetch.get(&key) else {
         return Vec::new();
     };
     let bundle: Value = serde_json::from_str(raw.get()).expect("json");
@@ -143,14 +144,20 @@ async fn keys_that_arrive_before_the_deadline_are_kept_when_another_hangs() {
 
     assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(700), "{elapsed:?}");
-    assert_eq!(report.outcome("procedures"), Some(&KeyOutcome::Fetched));
+    assert_eq!(
+        report.outcome(PrefetchKey::Procedures),
+        Some(&KeyOutcome::Fetched)
+    );
     assert_eq!(entry_ids(&call, "procedures"), ["proc-1"]);
     assert_eq!(
-        report.outcome("observations"),
+        report.outcome(PrefetchKey::Observations),
         Some(&KeyOutcome::Failed(FetchFailure::DeadlineExceeded(300)))
     );
-    assert!(!call.prefetch.contains_key("observations"));
-    assert_eq!(report.outcome("patient"), Some(&KeyOutcome::Satisfied));
+    assert!(!call.prefetch.contains_key(&PrefetchKey::Observations));
+    assert_eq!(
+        report.outcome(PrefetchKey::Patient),
+        Some(&KeyOutcome::Satisfied)
+    );
 }
 
 #[tokio::test]
@@ -167,7 +174,7 @@ async fn a_call_slower_than_the_call_timeout_fails_alone() {
     let (_, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert!(started.elapsed() < Duration::from_millis(700));
     assert_eq!(
-        report.failure("procedures"),
+        report.failure(PrefetchKey::Procedures),
         Some(&FetchFailure::CallTimedOut(200))
     );
 }
@@ -198,7 +205,7 @@ async fn paging_stops_at_the_page_limit_and_keeps_the_pages_read() {
     });
     let (call, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
-        report.outcome("procedures"),
+        report.outcome(PrefetchKey::Procedures),
         Some(&KeyOutcome::Partial(FetchFailure::PageLimit(2)))
     );
     assert_eq!(entry_ids(&call, "procedures"), ["proc-1", "proc-2"]);
@@ -214,7 +221,7 @@ async fn resources_over_the_limit_are_dropped_and_reported() {
     });
     let (call, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
-        report.failure("procedures"),
+        report.failure(PrefetchKey::Procedures),
         Some(&FetchFailure::ResourceLimit(2))
     );
     assert_eq!(entry_ids(&call, "procedures"), ["a", "b"]);
@@ -230,7 +237,7 @@ async fn a_next_link_to_another_server_is_not_followed() {
     let fetcher = fetcher(settings_for(&server));
     let (call, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
-        report.outcome("procedures"),
+        report.outcome(PrefetchKey::Procedures),
         Some(&KeyOutcome::Partial(FetchFailure::ForeignNextLink))
     );
     assert_eq!(entry_ids(&call, "procedures"), ["proc-1"]);
@@ -254,8 +261,11 @@ async fn a_bundle_sent_with_a_next_page_is_completed_from_the_server() {
     let fetcher = fetcher(settings_for(&server));
     let mut call = call_with(&server, prefetch, "user/*.read");
     let report = fetcher.complete(&mut call, &[]).await;
-    assert_eq!(report.outcome("procedures"), Some(&KeyOutcome::Fetched));
-    assert_eq!(entry_ids(&call, "procedures"), ["proc-1", "proc-2"]);
+    assert_eq!(
+        report.outcome(PrefetchKey::Procedures),
+        Some(&KeyOutcome::Fetched)
+    );
+    assert_eq!(entry_ids(&call.call, "procedures"), ["proc-1", "proc-2"]);
 }
 
 #[tokio::test]
@@ -268,7 +278,7 @@ async fn redirects_are_reported_and_not_followed() {
     let fetcher = fetcher(settings_for(&server));
     let (_, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
-        report.failure("procedures"),
+        report.failure(PrefetchKey::Procedures),
         Some(&FetchFailure::Redirected(302))
     );
 }
@@ -285,7 +295,7 @@ async fn a_body_over_the_byte_limit_is_refused() {
     });
     let (_, report) = complete_without(&fetcher, &server, &["procedures"]).await;
     assert_eq!(
-        report.failure("procedures"),
+        report.failure(PrefetchKey::Procedures),
         Some(&FetchFailure::TooLarge(1024))
     );
 }
@@ -313,9 +323,12 @@ async fn a_scope_that_does_not_grant_the_type_makes_no_call() {
         "user/Patient.read",
     );
     let report = fetcher.complete(&mut call, &[]).await;
-    assert_eq!(report.outcome("patient"), Some(&KeyOutcome::Fetched));
     assert_eq!(
-        report.failure("procedures"),
+        report.outcome(PrefetchKey::Patient),
+        Some(&KeyOutcome::Fetched)
+    );
+    assert_eq!(
+        report.failure(PrefetchKey::Procedures),
         Some(&FetchFailure::ScopeDenies("Procedure".into()))
     );
 }
@@ -347,6 +360,7 @@ async fn calls_to_one_host_wait_for_the_per_host_limit() {
     // One at a time: five delays end to end, where unlimited calls would take about one.
     assert!(started.elapsed() >= delay * 5, "{:?}", started.elapsed());
     for key in five_searches {
+        let key = PrefetchKey::from_code(key).expect("a prefetch key");
         assert_eq!(report.outcome(key), Some(&KeyOutcome::Fetched), "{key}");
     }
 }
@@ -397,7 +411,10 @@ async fn the_access_token_never_reaches_the_logs() {
     tracing::debug!(call = ?call, "the call as the service sees it");
     let report = fetcher.complete(&mut call, &[]).await;
 
-    assert_eq!(report.failure("patient"), Some(&FetchFailure::Unauthorized));
+    assert_eq!(
+        report.failure(PrefetchKey::Patient),
+        Some(&FetchFailure::Unauthorized)
+    );
     let text = logs.text();
     assert!(
         text.contains("prefetch key could not be obtained"),

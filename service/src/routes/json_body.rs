@@ -37,7 +37,7 @@ impl FromRequest<AppState> for JsonBody {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge { limit_bytes }
                 } else {
-                    ApiError::InvalidHookCall(crate::wire::request::InvalidHookCall::Malformed(
+                    ApiError::InvalidHookCall(crate::wire::request::InvalidHookCall::malformed(
                         rejection.body_text(),
                     ))
                 }

@@ -8,6 +8,7 @@ use axum::Json;
 use cards::Card;
 
 use crate::auth::VerifiedClaims;
+use crate::card_ids::UuidSource;
 use crate::catalogue;
 use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
@@ -16,8 +17,9 @@ use crate::router::HookLabel;
 use crate::routes::json_body::JsonBody;
 use crate::startup::AppState;
 use crate::storage::{now_ms, IssuedCard};
-use crate::wire::request::{hook_name, parse_hook_call, HookCall};
+use crate::wire::request::parse_hook_call;
 use crate::wire::response::CdsResponse;
+use fhir_mapping::HookCall;
 
 /// Completes the prefetch, evaluates the call and answers with cards (possibly none).
 pub async fn service_call(
@@ -28,24 +30,29 @@ pub async fn service_call(
 ) -> Result<Response, ApiError> {
     let hooks = catalogue::hooks_of(&service_id)
         .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
-    let mut call = parse_hook_call(&body, hooks)?;
-    tracing::Span::current().record("hook_instance", call.hook_instance.as_str());
+    let mut service_call = parse_hook_call(&body, hooks)?;
+    tracing::Span::current().record("hook_instance", service_call.call.hook_instance.as_str());
 
     let fetch_started = Instant::now();
     let issuer_servers = claims.as_ref().map_or(&[][..], |claims| {
         state.authenticator.fhir_servers_of(&claims.issuer)
     });
-    let report = state.fetcher.complete(&mut call, issuer_servers).await;
+    let report = state
+        .fetcher
+        .complete(&mut service_call, issuer_servers)
+        .await;
+    let call = service_call.call;
     record_prefetch_metrics(&state.metrics, &report, fetch_started);
 
     let today = time::OffsetDateTime::now_utc().date();
     let cards = state.engine.evaluate(&call, today, &report)?;
-    record_issued_cards(&state, &service_id, &call, &cards);
+    let body = CdsResponse::from_cards(&cards, &mut UuidSource::Random);
+    record_issued_cards(&state, &service_id, &call, &cards, body.card_uuids());
 
-    let mut response = Json(CdsResponse::from_cards(&cards)).into_response();
+    let mut response = Json(body).into_response();
     response
         .extensions_mut()
-        .insert(HookLabel(hook_name(call.hook)));
+        .insert(HookLabel(call.hook.code()));
     Ok(response)
 }
 
@@ -64,7 +71,7 @@ fn record_prefetch_metrics(metrics: &Metrics, report: &PrefetchReport, started: 
         metrics
             .prefetch_keys
             .get_or_create(&PrefetchLabels {
-                key: (*key).to_owned(),
+                key: key.code().to_owned(),
                 outcome: outcome.to_owned(),
             })
             .inc();
@@ -77,14 +84,20 @@ fn record_prefetch_metrics(metrics: &Metrics, report: &PrefetchReport, started: 
 }
 
 /// Counts the cards and queues them for the governance log (never waits on the database).
-fn record_issued_cards(state: &AppState, service_id: &str, call: &HookCall, cards: &[Card]) {
+fn record_issued_cards<'a>(
+    state: &AppState,
+    service_id: &str,
+    call: &HookCall,
+    cards: &[Card],
+    uuids: impl Iterator<Item = &'a str>,
+) {
     if cards.is_empty() {
         state.metrics.responses_without_cards.inc();
         return;
     }
     let issued_at_ms = now_ms();
     let mut issued = Vec::with_capacity(cards.len());
-    for card in cards {
+    for (card, uuid) in cards.iter().zip(uuids) {
         state
             .metrics
             .cards_issued
@@ -94,9 +107,9 @@ fn record_issued_cards(state: &AppState, service_id: &str, call: &HookCall, card
             })
             .inc();
         issued.push(IssuedCard {
-            card_uuid: card.uuid.to_string(),
+            card_uuid: uuid.to_owned(),
             service_id: service_id.to_owned(),
-            hook: hook_name(call.hook),
+            hook: call.hook.code(),
             hook_instance: call.hook_instance.clone(),
             topic: card.topic.code(),
             indicator: card.indicator.code(),

@@ -1,26 +1,9 @@
-//! The service call body (spec section 3) and the hook contexts (section 6), parsed at the edge
-//! into a `HookCall` that the rest of the service can trust.
+//! The service call as this service reads it: `fhir_mapping::HookCall::parse` (the project's
+//! one request parser) plus what only the service needs, the hooks a service id serves and
+//! `fhirAuthorization` (spec section 5), read here so the token lives in one redacting type.
 
-use std::collections::BTreeMap;
-
-use fhir_mapping::{Hook, PrefetchValue};
+use fhir_mapping::{Hook, HookCall};
 use serde::Deserialize;
-use serde_json::value::RawValue;
-
-/// The request body as sent. `extension` and unknown fields are accepted and ignored, so newer
-/// clients keep working.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawHookCall {
-    hook: String,
-    hook_instance: String,
-    fhir_server: Option<String>,
-    fhir_authorization: Option<FhirAuthorization>,
-    context: Box<RawValue>,
-    /// `None` for the key absent; `Some(None)` for `null`: the distinction the spec requires.
-    #[serde(default)]
-    prefetch: Option<BTreeMap<String, Option<Box<RawValue>>>>,
-}
 
 /// `fhirAuthorization` (spec section 5). The token is transient: never logged, never stored.
 #[derive(Deserialize)]
@@ -51,60 +34,21 @@ impl std::fmt::Debug for FhirAuthorization {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OrderSelectContext {
-    user_id: String,
-    patient_id: String,
-    #[allow(
-        dead_code,
-        reason = "validated for presence and type; not used by the rules"
-    )]
-    encounter_id: Option<String>,
-    selections: Vec<String>,
-    draft_orders: Box<RawValue>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OrderSignContext {
-    user_id: String,
-    patient_id: String,
-    #[allow(
-        dead_code,
-        reason = "validated for presence and type; not used by the rules"
-    )]
-    encounter_id: Option<String>,
-    draft_orders: Box<RawValue>,
-}
-
-/// A validated service call.
+/// A validated service call: the hook call and the EHR's FHIR access, when given.
 #[derive(Debug)]
-pub struct HookCall {
-    /// Which hook fired.
-    pub hook: Hook,
-    /// The invocation's id, for correlation and the issued-cards log.
-    pub hook_instance: String,
-    /// The EHR's FHIR base URL, when given.
-    pub fhir_server: Option<String>,
-    /// The token for `fhir_server`, when given.
+pub struct ServiceCall {
+    /// The call as the mapping reads it (its raw `fhir_authorization` is taken out).
+    pub call: HookCall,
+    /// The token for `call.fhir_server`, when given.
     pub fhir_authorization: Option<FhirAuthorization>,
-    /// `context.patientId`.
-    pub patient_id: String,
-    /// `context.selections` (empty on `order-sign`).
-    pub selections: Vec<String>,
-    /// `context.draftOrders`.
-    pub draft_orders: Box<RawValue>,
-    /// Prefetch values by key; an absent key is not in the map.
-    pub prefetch: fhir_mapping::Prefetch,
 }
 
 /// Why a request body is not a valid service call; the message tells the caller what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum InvalidHookCall {
-    /// Not JSON, or a field of the wrong type.
-    #[error("the request body is not a valid CDS Hooks request: {0}")]
-    Malformed(String),
+    /// The body breaks the shape of a CDS Hooks call.
+    #[error(transparent)]
+    Call(#[from] fhir_mapping::InvalidHookCall),
     /// A field is present but its value breaks a rule of the spec.
     #[error("{0}")]
     Invalid(String),
@@ -118,100 +62,45 @@ pub enum InvalidHookCall {
     },
 }
 
-/// Parses and validates a service call body for a service that serves `served_hooks`.
-pub fn parse_hook_call(body: &[u8], served_hooks: &[Hook]) -> Result<HookCall, InvalidHookCall> {
-    let raw: RawHookCall =
-        serde_json::from_slice(body).map_err(|e| InvalidHookCall::Malformed(e.to_string()))?;
-    let hook = hook_from_name(&raw.hook)
-        .filter(|hook| served_hooks.contains(hook))
-        .ok_or_else(|| InvalidHookCall::UnsupportedHook {
-            hook: raw.hook.clone(),
-            served: served_hooks
-                .iter()
-                .map(|h| hook_name(*h))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
-    if raw.hook_instance.trim().is_empty() {
-        return Err(InvalidHookCall::Invalid(
-            "`hookInstance` must not be empty".into(),
-        ));
+impl InvalidHookCall {
+    /// A body that is not JSON or not the shape of a call.
+    pub fn malformed(why: String) -> InvalidHookCall {
+        InvalidHookCall::Call(fhir_mapping::InvalidHookCall::Malformed(why))
     }
-    validate_fhir_access(raw.fhir_server.as_deref(), raw.fhir_authorization.as_ref())?;
-
-    let (user_id, patient_id, selections, draft_orders) = match hook {
-        Hook::OrderSelect => {
-            let context: OrderSelectContext = parse_context(&raw.context, "order-select")?;
-            if context.selections.is_empty() {
-                return Err(InvalidHookCall::Invalid(
-                    "`context.selections` must name at least one draft order (`Type/id`)".into(),
-                ));
-            }
-            (
-                context.user_id,
-                context.patient_id,
-                context.selections,
-                context.draft_orders,
-            )
-        }
-        Hook::OrderSign => {
-            let context: OrderSignContext = parse_context(&raw.context, "order-sign")?;
-            (
-                context.user_id,
-                context.patient_id,
-                Vec::new(),
-                context.draft_orders,
-            )
-        }
-    };
-    if !is_relative_reference(&user_id) {
-        return Err(InvalidHookCall::Invalid(
-            "`context.userId` must be a `ResourceType/id` reference such as `Practitioner/123`"
-                .into(),
-        ));
-    }
-    if patient_id.trim().is_empty() {
-        return Err(InvalidHookCall::Invalid(
-            "`context.patientId` must not be empty".into(),
-        ));
-    }
-    if let Some(bad) = selections.iter().find(|s| !is_relative_reference(s)) {
-        return Err(InvalidHookCall::Invalid(format!(
-            "`context.selections` entry `{bad}` is not a `ResourceType/id` reference"
-        )));
-    }
-
-    let prefetch = raw
-        .prefetch
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(key, value)| {
-            let value = match value {
-                Some(resource) => PrefetchValue::Resource(resource),
-                None => PrefetchValue::Null,
-            };
-            (key, value)
-        })
-        .collect();
-
-    Ok(HookCall {
-        hook,
-        hook_instance: raw.hook_instance,
-        fhir_server: raw.fhir_server,
-        fhir_authorization: raw.fhir_authorization,
-        patient_id,
-        selections,
-        draft_orders,
-        prefetch,
-    })
 }
 
-fn parse_context<'a, T: Deserialize<'a>>(
-    context: &'a RawValue,
-    hook: &str,
-) -> Result<T, InvalidHookCall> {
-    serde_json::from_str(context.get()).map_err(|e| {
-        InvalidHookCall::Invalid(format!("`context` is not a valid {hook} context: {e}"))
+/// Parses and validates a service call body for a service that serves `served_hooks`.
+pub fn parse_hook_call(body: &[u8], served_hooks: &[Hook]) -> Result<ServiceCall, InvalidHookCall> {
+    let unsupported = |hook: String| InvalidHookCall::UnsupportedHook {
+        hook,
+        served: served_hooks
+            .iter()
+            .map(|h| h.code())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let mut call = HookCall::parse(body).map_err(|error| match error {
+        fhir_mapping::InvalidHookCall::UnknownHook(hook) => unsupported(hook),
+        other => InvalidHookCall::Call(other),
+    })?;
+    if !served_hooks.contains(&call.hook) {
+        return Err(unsupported(call.hook.code().to_owned()));
+    }
+    let fhir_authorization = call
+        .fhir_authorization
+        .take()
+        .map(|raw| {
+            serde_json::from_str::<FhirAuthorization>(raw.json()).map_err(|e| {
+                InvalidHookCall::Invalid(format!(
+                    "`fhirAuthorization` is not a valid authorization object: {e}"
+                ))
+            })
+        })
+        .transpose()?;
+    validate_fhir_access(call.fhir_server.as_deref(), fhir_authorization.as_ref())?;
+    Ok(ServiceCall {
+        call,
+        fhir_authorization,
     })
 }
 
@@ -247,41 +136,10 @@ fn validate_fhir_access(
     Ok(())
 }
 
-/// `Type/id` with the characters the spec's draft invariant `ord-1` allows.
-fn is_relative_reference(reference: &str) -> bool {
-    let Some((resource_type, id)) = reference.split_once('/') else {
-        return false;
-    };
-    let type_ok =
-        !resource_type.is_empty() && resource_type.chars().all(|c| c.is_ascii_alphanumeric());
-    let id_ok = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-    type_ok && id_ok
-}
-
-/// The hook's wire name.
-pub fn hook_name(hook: Hook) -> &'static str {
-    match hook {
-        Hook::OrderSelect => "order-select",
-        Hook::OrderSign => "order-sign",
-    }
-}
-
-/// The hook for a wire name, if the service knows it.
-pub fn hook_from_name(name: &str) -> Option<Hook> {
-    match name {
-        "order-select" => Some(Hook::OrderSelect),
-        "order-sign" => Some(Hook::OrderSign),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir_mapping::{PrefetchKey, PrefetchValue};
 
     const BOTH: [Hook; 2] = [Hook::OrderSelect, Hook::OrderSign];
 
@@ -300,15 +158,18 @@ mod tests {
         );
         let call = parse_hook_call(body.as_bytes(), &BOTH).expect("valid call");
         assert!(matches!(
-            call.prefetch.get("patient"),
+            call.call.prefetch.get(&PrefetchKey::Patient),
             Some(PrefetchValue::Resource(_))
         ));
         assert!(matches!(
-            call.prefetch.get("conditions"),
+            call.call.prefetch.get(&PrefetchKey::Conditions),
             Some(PrefetchValue::Null)
         ));
-        assert!(!call.prefetch.contains_key("procedures"));
-        assert_eq!(call.selections, vec!["MedicationRequest/m1".to_string()]);
+        assert!(!call.call.prefetch.contains_key(&PrefetchKey::Procedures));
+        assert_eq!(
+            call.call.selections,
+            vec!["MedicationRequest/m1".to_string()]
+        );
     }
 
     #[test]

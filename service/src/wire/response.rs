@@ -1,7 +1,10 @@
-//! The service response (spec section 7), rendered from the rules' `Card`s.
+//! The service response (spec section 7), rendered from the rules' `Card`s; each card and
+//! suggestion gets its uuid here, from the caller's `UuidSource`.
 
 use cards::{Action, Card, Coding, Link, Suggestion};
 use serde::Serialize;
+
+use crate::card_ids::UuidSource;
 
 /// `{"cards": [...]}`; `cards` is always present, possibly empty.
 #[derive(Debug, Serialize)]
@@ -11,11 +14,16 @@ pub struct CdsResponse {
 }
 
 impl CdsResponse {
-    /// Renders the rules' cards.
-    pub fn from_cards(cards: &[Card]) -> Self {
+    /// Renders the rules' cards, giving each card and suggestion a uuid from `ids`.
+    pub fn from_cards(cards: &[Card], ids: &mut UuidSource) -> Self {
         Self {
-            cards: cards.iter().map(WireCard::from).collect(),
+            cards: cards.iter().map(|card| WireCard::new(card, ids)).collect(),
         }
+    }
+
+    /// The uuid of each card, in order.
+    pub fn card_uuids(&self) -> impl Iterator<Item = &str> {
+        self.cards.iter().map(|card| card.uuid.as_str())
     }
 }
 
@@ -84,10 +92,10 @@ struct WireLink {
     kind: &'static str,
 }
 
-impl From<&Card> for WireCard {
-    fn from(card: &Card) -> Self {
+impl WireCard {
+    fn new(card: &Card, ids: &mut UuidSource) -> Self {
         Self {
-            uuid: card.uuid.to_string(),
+            uuid: ids.next_uuid().to_string(),
             summary: card.summary.clone(),
             detail: card.detail.clone(),
             indicator: card.indicator.code(),
@@ -99,7 +107,11 @@ impl From<&Card> for WireCard {
                     display: card.topic.display().to_string(),
                 },
             },
-            suggestions: card.suggestions.iter().map(WireSuggestion::from).collect(),
+            suggestions: card
+                .suggestions
+                .iter()
+                .map(|suggestion| WireSuggestion::new(suggestion, ids))
+                .collect(),
             selection_behavior: card.selection_behavior.map(|b| b.code()),
             override_reasons: card.override_reasons.iter().map(WireCoding::from).collect(),
             links: card.links.iter().map(WireLink::from).collect(),
@@ -117,11 +129,11 @@ impl From<&Coding> for WireCoding {
     }
 }
 
-impl From<&Suggestion> for WireSuggestion {
-    fn from(suggestion: &Suggestion) -> Self {
+impl WireSuggestion {
+    fn new(suggestion: &Suggestion, ids: &mut UuidSource) -> Self {
         Self {
             label: suggestion.label.clone(),
-            uuid: suggestion.uuid.to_string(),
+            uuid: ids.next_uuid().to_string(),
             is_recommended: suggestion.is_recommended,
             actions: suggestion.actions.iter().map(WireAction::from).collect(),
         }

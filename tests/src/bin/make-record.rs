@@ -1,0 +1,73 @@
+//! Prints a generated whole-record CDS Hooks request (JSON) to stdout and its make-up to stderr.
+//!
+//! Usage: `make-record [--seed N] [--resources N] [--hook order-select|order-sign]`
+//! (defaults: the standard record, seed 1).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use fhir_mapping::Hook;
+use oms_cds_tests::record::{generate, make_up, RecordSpec};
+
+const USAGE: &str =
+    "usage: make-record [--seed N] [--resources N] [--hook order-select|order-sign]";
+
+fn main() -> ExitCode {
+    let spec = match parse_args(std::env::args().skip(1)) {
+        Ok(spec) => spec,
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let request = generate(&spec);
+    let mut stdout = std::io::stdout().lock();
+    let written = serde_json::to_writer_pretty(&mut stdout, &request)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(stdout));
+    if let Err(error) = written {
+        eprintln!("could not write the record: {error}");
+        return ExitCode::FAILURE;
+    }
+    eprintln!(
+        "seed {}, {}, today {}\n{}",
+        spec.seed,
+        spec.hook.code(),
+        spec.today,
+        make_up(&spec)
+    );
+    ExitCode::SUCCESS
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<RecordSpec, String> {
+    let mut spec = RecordSpec::standard(1);
+    while let Some(flag) = args.next() {
+        if flag == "--help" || flag == "-h" {
+            return Err("make-record: a deterministic whole-record CDS Hooks request".into());
+        }
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--seed" => spec.seed = number(&flag, &value)?,
+            "--resources" => spec.resources = number(&flag, &value)?,
+            "--hook" => {
+                spec.hook =
+                    Hook::from_code(&value).ok_or_else(|| format!("unknown hook '{value}'"))?;
+            }
+            _ => return Err(format!("unknown argument '{flag}'")),
+        }
+    }
+    if spec.resources < RecordSpec::MIN_RESOURCES {
+        return Err(format!(
+            "--resources must be at least {}",
+            RecordSpec::MIN_RESOURCES
+        ));
+    }
+    Ok(spec)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("{flag} takes a whole number, not '{value}'"))
+}

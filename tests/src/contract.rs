@@ -1,0 +1,304 @@
+//! The card contract, checked on every answer of every scenario: the CDS Hooks response rules,
+//! the project's card rules (one primary card, working beside every mg amount, drafts kept by
+//! id) and the coherence of the cards with each other.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde_json::Value;
+
+use crate::expectations::actions;
+use crate::scenario::{topic_of, Answer};
+
+/// Every way the answer to `request` breaks the card contract.
+pub fn check(answer: &Answer, request: &Value) -> Vec<String> {
+    if answer.status != 200 {
+        return Vec::new();
+    }
+    let cards: Vec<&Value> = answer.body["cards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut problems = Vec::new();
+    let speaks_about_relapse = !cards.is_empty()
+        && cards
+            .iter()
+            .all(|card| topic_of(card) != "diagnosis-unconfirmed");
+    let primaries = answer.cards.iter().filter(|card| card.is_primary).count();
+    if speaks_about_relapse && primaries != 1 {
+        problems.push(format!("{primaries} primary cards instead of one"));
+    }
+    let draft_ids: HashSet<&str> = request["context"]["draftOrders"]["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["resource"]["id"].as_str())
+        .collect();
+    let patient = format!(
+        "Patient/{}",
+        request["context"]["patientId"].as_str().unwrap_or_default()
+    );
+    problems.extend(check_coherence(&cards));
+    let mut uuids = HashSet::new();
+    for card in &cards {
+        let topic = topic_of(card);
+        let mut problem = |text: String| problems.push(format!("{topic}: {text}"));
+        let summary = card["summary"].as_str().unwrap_or_default();
+        if summary.is_empty() || summary.chars().count() >= 140 {
+            problem(format!("summary of {} characters", summary.chars().count()));
+        }
+        if card["source"]["label"]
+            .as_str()
+            .is_none_or(|l| l.trim().is_empty())
+        {
+            problem("empty source label".to_owned());
+        }
+        if !card["uuid"].as_str().is_some_and(|u| uuids.insert(u)) {
+            problem("missing or duplicate card uuid".to_owned());
+        }
+        if card["indicator"] == "warning" && !has_complete_override_reasons(card) {
+            problem("warning card without complete override reasons".to_owned());
+        }
+        let suggestions = card["suggestions"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        if suggestions.is_empty() != card["selectionBehavior"].is_null() {
+            problem(
+                "selectionBehavior must be present exactly when there are suggestions".to_owned(),
+            );
+        }
+        if suggestions
+            .iter()
+            .filter(|s| s["isRecommended"] == true)
+            .count()
+            > 1
+        {
+            problem("more than one recommended suggestion".to_owned());
+        }
+        let detail = card["detail"].as_str().unwrap_or_default();
+        if !detail.contains('`') {
+            problem("detail cites no FHIR reference".to_owned());
+        }
+        if shows_mg_amount(card) && !detail.contains("**Working**") {
+            problem("shows an mg amount without its working".to_owned());
+        }
+        for link in card["links"].as_array().into_iter().flatten() {
+            if !link["url"]
+                .as_str()
+                .is_some_and(|url| url.starts_with("https://"))
+            {
+                problem(format!("link {} is not absolute", link["url"]));
+            }
+        }
+        for suggestion in suggestions {
+            if !suggestion["uuid"].as_str().is_some_and(|u| uuids.insert(u)) {
+                problem("missing or duplicate suggestion uuid".to_owned());
+            }
+        }
+        for action in actions(card) {
+            if action["description"]
+                .as_str()
+                .is_none_or(|d| d.trim().is_empty())
+            {
+                problem("action without description".to_owned());
+            }
+            for text in check_action(action, &draft_ids, &patient) {
+                problem(text);
+            }
+        }
+    }
+    problems
+}
+
+fn has_complete_override_reasons(card: &Value) -> bool {
+    let reasons = card["overrideReasons"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    !reasons.is_empty()
+        && reasons.iter().all(|reason| {
+            ["system", "code", "display"]
+                .iter()
+                .all(|field| reason[field].as_str().is_some_and(|v| !v.is_empty()))
+        })
+}
+
+fn check_action(action: &Value, draft_ids: &HashSet<&str>, patient: &str) -> Vec<String> {
+    let kind = action["type"].as_str().unwrap_or("?");
+    if kind == "delete" {
+        let names_a_draft = action["resourceId"]
+            .as_str()
+            .and_then(|id| id.split_once('/'))
+            .is_some_and(|(_, id)| draft_ids.contains(id));
+        return if names_a_draft && action["resource"].is_null() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "delete must name a draft by resourceId, got {}",
+                action["resourceId"]
+            )]
+        };
+    }
+    let resource = &action["resource"];
+    if resource.is_null() {
+        return vec![format!("{kind} without a resource")];
+    }
+    let mut problems = check_resource(resource, patient);
+    if kind == "update"
+        && !resource["id"]
+            .as_str()
+            .is_some_and(|id| draft_ids.contains(id))
+    {
+        problems.push("update does not keep a draft's id".to_owned());
+    }
+    problems
+}
+
+fn check_resource(resource: &Value, patient: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let kind = resource["resourceType"].as_str().unwrap_or_default();
+    if !matches!(kind, "MedicationRequest" | "ServiceRequest") {
+        problems.push(format!("unexpected resource type {kind:?}"));
+    }
+    if resource["status"] != "draft" || resource["intent"] != "order" {
+        problems.push(format!("{kind} must be status draft, intent order"));
+    }
+    if resource["subject"]["reference"] != patient {
+        problems.push(format!("{kind} subject is not {patient}"));
+    }
+    if kind == "MedicationRequest" {
+        let rxnorm = resource["medicationCodeableConcept"]["coding"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|coding| coding["system"] == "http://www.nlm.nih.gov/research/umls/rxnorm");
+        if !rxnorm {
+            problems.push("MedicationRequest without an RxNorm coding".to_owned());
+        }
+        let dosage = &resource["dosageInstruction"][0];
+        let repeat = &dosage["timing"]["repeat"];
+        let quantity = &dosage["doseAndRate"][0]["doseQuantity"];
+        if !dosage["text"].is_string()
+            || !dosage["route"]["coding"][0]["code"].is_string()
+            || ["frequency", "period", "periodUnit", "count"]
+                .iter()
+                .any(|field| repeat[field].is_null())
+            || quantity["system"] != "http://unitsofmeasure.org"
+            || quantity["code"] != "mg"
+            || !quantity["value"].is_number()
+        {
+            problems.push(format!("incomplete dosageInstruction: {dosage}"));
+        }
+    }
+    if kind == "ServiceRequest" && resource["code"]["text"].as_str().is_none_or(str::is_empty) {
+        problems.push("ServiceRequest without code text".to_owned());
+    }
+    problems
+}
+
+/// The cards of one answer checked against each other: no card changes a draft that another
+/// card removes, the same order is never created by two cards, and when doses are withheld no
+/// card shows an mg amount.
+fn check_coherence(cards: &[&Value]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let all: Vec<(&str, &Value)> = cards
+        .iter()
+        .flat_map(|card| actions(card).map(move |action| (topic_of(card), action)))
+        .collect();
+    for (deleter, action) in all.iter().filter(|(_, a)| a["type"] == "delete") {
+        let Some(removed) = action["resourceId"].as_str() else {
+            continue;
+        };
+        for (updater, other) in all.iter().filter(|(_, a)| a["type"] == "update") {
+            let target = other["resource"]["id"]
+                .as_str()
+                .map(|id| format!("MedicationRequest/{id}"));
+            if updater != deleter && target.as_deref() == Some(removed) {
+                problems.push(format!(
+                    "{updater} updates {removed}, which {deleter} deletes"
+                ));
+            }
+        }
+    }
+    let mut created: HashMap<String, &str> = HashMap::new();
+    for card in cards {
+        let mine: BTreeSet<String> = actions(card)
+            .filter(|action| action["type"] == "create")
+            .map(|action| created_order(&action["resource"]))
+            .collect();
+        for what in mine {
+            if let Some(other) = created.insert(what.clone(), topic_of(card)) {
+                problems.push(format!(
+                    "{what} is created by both {other} and {}",
+                    topic_of(card)
+                ));
+            }
+        }
+    }
+    let withheld = cards
+        .iter()
+        .any(|card| topic_of(card) == "missing-body-measurements");
+    for card in cards
+        .iter()
+        .filter(|card| withheld && shows_mg_amount(card))
+    {
+        problems.push(format!(
+            "{}: shows an mg amount next to missing-body-measurements",
+            topic_of(card)
+        ));
+    }
+    problems
+}
+
+/// What a created resource orders, to find the same order created twice.
+fn created_order(resource: &Value) -> String {
+    match resource["resourceType"].as_str() {
+        Some("MedicationRequest") => format!(
+            "MedicationRequest {}",
+            resource["medicationCodeableConcept"]["coding"][0]["code"]
+        ),
+        _ => format!(
+            "ServiceRequest {} {}",
+            resource["code"]["coding"][0]["code"], resource["code"]["text"]
+        ),
+    }
+}
+
+/// An mg amount anywhere on a response card: summary, detail, action descriptions or a
+/// suggested dose.
+pub fn shows_mg_amount(card: &Value) -> bool {
+    let text = |field: &Value| mentions_mg_amount(field.as_str().unwrap_or_default());
+    text(&card["summary"])
+        || text(&card["detail"])
+        || actions(card).any(|action| {
+            text(&action["description"])
+                || action["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
+                    ["code"]
+                    == "mg"
+        })
+}
+
+/// `250 mg` or `8.5 mg` (an amount), not `375 mg/m2` (a rate) or `mg` as a word.
+pub fn mentions_mg_amount(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices(" mg").any(|(at, _)| {
+        let after = bytes.get(at + 3).copied();
+        at > 0
+            && bytes[at - 1].is_ascii_digit()
+            && after != Some(b'/')
+            && !after.is_some_and(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mg_detector_tells_amounts_from_rates() {
+        assert!(mentions_mg_amount("give 230 mg IV"));
+        assert!(mentions_mg_amount("8.5 mg"));
+        assert!(!mentions_mg_amount("375 mg/m2 IV"));
+        assert!(!mentions_mg_amount("30 mg/kg/day"));
+        assert!(!mentions_mg_amount("no dose in mg is shown"));
+    }
+}
