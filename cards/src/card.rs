@@ -1,6 +1,8 @@
 //! What the rules produce: CDS cards as domain types (section 6 of the clinical rules). The
 //! service turns them into the CDS Hooks wire shape and gives them their uuids (so the rules'
-//! output is a pure function of facts and configuration); nothing here knows HTTP.
+//! output is a pure function of facts and configuration); nothing here knows HTTP, JSON or FHIR.
+
+pub use fhir_mapping::proposal::{ActionKind, ProposedAction};
 
 /// The one fixed code system of `source.topic` codes (documented in the README).
 pub const TOPIC_SYSTEM: &str = "https://oms-cds.dev/fhir/CodeSystem/card-topic";
@@ -173,45 +175,6 @@ impl SelectionBehavior {
     }
 }
 
-/// The kind of a suggestion's action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionKind {
-    /// `create`
-    Create,
-    /// `update`
-    Update,
-    /// `delete`
-    Delete,
-}
-
-impl ActionKind {
-    /// The wire code.
-    pub fn code(self) -> &'static str {
-        match self {
-            ActionKind::Create => "create",
-            ActionKind::Update => "update",
-            ActionKind::Delete => "delete",
-        }
-    }
-}
-
-/// A FHIR R4 resource rendered by fhirbolt (JSON), ready to be carried by an action.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FhirResource(pub serde_json::Value);
-
-/// One action of a suggestion.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Action {
-    /// create, update or delete.
-    pub kind: ActionKind,
-    /// What the action does, for the clinician.
-    pub description: String,
-    /// The resource for `create` and `update` (the full resource).
-    pub resource: Option<FhirResource>,
-    /// `Type/id` for `delete`.
-    pub resource_id: Option<String>,
-}
-
 /// A suggestion: actions applied together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
@@ -219,8 +182,8 @@ pub struct Suggestion {
     pub label: String,
     /// At most one per card with `at-most-one`.
     pub is_recommended: bool,
-    /// The actions.
-    pub actions: Vec<Action>,
+    /// The actions, as proposals: the service renders them as FHIR.
+    pub actions: Vec<ProposedAction>,
 }
 
 /// A link to evidence.

@@ -120,7 +120,7 @@ mod tests {
     fn kinds(card: &crate::Card) -> Vec<ActionKind> {
         card.suggestions
             .iter()
-            .flat_map(|suggestion| suggestion.actions.iter().map(|action| action.kind))
+            .flat_map(|suggestion| suggestion.actions.iter().map(|action| action.kind()))
             .collect()
     }
 
@@ -136,7 +136,9 @@ mod tests {
         let cards = evaluate(&facts);
         let pulses = find(&cards, Topic::CyclophosphamideDexamethasonePulses).unwrap();
         assert_eq!(
-            pulses.suggestions[0].actions[0].resource_id.as_deref(),
+            pulses.suggestions[0].actions[0]
+                .target()
+                .map(|target| target.as_str()),
             Some("MedicationRequest/draft-1")
         );
         let check = find(&cards, Topic::DoseCheck).unwrap();
@@ -215,9 +217,9 @@ mod tests {
             fertility.selection_behavior,
             Some(SelectionBehavior::AtMostOne)
         );
-        let counts: Vec<_> = fixtures::resources(fertility)
+        let counts: Vec<_> = fixtures::dosages(fertility)
             .iter()
-            .map(|r| r["dosageInstruction"][0]["timing"]["repeat"]["count"].clone())
+            .map(|dosage| dosage.schedule.count)
             .collect();
         assert_eq!(counts, vec![2, 1]);
     }

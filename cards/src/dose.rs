@@ -11,27 +11,7 @@ use fhir_mapping::{BodyMeasurements, BodySurfaceArea, BsaFormula, Measurement};
 use rust_decimal::{Decimal, RoundingStrategy};
 use time::Date;
 
-/// A dose in milligrams, exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Milligrams(Decimal);
-
-impl Milligrams {
-    /// Wraps an exact amount.
-    pub fn new(value: Decimal) -> Self {
-        Self(value.normalize())
-    }
-
-    /// The amount.
-    pub fn value(self) -> Decimal {
-        self.0
-    }
-}
-
-impl std::fmt::Display for Milligrams {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} mg", show(self.0))
-    }
-}
+pub use fhir_mapping::Milligrams;
 
 /// The body size a dose is scaled by, with the sentence that says where it came from.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,11 +2,12 @@
 //! (BSA 0.72 m2), hepatitis B screening and a neuroblastoma work-up, and one selected IV rituximab
 //! draft. Tests change what they need.
 
+use fhir_mapping::proposal::{MedicationDosage, ProposedAction, ProposedOrder};
 use fhir_mapping::{
     Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseAmount,
-    DoseEvent, DoseHistory, DraftOrder, Facts, FhirRef, HepatitisBScreening, Hook, Kilograms,
-    LabResult, Measured, Measurement, MedicationClass, NeuroblastomaFacts, OmsCondition,
-    OmsDiagnosis, OrderInPlay, PatientFacts, Route, SquareMetres,
+    DoseEvent, DoseHistory, Facts, FhirRef, HepatitisBScreening, Hook, Kilograms, LabResult,
+    Measured, Measurement, MedicationClass, NeuroblastomaFacts, OmsCondition, OmsDiagnosis,
+    OrderInPlay, PatientFacts, Route, SquareMetres,
 };
 use time::macros::date;
 use time::Date;
@@ -91,73 +92,7 @@ pub fn order(id: &str, medication: MedicationClass, dose: Option<DoseAmount>) ->
         medication,
         route: Some(Route::Intravenous),
         dose,
-        draft: draft_order(id, medication),
     }
-}
-
-/// The draft the EHR sent, as the mapping keeps it: `DraftOrder` has no public constructor, so
-/// the fixture maps a one-draft request through the real `Mapper`.
-pub fn draft_order(id: &str, medication: MedicationClass) -> DraftOrder {
-    type Cache = Vec<(String, MedicationClass, DraftOrder)>;
-    static DRAFTS: std::sync::Mutex<Cache> = std::sync::Mutex::new(Vec::new());
-    let mut drafts = DRAFTS.lock().unwrap();
-    if let Some((_, _, draft)) = drafts
-        .iter()
-        .find(|(known, class, _)| known == id && *class == medication)
-    {
-        return draft.clone();
-    }
-    let draft = map_draft_order(id, medication);
-    drafts.push((id.to_owned(), medication, draft.clone()));
-    draft
-}
-
-fn map_draft_order(id: &str, medication: MedicationClass) -> DraftOrder {
-    // Subcutaneous rituximab drafts are only ever deleted, so any rituximab coding serves.
-    let (code, name) = match medication {
-        MedicationClass::Cyclophosphamide => ("3002", "cyclophosphamide"),
-        MedicationClass::Dexamethasone => ("3264", "dexamethasone"),
-        MedicationClass::Prednisone => ("8640", "prednisone"),
-        MedicationClass::Prednisolone => ("8638", "prednisolone"),
-        MedicationClass::Methylprednisolone => ("6902", "methylprednisolone"),
-        _ => ("121191", "rituximab"),
-    };
-    let body = serde_json::json!({
-        "hook": "order-sign",
-        "hookInstance": "7d2f1c3a-5b4e-4f60-8a9b-0c1d2e3f4a5b",
-        "context": {
-            "userId": "Practitioner/prac-1",
-            "patientId": "pat-1",
-            "draftOrders": {
-                "resourceType": "Bundle",
-                "type": "collection",
-                "entry": [{"resource": {
-                    "resourceType": "MedicationRequest",
-                    "id": id,
-                    "status": "draft",
-                    "intent": "order",
-                    "subject": {"reference": "Patient/pat-1"},
-                    "medicationCodeableConcept": {
-                        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": name}],
-                        "text": name
-                    },
-                    "dosageInstruction": [{"text": format!("{name} as directed")}]
-                }}]
-            }
-        }
-    });
-    let request = fhir_mapping::HookCall::parse(body.to_string().as_bytes()).unwrap();
-    let mapper = fhir_mapping::Mapper::new(
-        fhir_mapping::MappingConfig::default(),
-        fhir_mapping::Terminology::embedded(),
-    );
-    let facts = mapper.map(&request, TODAY).unwrap();
-    facts
-        .orders
-        .into_iter()
-        .next()
-        .expect("the fixture draft is a relevant order")
-        .draft
 }
 
 /// Weekly doses from `first`.
@@ -205,21 +140,54 @@ pub fn topics(cards: &[crate::Card]) -> Vec<crate::Topic> {
     cards.iter().map(|card| card.topic).collect()
 }
 
-/// The rendered resources of a card's suggestions, in order.
-pub fn resources(card: &crate::Card) -> Vec<&serde_json::Value> {
+/// Every action of a card's suggestions, in order.
+pub fn actions(card: &crate::Card) -> Vec<&ProposedAction> {
     card.suggestions
         .iter()
         .flat_map(|suggestion| suggestion.actions.iter())
-        .filter_map(|action| action.resource.as_ref().map(|resource| &resource.0))
         .collect()
 }
 
-/// The first suggested dose in mg (`doseAndRate[0].doseQuantity.value`), as text.
+/// The orders a card's suggestions create, in order.
+pub fn created(card: &crate::Card) -> Vec<&ProposedOrder> {
+    actions(card)
+        .into_iter()
+        .filter_map(|action| match action {
+            ProposedAction::Create { order, .. } => Some(order),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The dosages a card's suggestions order (created MedicationRequests and updates), in order.
+pub fn dosages(card: &crate::Card) -> Vec<&MedicationDosage> {
+    actions(card)
+        .into_iter()
+        .filter_map(ProposedAction::dosage)
+        .collect()
+}
+
+/// The ServiceRequests a card's suggestions create, in order.
+pub fn services(card: &crate::Card) -> Vec<&fhir_mapping::proposal::ServiceOrder> {
+    created(card)
+        .into_iter()
+        .filter_map(|order| match order {
+            ProposedOrder::Service(service) => Some(service),
+            ProposedOrder::Medication(_) => None,
+        })
+        .collect()
+}
+
+/// A decimal from text, for expected doses.
+pub fn dec(text: &str) -> rust_decimal::Decimal {
+    text.parse().unwrap()
+}
+
+/// The first suggested dose in mg, as text.
 pub fn first_dose_mg(card: &crate::Card) -> Option<String> {
-    resources(card).into_iter().find_map(|resource| {
-        let quantity = &resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
-        (quantity["code"] == "mg").then(|| quantity["value"].to_string())
-    })
+    dosages(card)
+        .first()
+        .map(|dosage| dosage.dose.value().normalize().to_string())
 }
 
 /// Whether a text names an amount in mg (`250 mg`, `8.5 mg`), not a rate such as `375 mg/m2`.
@@ -249,7 +217,7 @@ pub fn any_mg_amount(cards: &[crate::Card]) -> bool {
                 suggestion
                     .actions
                     .iter()
-                    .any(|action| mentions_mg_amount(&action.description))
+                    .any(|action| mentions_mg_amount(action.description()))
             })
             || first_dose_mg(card).is_some()
     })

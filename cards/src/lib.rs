@@ -11,7 +11,8 @@
 //! - `rules`: one module per part of section 4 (primary, fertility, neuroblastoma, steroids,
 //!   safety, monitoring).
 //! - `evidence`: citations and their strength (section 7); `markdown`: the detail builder.
-//! - `proposal`: cards and orders as domain values; `render`: proposals -> FHIR R4 (fhirbolt).
+//! - `proposal`: cards and suggestions as domain values (the orders are `fhir_mapping::proposal`
+//!   types, which `fhir-mapping` renders as FHIR at the service's edge).
 //! - `coherence`: the cards checked against each other (no suggestion undoes another's).
 //! - `card`: the output types (Card, Topic, Suggestion, Action).
 //!
@@ -41,7 +42,6 @@ pub mod markdown;
 mod properties;
 pub mod proposal;
 pub mod regimen;
-pub mod render;
 pub mod rules;
 
 pub use card::*;
@@ -52,7 +52,6 @@ use fhir_mapping::{Facts, OmsDiagnosis};
 use crate::assessment::Assessment;
 use crate::markdown::Detail;
 use crate::proposal::CardProposal;
-use crate::render::RenderContext;
 
 /// The longest summary the CDS Hooks spec allows is 139 characters.
 const MAX_SUMMARY_CHARS: usize = 139;
@@ -66,12 +65,7 @@ pub fn evaluate(facts: &Facts, config: &ClinicalConfig) -> Vec<Card> {
         OmsDiagnosis::None => Vec::new(),
         OmsDiagnosis::AmbiguousOnly { references } => {
             let card = diagnosis_unconfirmed(facts, references);
-            let context = RenderContext {
-                patient: &facts.patient.reference,
-                reason: None,
-                today: facts.today,
-            };
-            vec![finish(card, false, config, &context)]
+            vec![finish(card, false, config)]
         }
         OmsDiagnosis::Confirmed(oms) if oms.is_relapsed() => {
             let assessment = Assessment::new(facts, oms, config);
@@ -83,15 +77,10 @@ pub fn evaluate(facts: &Facts, config: &ClinicalConfig) -> Vec<Card> {
             rules::safety::apply(&mut proposals, &assessment);
             rules::monitoring::apply(&mut proposals, &assessment);
             coherence::reconcile(&mut proposals);
-            let context = RenderContext {
-                patient: &facts.patient.reference,
-                reason: Some(&oms.reference),
-                today: facts.today,
-            };
             proposals
                 .into_iter()
                 .enumerate()
-                .map(|(index, card)| finish(card, index == 0, config, &context))
+                .map(|(index, card)| finish(card, index == 0, config))
                 .collect()
         }
         OmsDiagnosis::Confirmed(_) => Vec::new(),
@@ -121,36 +110,21 @@ fn diagnosis_unconfirmed(facts: &Facts, references: &[fhir_mapping::FhirRef]) ->
     )
 }
 
-/// Turns a proposal into a card: source label, override reasons on warnings, evidence
-/// links, rendered suggestions.
-fn finish(
-    proposal: CardProposal,
-    is_primary: bool,
-    config: &ClinicalConfig,
-    context: &RenderContext<'_>,
-) -> Card {
+/// Turns a proposal into a card: source label, override reasons on warnings, evidence links.
+fn finish(proposal: CardProposal, is_primary: bool, config: &ClinicalConfig) -> Card {
     let links = proposal
         .detail
         .cited()
         .iter()
         .filter_map(|evidence| evidence.link())
         .collect();
-    // A suggestion with an action that cannot be rendered is dropped whole: its actions belong
-    // together.
     let suggestions: Vec<Suggestion> = proposal
         .suggestions
-        .iter()
-        .filter_map(|suggestion| {
-            let actions: Option<Vec<Action>> = suggestion
-                .actions
-                .iter()
-                .map(|action| render::render_action(action, context))
-                .collect();
-            Some(Suggestion {
-                label: suggestion.label.clone(),
-                is_recommended: suggestion.is_recommended,
-                actions: actions?,
-            })
+        .into_iter()
+        .map(|suggestion| Suggestion {
+            label: suggestion.label,
+            is_recommended: suggestion.is_recommended,
+            actions: suggestion.actions,
         })
         .collect();
     let selection_behavior = (!suggestions.is_empty()).then_some(proposal.selection_behavior);
@@ -285,12 +259,13 @@ mod tests {
                 assert!(link.url.starts_with("https://doi.org/10."), "{}", link.url);
             }
             for action in card.suggestions.iter().flat_map(|s| s.actions.iter()) {
-                assert!(!action.description.is_empty());
-            }
-            for resource in fixtures::resources(card) {
-                assert_eq!(resource["status"], "draft", "{resource}");
-                assert_eq!(resource["intent"], "order");
-                assert_eq!(resource["subject"]["reference"], "Patient/pat-1");
+                assert!(!action.description().is_empty());
+                if let Some(target) = action.target() {
+                    assert!(
+                        facts.orders.iter().any(|order| &order.reference == target),
+                        "{target} is not a draft in play"
+                    );
+                }
             }
         }
     }

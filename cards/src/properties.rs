@@ -13,6 +13,7 @@ use time::Duration;
 
 use crate::card::Topic;
 use crate::fixtures::{self, any_mg_amount, TODAY};
+use fhir_mapping::proposal::{ProposedAction, ProposedOrder};
 
 const CLASSES: [MedicationClass; 6] = [
     MedicationClass::Rituximab,
@@ -162,26 +163,24 @@ proptest! {
     #[test]
     fn no_two_cards_contradict_or_repeat_each_other(facts in generated_facts()) {
         let cards = fixtures::evaluate(&facts);
-        let actions = |card: &crate::Card| -> Vec<crate::Action> {
-            card.suggestions.iter().flat_map(|s| s.actions.iter().cloned()).collect()
-        };
         for card in &cards {
             for other in cards.iter().filter(|other| other.topic != card.topic) {
-                let removed: Vec<String> = actions(other)
-                    .iter()
-                    .filter_map(|action| action.resource_id.clone())
+                let removed: Vec<&FhirRef> = fixtures::actions(other)
+                    .into_iter()
+                    .filter(|action| action.kind() == crate::ActionKind::Delete)
+                    .filter_map(ProposedAction::target)
                     .collect();
-                for action in actions(card).iter().filter(|a| a.kind == crate::ActionKind::Update) {
-                    let id = action.resource.as_ref().and_then(|r| r.0["id"].as_str().map(str::to_owned));
-                    let target = format!("MedicationRequest/{}", id.unwrap_or_default());
+                for action in fixtures::actions(card).into_iter().filter(|a| a.kind() == crate::ActionKind::Update) {
+                    let target = action.target().unwrap();
                     prop_assert!(!removed.contains(&target), "{:?} updates {target}, which {:?} deletes", card.topic, other.topic);
                 }
-                let drugs = |card: &crate::Card| -> std::collections::BTreeSet<String> {
-                    actions(card)
-                        .iter()
-                        .filter(|a| a.kind == crate::ActionKind::Create)
-                        .filter_map(|a| a.resource.as_ref())
-                        .filter_map(|r| r.0["medicationCodeableConcept"]["coding"][0]["code"].as_str().map(str::to_owned))
+                let drugs = |card: &crate::Card| -> std::collections::BTreeSet<&'static str> {
+                    fixtures::created(card)
+                        .into_iter()
+                        .filter_map(|order| match order {
+                            ProposedOrder::Medication(order) => Some(order.drug.rxnorm()),
+                            ProposedOrder::Service(_) => None,
+                        })
                         .collect()
                 };
                 let shared: Vec<_> = drugs(card).intersection(&drugs(other)).cloned().collect();
@@ -194,10 +193,7 @@ proptest! {
     fn suggested_doses_never_exceed_their_caps(facts in generated_facts()) {
         let cards = fixtures::evaluate(&facts);
         for card in &cards {
-            for resource in fixtures::resources(card) {
-                let quantity = &resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
-                let Some(mg) = quantity["value"].as_f64() else { continue };
-                let code = resource["medicationCodeableConcept"]["coding"][0]["code"].as_str().unwrap_or_default();
+            for (code, mg) in suggested_doses(card, &facts) {
                 let cap = match code {
                     "121191" | "6902" => 1000.0,
                     "3002" => 1000.0 * facts.body.bsa.value().map_or(0.0, SquareMetres::value),
@@ -207,4 +203,35 @@ proptest! {
             }
         }
     }
+}
+
+/// Each suggested dose with its drug's RxNorm code: a created order's drug, or the class of
+/// the draft an update corrects.
+fn suggested_doses(card: &crate::Card, facts: &fhir_mapping::Facts) -> Vec<(&'static str, f64)> {
+    fixtures::actions(card)
+        .into_iter()
+        .filter_map(|action| {
+            let code = match action {
+                ProposedAction::Create {
+                    order: ProposedOrder::Medication(order),
+                    ..
+                } => order.drug.rxnorm(),
+                ProposedAction::Update { target, .. } => {
+                    let order = facts
+                        .orders
+                        .iter()
+                        .find(|order| &order.reference == target)?;
+                    match order.medication {
+                        MedicationClass::Rituximab => "121191",
+                        MedicationClass::Methylprednisolone => "6902",
+                        MedicationClass::Cyclophosphamide => "3002",
+                        _ => "other",
+                    }
+                }
+                _ => return None,
+            };
+            let mg = action.dosage()?.dose.value().to_string().parse().ok()?;
+            Some((code, mg))
+        })
+        .collect()
 }

@@ -76,7 +76,6 @@ pub fn update_or_create(
         Some(order) => ProposedAction::Update {
             description: format!("Update draft {} to: {}", order.reference, dosage.text),
             target: order.reference.clone(),
-            draft: order.draft.clone(),
             dosage,
         },
         None => ProposedAction::Create {

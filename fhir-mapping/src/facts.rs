@@ -455,8 +455,6 @@ pub struct OrderInPlay {
     pub route: Option<Route>,
     /// The ordered dose per administration, when given in a usable unit.
     pub dose: Option<DoseAmount>,
-    /// The draft itself, so a suggestion can update it in place (opaque to the rules).
-    pub draft: crate::DraftOrder,
 }
 
 /// Something in the data that limits the answer; shown on cards, never fatal.

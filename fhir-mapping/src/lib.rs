@@ -37,41 +37,62 @@ mod orders;
 mod parse;
 mod patient;
 mod procedures;
+pub mod proposal;
 pub mod quantity;
+mod render;
 mod request;
 mod units;
 
 pub use codes::Terminology;
 pub use config::{ConfigError, MappingConfig};
 pub use facts::*;
-pub use quantity::{Centimetres, Kilograms, SquareMetres};
+pub use quantity::{Centimetres, Kilograms, Milligrams, SquareMetres};
+pub use render::{render_action, RenderContext, RenderedAction};
 pub use request::{
     Hook, HookCall, InvalidHookCall, Prefetch, PrefetchKey, PrefetchValue, RawFhirAuthorization,
 };
 
+use std::collections::BTreeMap;
+
 use fhirbolt::model::r4::resources::MedicationRequest;
-use fhirbolt::model::r4::Resource;
+use time::Date;
 
 use crate::index::ResourceIndex;
 
-/// A draft order in play, kept whole so a suggestion can update it in place (opaque to the rules).
-#[derive(Debug, Clone)]
-pub struct DraftOrder(Box<MedicationRequest>);
+/// The draft orders in play as the EHR sent them, by reference: what an update suggestion starts
+/// from. Opaque: only the renderer reads them.
+#[derive(Debug, Clone, Default)]
+pub struct DraftOrders(BTreeMap<FhirRef, Box<MedicationRequest>>);
 
-impl DraftOrder {
-    /// The draft MedicationRequest as the EHR sent it.
-    pub fn medication_request(&self) -> &MedicationRequest {
-        &self.0
+impl DraftOrders {
+    fn insert(&mut self, reference: FhirRef, request: Box<MedicationRequest>) {
+        self.0.insert(reference, request);
+    }
+
+    fn get(&self, reference: &FhirRef) -> Option<&MedicationRequest> {
+        self.0.get(reference).map(|request| &**request)
+    }
+
+    /// How many drafts are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no draft is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
-/// Serialises a FHIR resource as R4 JSON: the one place fhirbolt serialises, used by `cards` to
-/// render suggested resources.
-pub fn resource_to_json(resource: Resource) -> serde_json::Value {
-    parse::resource_to_json(resource)
+/// A request read through the mapping: the facts the rules decide on, and the drafts in play the
+/// renderer needs for update suggestions.
+#[derive(Debug, Clone)]
+pub struct MappedRequest {
+    /// The decision model's facts.
+    pub facts: Facts,
+    /// The draft orders in play, as sent.
+    pub drafts: DraftOrders,
 }
-
-use time::Date;
 
 /// A request that cannot be mapped at all (its required parts are unreadable).
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +120,7 @@ impl Mapper {
 
     /// Maps a request to facts as of `today`. Fails only when the draft orders cannot be read
     /// at all; every other problem is a `DataIssue` in `Facts::issues`.
-    pub fn map(&self, request: &HookCall, today: Date) -> Result<Facts, MappingError> {
+    pub fn map(&self, request: &HookCall, today: Date) -> Result<MappedRequest, MappingError> {
         let mut issues = Vec::new();
         let index = ResourceIndex::build(&request.prefetch, &request.draft_orders, &mut issues)?;
         let context = Context {
@@ -109,12 +130,12 @@ impl Mapper {
             today,
         };
         let patient = patient::patient_facts(&context, &request.patient_id, &mut issues);
-        let orders =
+        let (orders, drafts) =
             orders::orders_in_play(&context, request.hook, &request.selections, &mut issues);
         let history = medications::medication_history(&context, &mut issues);
         let body = bsa::body_measurements(&context, &mut issues);
         dedup_issues(&mut issues);
-        Ok(Facts {
+        let facts = Facts {
             today,
             hook: request.hook,
             patient,
@@ -128,7 +149,8 @@ impl Mapper {
             body,
             orders,
             issues,
-        })
+        };
+        Ok(MappedRequest { facts, drafts })
     }
 }
 

@@ -7,20 +7,22 @@ use fhirbolt::model::r4::Resource;
 
 use crate::facts::{DataIssue, FhirRef, Hook, OrderInPlay};
 use crate::medications::{amount_of, medication_class, route_of, MedicationChoice};
-use crate::{Context, DraftOrder};
+use crate::{Context, DraftOrders};
 
-/// The relevant draft MedicationRequests in play, in the order the EHR sent them.
+/// The relevant draft MedicationRequests in play, in the order the EHR sent them, and the drafts
+/// themselves (for update suggestions).
 pub fn orders_in_play(
     context: &Context<'_>,
     hook: Hook,
     selections: &[String],
     issues: &mut Vec<DataIssue>,
-) -> Vec<OrderInPlay> {
+) -> (Vec<OrderInPlay>, DraftOrders) {
     let selected: Vec<FhirRef> = selections
         .iter()
         .map(|selection| FhirRef::from_relative(selection.trim()))
         .collect();
     let mut orders = Vec::new();
+    let mut drafts = DraftOrders::default();
     for (reference, resource) in context.index.drafts() {
         if hook == Hook::OrderSelect && !selected.contains(reference) {
             continue;
@@ -51,8 +53,8 @@ pub fn orders_in_play(
             medication,
             route,
             dose,
-            draft: DraftOrder(request.clone()),
         });
+        drafts.insert(reference.clone(), request.clone());
     }
-    orders
+    (orders, drafts)
 }

@@ -46,3 +46,26 @@ quantity!(
     SquareMetres,
     "m2"
 );
+
+/// A dose in milligrams, exact (a decimal, never a float), so that a dose on a card is exactly
+/// the arithmetic written beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Milligrams(rust_decimal::Decimal);
+
+impl Milligrams {
+    /// Wraps an exact amount (normalised: `250.0` and `250` are the same dose).
+    pub fn new(value: rust_decimal::Decimal) -> Self {
+        Self(value.normalize())
+    }
+
+    /// The amount.
+    pub fn value(self) -> rust_decimal::Decimal {
+        self.0
+    }
+}
+
+impl fmt::Display for Milligrams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} mg", self.0.normalize())
+    }
+}

@@ -41,7 +41,7 @@ impl Request {
 
     fn map_with(&self, config: MappingConfig) -> Facts {
         let mapper = Mapper::new(config, Terminology::embedded());
-        mapper.map(&self.0, TODAY).unwrap()
+        mapper.map(&self.0, TODAY).unwrap().facts
     }
 }
 
@@ -129,15 +129,8 @@ mod examples {
         assert_eq!(facts.orders[0].route, Some(Route::Intravenous));
         assert_eq!(facts.orders[0].dose, Some(DoseAmount::Milligrams(250.0)));
         assert_eq!(
-            facts.orders[0]
-                .draft
-                .medication_request()
-                .id
-                .as_ref()
-                .unwrap()
-                .value
-                .as_deref(),
-            Some("draft-10")
+            facts.orders[0].reference.as_str(),
+            "MedicationRequest/draft-10"
         );
     }
 
@@ -703,5 +696,102 @@ mod hl7_examples {
             panic!("{:?}", facts.body.height)
         };
         assert!((height.value.value() - 169.926).abs() < 1e-6);
+    }
+}
+
+mod rendering {
+    use super::*;
+    use fhir_mapping::proposal::{
+        AdministrationRoute, Drug, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
+        ProposedOrder, Schedule,
+    };
+
+    fn mapped_example() -> MappedRequest {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/order-select-rituximab-after-full-course.json"
+        );
+        let call = HookCall::parse(&std::fs::read(path).unwrap()).unwrap();
+        Mapper::new(MappingConfig::default(), Terminology::embedded())
+            .map(&call, TODAY)
+            .unwrap()
+    }
+
+    fn dosage() -> MedicationDosage {
+        MedicationDosage {
+            text: "rituximab 250 mg IV, single dose".into(),
+            route: AdministrationRoute::Intravenous,
+            dose: Milligrams::new("250".parse().unwrap()),
+            schedule: Schedule {
+                frequency: 1,
+                period: 1,
+                period_unit: PeriodUnit::Week,
+                count: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn an_update_keeps_the_draft_as_sent_and_replaces_only_its_dosage() {
+        let mapped = mapped_example();
+        assert_eq!(mapped.drafts.len(), 1);
+        let action = ProposedAction::Update {
+            description: "Update draft".into(),
+            target: FhirRef::from_relative("MedicationRequest/draft-10"),
+            dosage: dosage(),
+        };
+        let rendered = render_action(&action, &RenderContext::of(&mapped)).unwrap();
+        let resource = rendered.resource.unwrap();
+        assert_eq!(resource["id"], "draft-10");
+        assert_eq!(resource["status"], "draft");
+        assert_eq!(
+            resource["medicationCodeableConcept"]["coding"][0]["code"],
+            "121191"
+        );
+        let dose = &resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
+        assert_eq!(
+            (dose["value"].clone(), dose["code"].clone()),
+            (json!(250), json!("mg"))
+        );
+    }
+
+    #[test]
+    fn an_update_of_a_draft_not_in_the_request_is_not_rendered() {
+        let mapped = mapped_example();
+        let action = ProposedAction::Update {
+            description: "Update draft".into(),
+            target: FhirRef::from_relative("MedicationRequest/elsewhere"),
+            dosage: dosage(),
+        };
+        assert!(render_action(&action, &RenderContext::of(&mapped)).is_none());
+    }
+
+    #[test]
+    fn a_created_order_is_a_draft_for_the_patient_with_the_oms_condition_as_reason() {
+        let mapped = mapped_example();
+        let action = ProposedAction::Create {
+            description: "Create".into(),
+            order: ProposedOrder::Medication(MedicationOrder {
+                drug: Drug::Rituximab,
+                dosage: dosage(),
+                supporting: vec![FhirRef::from_relative("Observation/obs-weight-1")],
+            }),
+        };
+        let rendered = render_action(&action, &RenderContext::of(&mapped)).unwrap();
+        let resource = rendered.resource.unwrap();
+        assert_eq!(resource.get("id"), None);
+        assert_eq!(
+            (resource["status"].clone(), resource["intent"].clone()),
+            (json!("draft"), json!("order"))
+        );
+        assert_eq!(
+            resource["subject"]["reference"],
+            format!("{}", mapped.facts.patient.reference)
+        );
+        assert!(resource["reasonReference"][0]["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("Condition/"));
+        assert_eq!(resource["authoredOn"], "2026-11-25");
     }
 }

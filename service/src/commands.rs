@@ -40,10 +40,10 @@ pub fn evaluate(
     let engine = Engine::new(settings)?;
     let call = parse_hook_call(&body, &SERVED_HOOKS)?;
     let report = crate::fhir_client::PrefetchReport::default();
-    let cards = engine
+    let evaluation = engine
         .evaluate(&call.call, today, &report)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    serde_json::to_string_pretty(&CdsResponse::from_cards(&cards, &mut ids))
+    serde_json::to_string_pretty(&CdsResponse::from_evaluation(&evaluation, &mut ids))
         .context("cannot render the response")
 }
 

@@ -2,7 +2,9 @@
 //! Shared by the HTTP handler and `oms-cds evaluate`; it glues, it decides nothing clinical.
 
 use cards::{Card, ClinicalConfig};
-use fhir_mapping::{DataIssue, DataIssueKind, Facts, HookCall, Mapper, PrefetchValue, Terminology};
+use fhir_mapping::{
+    DataIssue, DataIssueKind, Facts, HookCall, MappedRequest, Mapper, PrefetchValue, Terminology,
+};
 use serde::Deserialize;
 use time::Date;
 
@@ -10,6 +12,15 @@ use crate::catalogue::{PREFETCH_TEMPLATES, REQUIRED_PREFETCH_KEYS};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
+
+/// One evaluated call: the mapped request and the rules' cards.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// The facts and the drafts in play.
+    pub mapped: MappedRequest,
+    /// The cards, primary first; empty when the service stays silent.
+    pub cards: Vec<Card>,
+}
 
 /// The mapping and the rules, configured once at start-up.
 #[derive(Debug)]
@@ -35,25 +46,27 @@ impl Engine {
         call: &HookCall,
         today: Date,
         report: &PrefetchReport,
-    ) -> Result<Vec<Card>, ApiError> {
-        let facts = self.facts(call, today, report)?;
-        Ok(self.cards(&facts))
+    ) -> Result<Evaluation, ApiError> {
+        let mapped = self.map(call, today, report)?;
+        let cards = self.cards(&mapped.facts);
+        Ok(Evaluation { mapped, cards })
     }
 
-    /// The first half of `evaluate`: the 412 check and the facts the rules will read.
-    pub fn facts(
+    /// The first half of `evaluate`: the 412 check and the mapped request (the facts the rules
+    /// will read, and the drafts the response renders updates from).
+    pub fn map(
         &self,
         call: &HookCall,
         today: Date,
         report: &PrefetchReport,
-    ) -> Result<Facts, ApiError> {
+    ) -> Result<MappedRequest, ApiError> {
         require_prefetch(call, report)?;
-        let mut facts = self
+        let mut mapped = self
             .mapper
             .map(call, today)
             .map_err(|e| ApiError::UnreadableFhir(e.to_string()))?;
-        facts.issues.extend(optional_data_issues(report));
-        Ok(facts)
+        mapped.facts.issues.extend(optional_data_issues(report));
+        Ok(mapped)
     }
 
     /// The second half of `evaluate`: the rules applied to the facts.

@@ -60,8 +60,8 @@ fn evaluate(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(name), &body, |b, body| {
             b.iter(|| {
                 let call = parse_hook_call(body.as_bytes(), &SERVED_HOOKS).unwrap();
-                let cards = engine.evaluate(&call.call, today, &report).unwrap();
-                let response = CdsResponse::from_cards(&cards, &mut UuidSource::Random);
+                let evaluation = engine.evaluate(&call.call, today, &report).unwrap();
+                let response = CdsResponse::from_evaluation(&evaluation, &mut UuidSource::Random);
                 serde_json::to_vec(&response).unwrap()
             });
         });

@@ -48,6 +48,7 @@ fn facts_of(request: &Value, today: Date) -> Facts {
     Mapper::new(MappingConfig::default(), Terminology::embedded())
         .map(&call, today)
         .unwrap()
+        .facts
 }
 
 fn spec_of(seed: u64, resources: usize) -> RecordSpec {

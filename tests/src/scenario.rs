@@ -14,7 +14,7 @@ use fhir_mapping::Facts;
 use oms_cds::card_ids::UuidSource;
 use oms_cds::catalogue::SERVED_HOOKS;
 use oms_cds::error::ApiError;
-use oms_cds::evaluation::Engine;
+use oms_cds::evaluation::{Engine, Evaluation};
 use oms_cds::fhir_client::PrefetchReport;
 use oms_cds::wire::request::parse_hook_call;
 use oms_cds::wire::response::CdsResponse;
@@ -168,14 +168,15 @@ impl Scenario {
 
 /// Answers a request body as the service would on `today`, with uuids from `UUID_SEED`.
 pub fn answer(engine: &Engine, body: &[u8], today: Date) -> Answer {
-    match facts_and_cards(engine, body, today) {
-        Ok((facts, cards)) => {
-            let response = CdsResponse::from_cards(&cards, &mut UuidSource::seeded(UUID_SEED));
+    match evaluate(engine, body, today) {
+        Ok(evaluation) => {
+            let response =
+                CdsResponse::from_evaluation(&evaluation, &mut UuidSource::seeded(UUID_SEED));
             Answer {
                 status: 200,
                 body: serde_json::to_value(&response).unwrap_or(Value::Null),
-                cards,
-                facts: Some(facts),
+                cards: evaluation.cards,
+                facts: Some(evaluation.mapped.facts),
             }
         }
         Err(error) => Answer {
@@ -187,15 +188,9 @@ pub fn answer(engine: &Engine, body: &[u8], today: Date) -> Answer {
     }
 }
 
-fn facts_and_cards(
-    engine: &Engine,
-    body: &[u8],
-    today: Date,
-) -> Result<(Facts, Vec<Card>), ApiError> {
+fn evaluate(engine: &Engine, body: &[u8], today: Date) -> Result<Evaluation, ApiError> {
     let call = parse_hook_call(body, &SERVED_HOOKS)?;
-    let facts = engine.facts(&call.call, today, &PrefetchReport::default())?;
-    let cards = engine.cards(&facts);
-    Ok((facts, cards))
+    engine.evaluate(&call.call, today, &PrefetchReport::default())
 }
 
 /// The timing of a suggested dosage, in the words scenario files use: `4 doses, every 1 wk`.

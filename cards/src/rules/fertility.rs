@@ -202,11 +202,13 @@ mod tests {
         let kinds: Vec<_> = card.suggestions[0]
             .actions
             .iter()
-            .map(|action| action.kind)
+            .map(|action| action.kind())
             .collect();
         assert_eq!(kinds, vec![ActionKind::Delete, ActionKind::Update]);
         assert_eq!(
-            card.suggestions[0].actions[0].resource_id.as_deref(),
+            card.suggestions[0].actions[0]
+                .target()
+                .map(|target| target.as_str()),
             Some("MedicationRequest/draft-2")
         );
         assert!(card.detail.contains("`MedicationRequest/draft-2`"));

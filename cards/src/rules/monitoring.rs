@@ -70,7 +70,7 @@ mod tests {
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::MonitoringAndRehabilitation).unwrap();
         assert_eq!(
-            fixtures::resources(card)[0]["code"]["text"],
+            fixtures::services(card)[0].code.text,
             "Neuropsychological assessment"
         );
     }

@@ -9,9 +9,9 @@ use crate::markdown::Detail;
 use crate::proposal::{
     CardProposal, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode, ServiceOrder,
 };
-use crate::render::SNOMED;
 use crate::rules::primary::PATIENT_REFERRAL;
 use crate::rules::relapsed_oms;
+use fhir_mapping::proposal::SNOMED;
 
 /// Adds the resection card (tumour present, not resected) or the screening card (no work-up).
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
@@ -115,7 +115,7 @@ fn screening(assessment: &Assessment<'_>) -> CardProposal {
 #[cfg(test)]
 mod tests {
     use crate::card::{Indicator, Topic};
-    use crate::fixtures::{self, evaluate, find, resources};
+    use crate::fixtures::{self, evaluate, find};
     use fhir_mapping::FhirRef;
 
     #[test]
@@ -126,9 +126,8 @@ mod tests {
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::NeuroblastomaResection).unwrap();
         assert_eq!(card.indicator, Indicator::Warning);
-        let referral = resources(card)[0];
-        assert_eq!(referral["resourceType"], "ServiceRequest");
-        assert_eq!(referral["code"]["coding"][0]["code"], "3457005");
+        let referral = fixtures::services(card)[0];
+        assert_eq!(referral.code.code, Some("3457005"));
         assert!(card.detail.contains("`Condition/nb`"));
     }
 
@@ -147,6 +146,6 @@ mod tests {
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::NeuroblastomaScreening).unwrap();
         assert_eq!(card.indicator, Indicator::Info);
-        assert_eq!(resources(card).len(), 2);
+        assert_eq!(fixtures::services(card).len(), 2);
     }
 }

@@ -25,10 +25,10 @@ use crate::proposal::{
     ServiceCode, ServiceOrder,
 };
 use crate::regimen;
-use crate::render::SNOMED;
 use crate::rules::{
     data_issues, delete, dose_list, fertility, orders_in_play, relapsed_oms, update_or_create,
 };
+use fhir_mapping::proposal::SNOMED;
 
 /// SNOMED CT 3457005 "Patient referral".
 pub const PATIENT_REFERRAL: &str = "3457005";
@@ -516,7 +516,8 @@ fn no_dose_note(detail: Detail) -> Detail {
 #[cfg(test)]
 mod tests {
     use crate::card::{ActionKind, Indicator, SelectionBehavior, Topic};
-    use crate::fixtures::{self, evaluate, resources, topics};
+    use crate::fixtures::{self, dosages, evaluate, topics};
+    use fhir_mapping::proposal::PeriodUnit;
     use fhir_mapping::{BodySurfaceArea, Measurement, MedicationClass};
     use time::macros::date;
 
@@ -537,13 +538,15 @@ mod tests {
         assert_eq!(card.topic, Topic::RituximabFullCourse);
         assert_eq!(card.indicator, Indicator::Info);
         let action = &card.suggestions[0].actions[0];
-        assert_eq!(action.kind, ActionKind::Update);
-        let resource = &action.resource.as_ref().unwrap().0;
-        assert_eq!(resource["id"], "draft-1");
-        let dosage = &resource["dosageInstruction"][0];
-        assert_eq!(dosage["doseAndRate"][0]["doseQuantity"]["value"], 270);
-        assert_eq!(dosage["timing"]["repeat"]["count"], 4);
-        assert_eq!(dosage["timing"]["repeat"]["periodUnit"], "wk");
+        assert_eq!(action.kind(), ActionKind::Update);
+        assert_eq!(
+            action.target().map(|target| target.as_str()),
+            Some("MedicationRequest/draft-1")
+        );
+        let dosage = action.dosage().unwrap();
+        assert_eq!(dosage.dose.value(), fixtures::dec("270"));
+        assert_eq!(dosage.schedule.count, 4);
+        assert_eq!(dosage.schedule.period_unit, PeriodUnit::Week);
         assert!(
             card.detail.contains("375 mg/m2 x 0.72 m2 = 270 mg"),
             "{}",
@@ -557,11 +560,7 @@ mod tests {
         facts.rituximab = fixtures::weekly(date!(2025 - 01 - 06), 4);
         let card = primary(&facts);
         assert_eq!(card.topic, Topic::RituximabRedose);
-        let resource = resources(&card)[0];
-        assert_eq!(
-            resource["dosageInstruction"][0]["timing"]["repeat"]["count"],
-            1
-        );
+        assert_eq!(dosages(&card)[0].schedule.count, 1);
         assert!(card
             .links
             .iter()
@@ -580,9 +579,9 @@ mod tests {
             .suggestions
             .iter()
             .all(|suggestion| !suggestion.is_recommended));
-        let counts: Vec<_> = resources(&card)
+        let counts: Vec<_> = dosages(&card)
             .iter()
-            .map(|resource| resource["dosageInstruction"][0]["timing"]["repeat"]["count"].clone())
+            .map(|dosage| dosage.schedule.count)
             .collect();
         assert_eq!(counts, vec![2, 1]);
     }
@@ -599,28 +598,25 @@ mod tests {
         let kinds: Vec<_> = card.suggestions[0]
             .actions
             .iter()
-            .map(|action| action.kind)
+            .map(|action| action.kind())
             .collect();
         assert_eq!(
             kinds,
             vec![ActionKind::Delete, ActionKind::Create, ActionKind::Create]
         );
         assert_eq!(
-            card.suggestions[0].actions[0].resource_id.as_deref(),
+            card.suggestions[0].actions[0]
+                .target()
+                .map(|target| target.as_str()),
             Some("MedicationRequest/draft-1")
         );
-        let doses: Vec<_> = resources(&card)
+        let doses: Vec<_> = dosages(&card)
             .iter()
-            .map(|resource| {
-                resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"].clone()
-            })
+            .map(|dosage| dosage.dose.value())
             .collect();
-        assert_eq!(doses, vec![serde_json::json!(540), serde_json::json!(7)]);
-        let cycles = &resources(&card)[0]["dosageInstruction"][0]["timing"]["repeat"];
-        assert_eq!(
-            (cycles["count"].clone(), cycles["period"].clone()),
-            (serde_json::json!(6), serde_json::json!(4))
-        );
+        assert_eq!(doses, vec![fixtures::dec("540"), fixtures::dec("7")]);
+        let cycles = dosages(&card)[0].schedule;
+        assert_eq!((cycles.count, cycles.period), (6, 4));
     }
 
     #[test]
@@ -633,7 +629,7 @@ mod tests {
         );
         let card = primary(&facts);
         assert_eq!(card.topic, Topic::SpecialistReferral);
-        assert_eq!(resources(&card)[0]["resourceType"], "ServiceRequest");
+        assert_eq!(fixtures::services(&card).len(), 1);
         assert!(card.detail.contains("IVIG"));
     }
 
@@ -648,8 +644,11 @@ mod tests {
         )];
         let card = primary(&facts);
         let update = &card.suggestions[0].actions[0];
-        assert_eq!(update.kind, ActionKind::Update);
-        assert_eq!(update.resource.as_ref().unwrap().0["id"], "draft-9");
+        assert_eq!(update.kind(), ActionKind::Update);
+        assert_eq!(
+            update.target().map(|target| target.as_str()),
+            Some("MedicationRequest/draft-9")
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ use crate::proposal::{
     ProposedSuggestion, ServiceCode, ServiceOrder,
 };
 use crate::regimen;
-use crate::render::LOINC;
 use crate::rules::relapsed_oms;
+use fhir_mapping::proposal::LOINC;
 
 /// Adds the safety cards that apply.
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
@@ -172,7 +172,6 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
                         mismatch.order.reference, dosage.text
                     ),
                     target: mismatch.order.reference.clone(),
-                    draft: mismatch.order.draft.clone(),
                     dosage,
                 }],
             ));
@@ -396,7 +395,8 @@ fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
 #[cfg(test)]
 mod tests {
     use crate::card::{ActionKind, Topic};
-    use crate::fixtures::{self, any_mg_amount, evaluate, find, resources};
+    use crate::fixtures::{self, any_mg_amount, evaluate, find};
+    use fhir_mapping::proposal::AdministrationRoute;
     use fhir_mapping::{
         Age, BodySurfaceArea, DoseAmount, FhirRef, Kilograms, Measured, Measurement,
         MedicationClass,
@@ -409,9 +409,9 @@ mod tests {
         facts.hepatitis_b = Default::default();
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::HepatitisBScreening).unwrap();
-        let codes: Vec<_> = resources(card)
+        let codes: Vec<_> = fixtures::services(card)
             .iter()
-            .map(|r| r["code"]["coding"][0]["code"].clone())
+            .map(|service| service.code.code.unwrap_or_default())
             .collect();
         assert_eq!(codes, vec!["5196-1", "13952-7"]);
         assert!(!card.override_reasons.is_empty());
@@ -423,7 +423,7 @@ mod tests {
         facts.hepatitis_b.anti_hbc = None;
         let cards = evaluate(&facts);
         assert_eq!(
-            resources(find(&cards, Topic::HepatitisBScreening).unwrap()).len(),
+            fixtures::services(find(&cards, Topic::HepatitisBScreening).unwrap()).len(),
             1
         );
     }
@@ -454,13 +454,12 @@ mod tests {
             card.detail
         );
         let action = &card.suggestions[0].actions[0];
-        assert_eq!(action.kind, ActionKind::Update);
-        let resource = &action.resource.as_ref().unwrap().0;
-        assert_eq!(resource["id"], "draft-7");
+        assert_eq!(action.kind(), ActionKind::Update);
         assert_eq!(
-            resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"],
-            270
+            action.target().map(|target| target.as_str()),
+            Some("MedicationRequest/draft-7")
         );
+        assert_eq!(action.dosage().unwrap().dose.value(), fixtures::dec("270"));
     }
 
     #[test]
@@ -510,15 +509,14 @@ mod tests {
         facts.orders = vec![order];
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::DoseCheck).unwrap();
-        let resource = &card.suggestions[0].actions[0].resource.as_ref().unwrap().0;
-        let dosage = &resource["dosageInstruction"][0];
-        assert_eq!(dosage["route"]["coding"][0]["code"], "26643006", "{dosage}");
-        let text = dosage["text"].as_str().unwrap();
+        let dosage = card.suggestions[0].actions[0].dosage().unwrap();
+        assert_eq!(dosage.route, AdministrationRoute::Oral, "{dosage:?}");
+        let text = &dosage.text;
         assert!(
             text.contains("orally") && !text.contains("cycles"),
             "{text}"
         );
-        assert_eq!(dosage["doseAndRate"][0]["doseQuantity"]["value"], 7);
+        assert_eq!(dosage.dose.value(), fixtures::dec("7"));
     }
 
     #[test]

@@ -45,9 +45,15 @@ pub async fn service_call(
     record_prefetch_metrics(&state.metrics, &report, fetch_started);
 
     let today = time::OffsetDateTime::now_utc().date();
-    let cards = state.engine.evaluate(&call, today, &report)?;
-    let body = CdsResponse::from_cards(&cards, &mut UuidSource::Random);
-    record_issued_cards(&state, &service_id, &call, &cards, body.card_uuids());
+    let evaluation = state.engine.evaluate(&call, today, &report)?;
+    let body = CdsResponse::from_evaluation(&evaluation, &mut UuidSource::Random);
+    record_issued_cards(
+        &state,
+        &service_id,
+        &call,
+        &evaluation.cards,
+        body.card_uuids(),
+    );
 
     let mut response = Json(body).into_response();
     response

@@ -1,10 +1,12 @@
 //! The service response (spec section 7), rendered from the rules' `Card`s; each card and
 //! suggestion gets its uuid here, from the caller's `UuidSource`.
 
-use cards::{Action, Card, Coding, Link, Suggestion};
+use cards::{Card, Coding, Link, Suggestion};
+use fhir_mapping::{render_action, RenderContext, RenderedAction};
 use serde::Serialize;
 
 use crate::card_ids::UuidSource;
+use crate::evaluation::Evaluation;
 
 /// `{"cards": [...]}`; `cards` is always present, possibly empty.
 #[derive(Debug, Serialize)]
@@ -14,10 +16,15 @@ pub struct CdsResponse {
 }
 
 impl CdsResponse {
-    /// Renders the rules' cards, giving each card and suggestion a uuid from `ids`.
-    pub fn from_cards(cards: &[Card], ids: &mut UuidSource) -> Self {
+    /// Renders an evaluation's cards, giving each card and suggestion a uuid from `ids`.
+    pub fn from_evaluation(evaluation: &Evaluation, ids: &mut UuidSource) -> Self {
+        let context = RenderContext::of(&evaluation.mapped);
         Self {
-            cards: cards.iter().map(|card| WireCard::new(card, ids)).collect(),
+            cards: evaluation
+                .cards
+                .iter()
+                .map(|card| WireCard::new(card, &context, ids))
+                .collect(),
         }
     }
 
@@ -93,7 +100,18 @@ struct WireLink {
 }
 
 impl WireCard {
-    fn new(card: &Card, ids: &mut UuidSource) -> Self {
+    fn new(card: &Card, context: &RenderContext<'_>, ids: &mut UuidSource) -> Self {
+        // A suggestion with an action that cannot be rendered is dropped whole: its actions
+        // belong together.
+        let suggestions: Vec<WireSuggestion> = card
+            .suggestions
+            .iter()
+            .filter_map(|suggestion| WireSuggestion::new(suggestion, context, ids))
+            .collect();
+        let selection_behavior = card
+            .selection_behavior
+            .filter(|_| !suggestions.is_empty())
+            .map(|b| b.code());
         Self {
             uuid: ids.next_uuid().to_string(),
             summary: card.summary.clone(),
@@ -107,12 +125,8 @@ impl WireCard {
                     display: card.topic.display().to_string(),
                 },
             },
-            suggestions: card
-                .suggestions
-                .iter()
-                .map(|suggestion| WireSuggestion::new(suggestion, ids))
-                .collect(),
-            selection_behavior: card.selection_behavior.map(|b| b.code()),
+            suggestions,
+            selection_behavior,
             override_reasons: card.override_reasons.iter().map(WireCoding::from).collect(),
             links: card.links.iter().map(WireLink::from).collect(),
         }
@@ -130,23 +144,32 @@ impl From<&Coding> for WireCoding {
 }
 
 impl WireSuggestion {
-    fn new(suggestion: &Suggestion, ids: &mut UuidSource) -> Self {
-        Self {
+    fn new(
+        suggestion: &Suggestion,
+        context: &RenderContext<'_>,
+        ids: &mut UuidSource,
+    ) -> Option<Self> {
+        let actions = suggestion
+            .actions
+            .iter()
+            .map(|action| render_action(action, context).map(WireAction::from))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self {
             label: suggestion.label.clone(),
             uuid: ids.next_uuid().to_string(),
             is_recommended: suggestion.is_recommended,
-            actions: suggestion.actions.iter().map(WireAction::from).collect(),
-        }
+            actions,
+        })
     }
 }
 
-impl From<&Action> for WireAction {
-    fn from(action: &Action) -> Self {
+impl From<RenderedAction> for WireAction {
+    fn from(action: RenderedAction) -> Self {
         Self {
             kind: action.kind.code(),
-            description: action.description.clone(),
-            resource: action.resource.as_ref().map(|r| r.0.clone()),
-            resource_id: action.resource_id.clone(),
+            description: action.description,
+            resource: action.resource,
+            resource_id: action.resource_id,
         }
     }
 }

@@ -1,11 +1,18 @@
-//! Proposals -> FHIR R4 resources: the only place the rules' output meets fhirbolt. Resources are
-//! built as fhirbolt model structs and serialised only through `fhir_mapping::resource_to_json`.
+//! Proposals -> FHIR R4 resources: the rules' output leaves the decision model here, at the
+//! service's edge. Resources are built as fhirbolt model structs and serialised only through
+//! `parse::resource_to_json`; an update starts from the draft as the EHR sent it.
 //!
-//! Invariants of every suggested resource (section 6 of the clinical rules): `status` draft,
-//! `intent` order, `subject` the patient; MedicationRequests carry the RxNorm coding and a
-//! `dosageInstruction` with text, route, `timing.repeat` and `doseAndRate.doseQuantity` in UCUM mg.
+//! Invariants of every suggested resource (the card contract): `status` draft, `intent` order,
+//! `subject` the patient; MedicationRequests carry the RxNorm coding and a `dosageInstruction`
+//! with text, route, `timing.repeat` and `doseAndRate.doseQuantity` in UCUM mg.
 
-use fhir_mapping::FhirRef;
+use crate::facts::{FhirRef, OmsDiagnosis};
+use crate::parse;
+use crate::proposal::{
+    ActionKind, AdministrationRoute, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
+    ProposedOrder, ServiceOrder, RXNORM, SNOMED, UCUM,
+};
+use crate::MappedRequest;
 use fhirbolt::model::r4::resources::{
     MedicationRequest, MedicationRequestMedication, ServiceRequest,
 };
@@ -14,24 +21,9 @@ use fhirbolt::model::r4::types::{
     DosageDoseAndRateDose, Markdown, Quantity, Reference, Timing, TimingRepeat,
 };
 use fhirbolt::model::r4::Resource;
-use time::Date;
 
-use crate::card::{Action, ActionKind, FhirResource};
-use crate::proposal::{
-    AdministrationRoute, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
-    ProposedOrder, ServiceOrder,
-};
-
-/// RxNorm's code system URI.
-pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
-/// SNOMED CT's code system URI.
-pub const SNOMED: &str = "http://snomed.info/sct";
-/// LOINC's code system URI.
-pub const LOINC: &str = "http://loinc.org";
-/// UCUM's code system URI.
-pub const UCUM: &str = "http://unitsofmeasure.org";
-
-/// What every rendered resource needs to know about the request.
+/// What every rendered resource needs to know about the request: the patient, the reason, the
+/// date and the drafts in play.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderContext<'a> {
     /// `Patient/{id}`, the subject.
@@ -39,15 +31,50 @@ pub struct RenderContext<'a> {
     /// The OMS Condition, the reason for every order.
     pub reason: Option<&'a FhirRef>,
     /// The evaluation date (`authoredOn`).
-    pub today: Date,
+    pub today: time::Date,
+    mapped: &'a MappedRequest,
 }
 
-/// Renders one proposed action as a CDS Hooks action; `None` when fhirbolt cannot serialise the
-/// resource (for example a draft that arrived without a required element), so that no invalid
-/// resource is ever suggested.
-pub fn render_action(action: &ProposedAction, context: &RenderContext<'_>) -> Option<Action> {
-    let action = match action {
-        ProposedAction::Create { description, order } => Action {
+impl<'a> RenderContext<'a> {
+    /// The context of one mapped request: its patient, its OMS Condition (when confirmed) as the
+    /// reason, its evaluation date and its drafts.
+    pub fn of(mapped: &'a MappedRequest) -> RenderContext<'a> {
+        let facts = &mapped.facts;
+        let reason = match &facts.oms {
+            OmsDiagnosis::Confirmed(oms) => Some(&oms.reference),
+            _ => None,
+        };
+        RenderContext {
+            patient: &facts.patient.reference,
+            reason,
+            today: facts.today,
+            mapped,
+        }
+    }
+}
+
+/// One CDS Hooks action, rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedAction {
+    /// create, update or delete.
+    pub kind: ActionKind,
+    /// What the action does, for the clinician.
+    pub description: String,
+    /// The full resource for `create` and `update`, as FHIR R4 JSON.
+    pub resource: Option<serde_json::Value>,
+    /// `Type/id` for `delete`.
+    pub resource_id: Option<String>,
+}
+
+/// Renders one proposed action; `None` when the resource cannot be rendered (an update of a draft
+/// that is not in the request, or a draft fhirbolt cannot serialise), so that no invalid resource
+/// is ever suggested.
+pub fn render_action(
+    action: &ProposedAction,
+    context: &RenderContext<'_>,
+) -> Option<RenderedAction> {
+    let rendered = match action {
+        ProposedAction::Create { description, order } => RenderedAction {
             kind: ActionKind::Create,
             description: description.clone(),
             resource: Some(to_json(render_order(order, context))?),
@@ -55,13 +82,12 @@ pub fn render_action(action: &ProposedAction, context: &RenderContext<'_>) -> Op
         },
         ProposedAction::Update {
             description,
-            draft,
+            target,
             dosage,
-            ..
         } => {
-            let mut updated = draft.medication_request().clone();
+            let mut updated = context.mapped.drafts.get(target)?.clone();
             updated.dosage_instruction = vec![dosage_instruction(dosage)];
-            Action {
+            RenderedAction {
                 kind: ActionKind::Update,
                 description: description.clone(),
                 resource: Some(to_json(Resource::MedicationRequest(Box::new(updated)))?),
@@ -71,14 +97,14 @@ pub fn render_action(action: &ProposedAction, context: &RenderContext<'_>) -> Op
         ProposedAction::Delete {
             description,
             target,
-        } => Action {
+        } => RenderedAction {
             kind: ActionKind::Delete,
             description: description.clone(),
             resource: None,
             resource_id: Some(target.to_string()),
         },
     };
-    Some(action)
+    Some(rendered)
 }
 
 fn render_order(order: &ProposedOrder, context: &RenderContext<'_>) -> Resource {
@@ -92,18 +118,13 @@ fn render_order(order: &ProposedOrder, context: &RenderContext<'_>) -> Resource 
     }
 }
 
-fn to_json(resource: Resource) -> Option<FhirResource> {
-    let json = fhir_mapping::resource_to_json(resource);
-    json.get("resourceType")
-        .is_some()
-        .then_some(FhirResource(json))
+fn to_json(resource: Resource) -> Option<serde_json::Value> {
+    let json = parse::resource_to_json(resource);
+    json.get("resourceType").is_some().then_some(json)
 }
 
 /// A draft MedicationRequest for a proposed order.
-pub fn medication_request(
-    order: &MedicationOrder,
-    context: &RenderContext<'_>,
-) -> MedicationRequest {
+fn medication_request(order: &MedicationOrder, context: &RenderContext<'_>) -> MedicationRequest {
     let drug = order.drug;
     let medication = CodeableConcept {
         coding: vec![coding(RXNORM, drug.rxnorm(), drug.name())],
@@ -124,7 +145,7 @@ pub fn medication_request(
 }
 
 /// A draft ServiceRequest for a referral or test.
-pub fn service_request(order: &ServiceOrder, context: &RenderContext<'_>) -> ServiceRequest {
+fn service_request(order: &ServiceOrder, context: &RenderContext<'_>) -> ServiceRequest {
     let code = &order.code;
     let coding = match (code.system, code.code) {
         (Some(system), Some(value)) => vec![coding(system, value, code.text)],
@@ -150,7 +171,7 @@ pub fn service_request(order: &ServiceOrder, context: &RenderContext<'_>) -> Ser
 }
 
 /// The `dosageInstruction` entry for a dosage.
-pub fn dosage_instruction(dosage: &MedicationDosage) -> Dosage {
+fn dosage_instruction(dosage: &MedicationDosage) -> Dosage {
     let (route_code, route_display) = match dosage.route {
         AdministrationRoute::Intravenous => ("47625008", "Intravenous route"),
         AdministrationRoute::Oral => ("26643006", "Oral route"),
