@@ -11,7 +11,7 @@ use time::Date;
 
 use crate::card::Topic;
 use crate::config::ClinicalConfig;
-use crate::dose::DosingBasis;
+use crate::dose::Dosing;
 use crate::history::{self, RituximabHistory};
 
 /// The facts of a relapsed patient, read through the rules' definitions.
@@ -29,12 +29,9 @@ pub struct Assessment<'a> {
     pub history: RituximabHistory,
     /// The primary recommendation's topic.
     pub primary: Topic,
-    /// The BSA for dosing; `None` when unusable or when mg amounts are withheld.
-    pub bsa: Option<DosingBasis>,
-    /// The weight for dosing; `None` when unusable or when mg amounts are withheld.
-    pub weight: Option<DosingBasis>,
-    /// A BSA- or weight-based dose is needed but its measurement is unusable.
-    pub measurements_unusable: bool,
+    /// The proof that doses may be computed: `None` when a BSA- or weight-based dose is needed
+    /// but its measurement is unusable (then no card shows an mg amount).
+    pub dosing: Option<Dosing>,
 }
 
 impl<'a> Assessment<'a> {
@@ -48,9 +45,6 @@ impl<'a> Assessment<'a> {
             config,
         );
         let primary = primary_topic(&history);
-        let bsa = DosingBasis::body_surface_area(&facts.body);
-        let weight = DosingBasis::weight(&facts.body);
-
         let needs_bsa = primary != Topic::SpecialistReferral
             || facts
                 .orders
@@ -60,13 +54,7 @@ impl<'a> Assessment<'a> {
             || facts.orders.iter().any(|order| {
                 order.medication == MedicationClass::Methylprednisolone && order.dose.is_some()
             });
-        let measurements_unusable =
-            (needs_bsa && bsa.is_none()) || (needs_weight && weight.is_none());
-        let (bsa, weight) = if measurements_unusable {
-            (None, None)
-        } else {
-            (bsa, weight)
-        };
+        let dosing = Dosing::assess(&facts.body, needs_bsa, needs_weight);
 
         Self {
             facts,
@@ -75,10 +63,20 @@ impl<'a> Assessment<'a> {
             relapse_date,
             history,
             primary,
-            bsa,
-            weight,
-            measurements_unusable,
+            dosing,
         }
+    }
+
+    /// A BSA- or weight-based dose is needed but its measurement is unusable.
+    pub fn measurements_unusable(&self) -> bool {
+        self.dosing.is_none()
+    }
+
+    /// Whether a BSA may be used for dosing.
+    pub fn has_usable_bsa(&self) -> bool {
+        self.dosing
+            .as_ref()
+            .is_some_and(|dosing| dosing.bsa().is_some())
     }
 
     /// Young: under the adult age (18 by default). Unknown age is neither young nor adult.

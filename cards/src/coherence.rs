@@ -131,7 +131,7 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "draft-1",
             MedicationClass::Rituximab,
-            Some(DoseAmount::Milligrams(600.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("600"))),
         )];
         let cards = evaluate(&facts);
         let pulses = find(&cards, Topic::CyclophosphamideDexamethasonePulses).unwrap();
@@ -161,7 +161,7 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "draft-2",
             MedicationClass::Cyclophosphamide,
-            Some(DoseAmount::Milligrams(2000.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("2000"))),
         )];
         let cards = evaluate(&facts);
         let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
@@ -231,7 +231,7 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "draft-1",
             MedicationClass::Rituximab,
-            Some(DoseAmount::Milligrams(500.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("500"))),
         )];
         let cards = evaluate(&facts);
         assert_eq!(
@@ -256,7 +256,7 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "draft-1",
             MedicationClass::Rituximab,
-            Some(DoseAmount::Milligrams(500.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("500"))),
         )];
         let cards = evaluate(&facts);
         let check = find(&cards, Topic::DoseCheck).unwrap();

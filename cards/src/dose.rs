@@ -1,11 +1,11 @@
-//! Dose arithmetic (section 5 of the clinical rules): BSA- and weight-based doses, rounding to a
+//! Dose arithmetic: BSA- and weight-based doses, rounding to a
 //! step, caps, and the working shown on the card.
 //!
 //! All arithmetic is exact decimal arithmetic (`rust_decimal`), so the card shows `232.5 mg`, never
-//! `232.50000001 mg`. Measurements arrive as `f64` in the facts; they are converted once, through
-//! their shortest decimal representation, here.
-
-use std::str::FromStr;
+//! `232.50000001 mg`; the measurements arrive exact from the facts (the BSA rounded once there).
+//!
+//! Invariant: an mg amount exists only through `Dosing::dose`, and a `Dosing` only when the
+//! measurements the call needs are usable.
 
 use fhir_mapping::{BodyMeasurements, BodySurfaceArea, BsaFormula, Measurement};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -13,79 +13,147 @@ use time::Date;
 
 pub use fhir_mapping::Milligrams;
 
-/// The body size a dose is scaled by, with the sentence that says where it came from.
+/// What a dose is scaled by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasisUnit {
+    /// Per square metre of body surface area.
+    SquareMetre,
+    /// Per kilogram of body weight.
+    Kilogram,
+}
+
+impl BasisUnit {
+    /// The unit as a card writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BasisUnit::SquareMetre => "m2",
+            BasisUnit::Kilogram => "kg",
+        }
+    }
+}
+
+/// A body size fit for dosing, with the sentence that says where it came from. Only a `Dosing`
+/// holds one, so no dose can be computed from a measurement that was not judged usable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DosingBasis {
-    /// The value (m2 or kg).
-    pub amount: Decimal,
-    /// `m2` or `kg`.
-    pub unit: &'static str,
-    /// Where the value came from: inputs with dates and FHIR references.
-    pub provenance: String,
+    amount: Decimal,
+    unit: BasisUnit,
+    provenance: String,
 }
 
 impl DosingBasis {
-    /// The BSA fit for dosing, if the facts have one.
-    pub fn body_surface_area(body: &BodyMeasurements) -> Option<Self> {
-        let provenance = match &body.bsa {
+    /// The value (m2 or kg).
+    pub fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    /// m2 or kg.
+    pub fn unit(&self) -> BasisUnit {
+        self.unit
+    }
+
+    /// Where the value came from: the readings with their dates and FHIR references.
+    pub fn provenance(&self) -> &str {
+        &self.provenance
+    }
+
+    fn body_surface_area(body: &BodyMeasurements) -> Option<Self> {
+        let (value, provenance) = match &body.bsa {
             BodySurfaceArea::Unavailable => return None,
-            BodySurfaceArea::Computed { formula, .. } => {
+            BodySurfaceArea::Computed {
+                value,
+                formula,
+                weight,
+                height,
+                ..
+            } => {
                 let formula = match formula {
                     BsaFormula::Mosteller => "Mosteller",
                     BsaFormula::Haycock => "Haycock",
                 };
-                let mut inputs = Vec::new();
-                if let Some((weight, source)) = body.weight.usable() {
-                    inputs.push(format!(
-                        "weight {} kg on {} (`{source}`)",
-                        show_f64(weight.value.value()),
-                        weight.date
-                    ));
-                }
-                if let Some((height, source)) = body.height.usable() {
-                    inputs.push(format!(
-                        "height {} cm on {} (`{source}`)",
-                        show_f64(height.value.value()),
-                        height.date
-                    ));
-                }
-                format!("{formula}; {}", inputs.join(", "))
+                let provenance = format!(
+                    "{formula}; weight {} kg on {} (`{}`), height {} cm on {} (`{}`)",
+                    show(weight.measured.value.value()),
+                    weight.measured.date,
+                    weight.source,
+                    show(height.measured.value.value()),
+                    height.measured.date,
+                    height.source
+                );
+                (*value, provenance)
             }
-            BodySurfaceArea::Observed { measured, source } => {
-                format!("recorded BSA on {} (`{source}`)", measured.date)
-            }
+            BodySurfaceArea::Observed { measured, source } => (
+                measured.value,
+                format!("recorded BSA on {} (`{source}`)", measured.date),
+            ),
         };
-        let amount = exact(body.bsa.value()?.value())?.round_dp(2);
-        if amount <= Decimal::ZERO {
-            return None;
-        }
-        let provenance = format!("BSA {} m2 ({provenance})", show(amount));
+        // The BSA was rounded once, by the mapping; it is used as it is.
+        let amount = value.value();
         Some(Self {
             amount,
-            unit: "m2",
-            provenance,
+            unit: BasisUnit::SquareMetre,
+            provenance: format!("BSA {} m2 ({provenance})", show(amount)),
         })
     }
 
-    /// The weight fit for dosing, if the facts have one.
-    pub fn weight(body: &BodyMeasurements) -> Option<Self> {
+    fn weight(body: &BodyMeasurements) -> Option<Self> {
         let (weight, source) = body.weight.usable()?;
-        let amount = exact(weight.value.value())?;
-        if amount <= Decimal::ZERO {
-            return None;
-        }
-        let provenance = format!("weight {} kg on {} (`{source}`)", show(amount), weight.date);
+        let amount = weight.value.value();
         Some(Self {
             amount,
-            unit: "kg",
-            provenance,
+            unit: BasisUnit::Kilogram,
+            provenance: format!("weight {} kg on {} (`{source}`)", show(amount), weight.date),
         })
+    }
+}
+
+/// Proof that the body measurements the call's doses need are usable. Only `Dosing::assess`
+/// makes one, and `Dosing::dose` is the only way to an mg amount: a card cannot show an mg
+/// amount unless the assessment found the measurements fit for dosing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dosing {
+    bsa: Option<DosingBasis>,
+    weight: Option<DosingBasis>,
+}
+
+impl Dosing {
+    /// The dosing bases of `body`, or `None` when a basis the call needs (`needs_bsa`,
+    /// `needs_weight`) is unusable: then *both* are withheld, so no card anywhere shows an mg
+    /// amount.
+    pub fn assess(body: &BodyMeasurements, needs_bsa: bool, needs_weight: bool) -> Option<Dosing> {
+        let bsa = DosingBasis::body_surface_area(body);
+        let weight = DosingBasis::weight(body);
+        if (needs_bsa && bsa.is_none()) || (needs_weight && weight.is_none()) {
+            return None;
+        }
+        Some(Dosing { bsa, weight })
+    }
+
+    /// The BSA basis, when usable.
+    pub fn bsa(&self) -> Option<&DosingBasis> {
+        self.bsa.as_ref()
+    }
+
+    /// The weight basis, when usable.
+    pub fn weight(&self) -> Option<&DosingBasis> {
+        self.weight.as_ref()
+    }
+
+    /// A dose by `rule`, from the basis the rule is per; `None` when that basis is unusable.
+    pub fn dose(&self, rule: &DoseRule) -> Option<ComputedDose> {
+        let basis = match rule.basis {
+            BasisUnit::SquareMetre => self.bsa()?,
+            BasisUnit::Kilogram => self.weight()?,
+        };
+        Some(ComputedDose::compute(rule, basis))
     }
 }
 
 /// How a dose is derived: amount per unit of body size, rounding step, cap and divisor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoseRule {
+    /// What the dose is per.
+    pub basis: BasisUnit,
     /// mg per m2 or per kg.
     pub per_unit: Decimal,
     /// How `per_unit` reads on the card, e.g. `mg/m2` or `mg/kg/day`.
@@ -127,8 +195,8 @@ pub struct ComputedDose {
 }
 
 impl ComputedDose {
-    /// Applies a dose rule to a body size.
-    pub fn compute(rule: &DoseRule, basis: &DosingBasis) -> Self {
+    /// Applies a dose rule to a body size (reached through `Dosing::dose`).
+    fn compute(rule: &DoseRule, basis: &DosingBasis) -> Self {
         let product = rule.per_unit * basis.amount;
         let divisor = Decimal::from(rule.divided_into.max(1));
         let unrounded = product / divisor;
@@ -181,7 +249,7 @@ impl ComputedDose {
             show(rule.per_unit),
             rule.per_unit_label,
             show(self.basis.amount),
-            self.basis.unit,
+            self.basis.unit.symbol(),
             show(self.product)
         );
         let per_dose = if rule.divided_into > 1 {
@@ -251,28 +319,15 @@ pub fn show(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
-/// An `f64` from the facts as the card shows it (shortest representation).
-pub fn show_f64(value: f64) -> String {
-    exact(value).map(show).unwrap_or_else(|| value.to_string())
-}
-
-/// An `f64` from the facts as an exact decimal, via its shortest decimal representation.
-pub fn exact(value: f64) -> Option<Decimal> {
-    if !value.is_finite() {
-        return None;
-    }
-    Decimal::from_str(&value.to_string()).ok()
-}
-
 /// Why a measurement is not usable, with its value and date, for the `missing-body-measurements`
 /// card; `None` when it is usable.
 pub fn measurement_problem<Q: Copy>(
     name: &str,
     measurement: &Measurement<Q>,
-    value_of: impl Fn(Q) -> f64,
+    value_of: impl Fn(Q) -> Decimal,
     unit: &str,
 ) -> Option<String> {
-    let describe = |value: Q, date: Date| format!("{} {unit} on {date}", show_f64(value_of(value)));
+    let describe = |value: Q, date: Date| format!("{} {unit} on {date}", show(value_of(value)));
     match measurement {
         Measurement::Usable { .. } => None,
         Measurement::Missing => Some(format!("no {name} is on record")),
@@ -291,8 +346,8 @@ pub fn measurement_problem<Q: Copy>(
         } => Some(format!(
             "the latest {name} ({}, `{source}`) is outside the plausible range {}-{} {unit}",
             describe(measured.value, measured.date),
-            show_f64(value_of(range.0)),
-            show_f64(value_of(range.1))
+            show(value_of(range.0)),
+            show(value_of(range.1))
         )),
     }
 }
@@ -300,39 +355,16 @@ pub fn measurement_problem<Q: Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fhir_mapping::{Centimetres, FhirRef, Kilograms, Measured, SquareMetres};
-    use time::macros::date;
 
     fn dec(text: &str) -> Decimal {
-        Decimal::from_str(text).unwrap()
+        text.parse().unwrap()
     }
 
-    fn body(weight_kg: f64, height_cm: f64, bsa: f64) -> BodyMeasurements {
-        BodyMeasurements {
-            weight: Measurement::Usable {
-                measured: Measured {
-                    value: Kilograms::new(weight_kg),
-                    date: date!(2026 - 11 - 20),
-                },
-                source: FhirRef::new("Observation", "w"),
-            },
-            height: Measurement::Usable {
-                measured: Measured {
-                    value: Centimetres::new(height_cm),
-                    date: date!(2026 - 10 - 02),
-                },
-                source: FhirRef::new("Observation", "h"),
-            },
-            bsa: BodySurfaceArea::Computed {
-                value: SquareMetres::new(bsa),
-                unrounded: SquareMetres::new(bsa),
-                formula: BsaFormula::Mosteller,
-            },
-        }
-    }
+    use crate::fixtures::body;
 
     fn rituximab() -> DoseRule {
         DoseRule {
+            basis: BasisUnit::SquareMetre,
             per_unit: dec("375"),
             per_unit_label: "mg/m2",
             divided_into: 1,
@@ -358,8 +390,8 @@ mod tests {
         let working = dose.working();
         assert_eq!(
             working[0],
-            "BSA 0.62 m2 (Mosteller; weight 14.2 kg on 2026-11-20 (`Observation/w`), height 96 \
-             cm on 2026-10-02 (`Observation/h`))"
+            "BSA 0.62 m2 (Mosteller; weight 14.2 kg on 2026-11-20 (`Observation/obs-weight`), height 96 \
+             cm on 2026-10-02 (`Observation/obs-height`))"
         );
         assert_eq!(
             working[1],
@@ -385,6 +417,7 @@ mod tests {
     #[test]
     fn dexamethasone_is_split_into_two_doses_before_rounding() {
         let rule = DoseRule {
+            basis: BasisUnit::SquareMetre,
             per_unit: dec("20"),
             per_unit_label: "mg/m2/day",
             divided_into: 2,
@@ -404,6 +437,7 @@ mod tests {
     #[test]
     fn a_per_square_metre_cap_scales_with_the_bsa() {
         let rule = DoseRule {
+            basis: BasisUnit::SquareMetre,
             per_unit: dec("1200"),
             per_unit_label: "mg/m2",
             divided_into: 1,
@@ -419,6 +453,7 @@ mod tests {
     #[test]
     fn weight_based_methylprednisolone_is_capped_at_one_gram() {
         let rule = DoseRule {
+            basis: BasisUnit::Kilogram,
             per_unit: dec("30"),
             per_unit_label: "mg/kg/day",
             divided_into: 1,
@@ -447,6 +482,34 @@ mod tests {
     }
 
     #[test]
+    fn no_dosing_proof_exists_when_a_needed_measurement_is_unusable() {
+        let mut measurements = body(18.0, 105.0, 0.72);
+        assert!(Dosing::assess(&measurements, true, true).is_some());
+        measurements.bsa = BodySurfaceArea::Unavailable;
+        assert_eq!(Dosing::assess(&measurements, true, false), None);
+        let weight_only = Dosing::assess(&measurements, false, true).unwrap();
+        assert!(
+            weight_only.dose(&rituximab()).is_none(),
+            "no BSA, no mg/m2 dose"
+        );
+        measurements.weight = Measurement::Missing;
+        assert_eq!(Dosing::assess(&measurements, false, true), None);
+    }
+
+    #[test]
+    fn a_dose_is_computed_from_the_basis_its_rule_is_per() {
+        let dosing = Dosing::assess(&body(20.0, 110.0, 0.78), true, true).unwrap();
+        let per_kg = DoseRule {
+            basis: BasisUnit::Kilogram,
+            per_unit: dec("30"),
+            per_unit_label: "mg/kg/day",
+            ..rituximab()
+        };
+        assert_eq!(dosing.dose(&per_kg).unwrap().dose.value(), dec("600"));
+        assert_eq!(dosing.dose(&rituximab()).unwrap().dose.value(), dec("290"));
+    }
+
+    #[test]
     fn deviation_is_measured_against_the_computed_dose() {
         assert_eq!(deviation_percent(dec("650"), dec("620")), Some(dec("4.8")));
         assert_eq!(deviation_percent(dec("500"), dec("250")), Some(dec("100")));
@@ -460,7 +523,7 @@ mod tests {
         fn basis_m2(hundredths: u32) -> DosingBasis {
             DosingBasis {
                 amount: Decimal::new(i64::from(hundredths), 2),
-                unit: "m2",
+                unit: BasisUnit::SquareMetre,
                 provenance: String::new(),
             }
         }
@@ -495,8 +558,8 @@ mod tests {
 
             #[test]
             fn weight_doses_never_decrease_as_weight_grows(a in 20u32..2500, b in 20u32..2500) {
-                let rule = DoseRule { per_unit: Decimal::from(30), per_unit_label: "mg/kg/day", ..rituximab() };
-                let basis = |tenths: u32| DosingBasis { amount: Decimal::new(i64::from(tenths), 1), unit: "kg", provenance: String::new() };
+                let rule = DoseRule { per_unit: Decimal::from(30), per_unit_label: "mg/kg/day", basis: BasisUnit::Kilogram, ..rituximab() };
+                let basis = |tenths: u32| DosingBasis { amount: Decimal::new(i64::from(tenths), 1), unit: BasisUnit::Kilogram, provenance: String::new() };
                 let low = ComputedDose::compute(&rule, &basis(a.min(b)));
                 let high = ComputedDose::compute(&rule, &basis(a.max(b)));
                 prop_assert!(low.dose <= high.dose);

@@ -7,7 +7,7 @@ use fhir_mapping::{
     Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseAmount,
     DoseEvent, DoseHistory, Facts, FhirRef, HepatitisBScreening, Hook, Kilograms, LabResult,
     Measured, Measurement, MedicationClass, NeuroblastomaFacts, OmsCondition, OmsDiagnosis,
-    OrderInPlay, PatientFacts, Route, SquareMetres,
+    OrderInPlay, PatientFacts, Reading, Route, SquareMetres,
 };
 use time::macros::date;
 use time::Date;
@@ -60,27 +60,39 @@ pub fn facts() -> Facts {
     }
 }
 
-/// Fresh, plausible weight and height with the BSA the mapping would compute.
+/// Fresh, plausible weight and height with the BSA the mapping would compute (given already
+/// rounded, as the mapping rounds it once).
 pub fn body(weight_kg: f64, height_cm: f64, bsa_m2: f64) -> BodyMeasurements {
+    let weight = Reading {
+        measured: Measured {
+            value: Kilograms::parse(&weight_kg.to_string()).unwrap(),
+            date: date!(2026 - 11 - 20),
+        },
+        source: FhirRef::new("Observation", "obs-weight"),
+    };
+    let height = Reading {
+        measured: Measured {
+            value: Centimetres::parse(&height_cm.to_string()).unwrap(),
+            date: date!(2026 - 10 - 02),
+        },
+        source: FhirRef::new("Observation", "obs-height"),
+    };
+    let bsa = SquareMetres::parse(&bsa_m2.to_string()).unwrap();
     BodyMeasurements {
         weight: Measurement::Usable {
-            measured: Measured {
-                value: Kilograms::new(weight_kg),
-                date: date!(2026 - 11 - 20),
-            },
-            source: FhirRef::new("Observation", "obs-weight"),
+            measured: weight.measured,
+            source: weight.source.clone(),
         },
         height: Measurement::Usable {
-            measured: Measured {
-                value: Centimetres::new(height_cm),
-                date: date!(2026 - 10 - 02),
-            },
-            source: FhirRef::new("Observation", "obs-height"),
+            measured: height.measured,
+            source: height.source.clone(),
         },
         bsa: BodySurfaceArea::Computed {
-            value: SquareMetres::new(bsa_m2),
-            unrounded: SquareMetres::new(bsa_m2),
+            value: bsa,
+            unrounded: bsa,
             formula: BsaFormula::Mosteller,
+            weight,
+            height,
         },
     }
 }

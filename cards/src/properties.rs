@@ -6,9 +6,11 @@
 use fhir_mapping::{
     Age, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseEvent, DoseHistory, Facts,
     FhirRef, Hook, Kilograms, Measured, Measurement, MedicationClass, OmsCondition, OmsDiagnosis,
-    Severity, SquareMetres,
+    Reading, Severity, SquareMetres,
 };
 use proptest::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use time::Duration;
 
 use crate::card::Topic;
@@ -37,9 +39,9 @@ fn history(days_ago: Vec<i64>, resource: &str) -> DoseHistory {
     )
 }
 
-fn weight(state: u8, kg: f64) -> Measurement<Kilograms> {
+fn weight(state: u8, kg: Kilograms) -> Measurement<Kilograms> {
     let measured = Measured {
-        value: Kilograms::new(kg),
+        value: kg,
         date: TODAY - Duration::days(3),
     };
     let source = FhirRef::new("Observation", "w");
@@ -53,15 +55,18 @@ fn weight(state: u8, kg: f64) -> Measurement<Kilograms> {
         2 => Measurement::Implausible {
             measured,
             source,
-            range: (Kilograms::new(2.0), Kilograms::new(250.0)),
+            range: (
+                Kilograms::parse("2").unwrap(),
+                Kilograms::parse("250").unwrap(),
+            ),
         },
         _ => Measurement::Usable { measured, source },
     }
 }
 
-fn height(state: u8, cm: f64) -> Measurement<Centimetres> {
+fn height(state: u8, cm: Centimetres) -> Measurement<Centimetres> {
     let measured = Measured {
-        value: Centimetres::new(cm),
+        value: cm,
         date: TODAY - Duration::days(30),
     };
     let source = FhirRef::new("Observation", "h");
@@ -84,8 +89,8 @@ prop_compose! {
         status in 0u8..4,
         weight_state in 0u8..6,
         height_state in 0u8..4,
-        kg in 3.0f64..140.0,
-        cm in 50.0f64..200.0,
+        kg_tenths in 30i64..1400,
+        cm_tenths in 500i64..2000,
         observed_bsa in prop::option::of(15u32..250),
         orders in prop::collection::vec(0usize..CLASSES.len(), 0..4),
         age in prop::option::of(0u32..60),
@@ -104,15 +109,21 @@ prop_compose! {
             severity: severe.then_some(Severity::Severe),
             relapse_date: relapse_days_ago.map(|days| TODAY - Duration::days(days)),
         });
+        let kg = Kilograms::new(Decimal::new(kg_tenths, 1)).unwrap();
+        let cm = Centimetres::new(Decimal::new(cm_tenths, 1)).unwrap();
         facts.body.weight = weight(weight_state, kg);
         facts.body.height = height(height_state, cm);
         facts.body.bsa = match (facts.body.weight.usable(), facts.body.height.usable(), observed_bsa) {
-            (Some((w, _)), Some((h, _)), _) => {
-                let bsa = ((h.value.value() * w.value.value() / 3600.0).sqrt() * 100.0).round() / 100.0;
-                BodySurfaceArea::Computed { value: SquareMetres::new(bsa), unrounded: SquareMetres::new(bsa), formula: BsaFormula::Mosteller }
+            (Some((w, ws)), Some((h, hs)), _) => {
+                let product = (h.value.value() * w.value.value()).to_f64().unwrap();
+                let bsa = Decimal::from_f64_retain((product / 3600.0).sqrt()).unwrap().round_dp(2);
+                let bsa = SquareMetres::new(bsa).unwrap();
+                let weight = Reading { measured: w, source: ws.clone() };
+                let height = Reading { measured: h, source: hs.clone() };
+                BodySurfaceArea::Computed { value: bsa, unrounded: bsa, formula: BsaFormula::Mosteller, weight, height }
             }
             (_, _, Some(hundredths)) => BodySurfaceArea::Observed {
-                measured: Measured { value: SquareMetres::new(f64::from(hundredths) / 100.0), date: TODAY },
+                measured: Measured { value: SquareMetres::new(Decimal::new(i64::from(hundredths), 2)).unwrap(), date: TODAY },
                 source: FhirRef::new("Observation", "bsa"),
             },
             _ => BodySurfaceArea::Unavailable,
@@ -121,7 +132,7 @@ prop_compose! {
             .into_iter()
             .enumerate()
             .map(|(index, class)| {
-                let dose = ordered_mg.map(|mg| fhir_mapping::DoseAmount::Milligrams(f64::from(mg)));
+                let dose = ordered_mg.map(|mg| fhir_mapping::DoseAmount::Milligrams(Decimal::from(mg)));
                 fixtures::order(&format!("draft-{index}"), CLASSES[class], dose)
             })
             .collect();
@@ -196,7 +207,7 @@ proptest! {
             for (code, mg) in suggested_doses(card, &facts) {
                 let cap = match code {
                     "121191" | "6902" => 1000.0,
-                    "3002" => 1000.0 * facts.body.bsa.value().map_or(0.0, SquareMetres::value),
+                    "3002" => 1000.0 * facts.body.bsa.value().and_then(|bsa| bsa.value().to_f64()).unwrap_or(0.0),
                     _ => f64::INFINITY,
                 };
                 prop_assert!(mg <= cap + 1e-9, "{code}: {mg} mg above the cap {cap}");

@@ -5,7 +5,7 @@ use fhir_mapping::FhirRef;
 
 use crate::assessment::Assessment;
 use crate::config::ClinicalConfig;
-use crate::dose::{show, ComputedDose, DoseCap, DoseRule};
+use crate::dose::{show, BasisUnit, ComputedDose, DoseCap, DoseRule};
 use crate::proposal::{
     AdministrationRoute, Drug, MedicationDosage, MedicationOrder, PeriodUnit, Schedule,
 };
@@ -13,6 +13,7 @@ use crate::proposal::{
 /// Rituximab 375 mg/m2 per dose, rounded to 10 mg, at most 1000 mg.
 pub fn rituximab_rule(config: &ClinicalConfig) -> DoseRule {
     DoseRule {
+        basis: BasisUnit::SquareMetre,
         per_unit: config.rituximab_mg_per_m2,
         per_unit_label: "mg/m2",
         divided_into: 1,
@@ -24,6 +25,7 @@ pub fn rituximab_rule(config: &ClinicalConfig) -> DoseRule {
 /// Cyclophosphamide 750 mg/m2 per pulse, rounded to 10 mg, at most 1000 mg/m2.
 pub fn cyclophosphamide_rule(config: &ClinicalConfig) -> DoseRule {
     DoseRule {
+        basis: BasisUnit::SquareMetre,
         per_unit: config.cyclophosphamide_mg_per_m2,
         per_unit_label: "mg/m2",
         divided_into: 1,
@@ -37,6 +39,7 @@ pub fn cyclophosphamide_rule(config: &ClinicalConfig) -> DoseRule {
 /// Dexamethasone 20 mg/m2/day in 2 divided doses, each rounded to 0.5 mg.
 pub fn dexamethasone_rule(config: &ClinicalConfig) -> DoseRule {
     DoseRule {
+        basis: BasisUnit::SquareMetre,
         per_unit: config.dexamethasone_mg_per_m2_per_day,
         per_unit_label: "mg/m2/day",
         divided_into: config.dexamethasone_doses_per_day,
@@ -48,6 +51,7 @@ pub fn dexamethasone_rule(config: &ClinicalConfig) -> DoseRule {
 /// IV methylprednisolone 30 mg/kg/day, rounded to 10 mg, at most 1000 mg/day.
 pub fn methylprednisolone_rule(config: &ClinicalConfig) -> DoseRule {
     DoseRule {
+        basis: BasisUnit::Kilogram,
         per_unit: config.methylprednisolone_mg_per_kg,
         per_unit_label: "mg/kg/day",
         divided_into: 1,
@@ -58,31 +62,34 @@ pub fn methylprednisolone_rule(config: &ClinicalConfig) -> DoseRule {
 
 /// A rituximab dose, when a BSA may be used.
 pub fn rituximab_dose(assessment: &Assessment<'_>) -> Option<ComputedDose> {
-    bsa_dose(assessment, &rituximab_rule(assessment.config))
+    assessment
+        .dosing
+        .as_ref()?
+        .dose(&rituximab_rule(assessment.config))
 }
 
 /// A cyclophosphamide pulse, when a BSA may be used.
 pub fn cyclophosphamide_dose(assessment: &Assessment<'_>) -> Option<ComputedDose> {
-    bsa_dose(assessment, &cyclophosphamide_rule(assessment.config))
+    assessment
+        .dosing
+        .as_ref()?
+        .dose(&cyclophosphamide_rule(assessment.config))
 }
 
 /// A dexamethasone pulse dose (one of the daily divided doses), when a BSA may be used.
 pub fn dexamethasone_dose(assessment: &Assessment<'_>) -> Option<ComputedDose> {
-    bsa_dose(assessment, &dexamethasone_rule(assessment.config))
+    assessment
+        .dosing
+        .as_ref()?
+        .dose(&dexamethasone_rule(assessment.config))
 }
 
 /// An IV methylprednisolone daily dose, when a weight may be used.
 pub fn methylprednisolone_dose(assessment: &Assessment<'_>) -> Option<ComputedDose> {
-    let weight = assessment.weight.as_ref()?;
-    Some(ComputedDose::compute(
-        &methylprednisolone_rule(assessment.config),
-        weight,
-    ))
-}
-
-fn bsa_dose(assessment: &Assessment<'_>, rule: &DoseRule) -> Option<ComputedDose> {
-    let bsa = assessment.bsa.as_ref()?;
-    Some(ComputedDose::compute(rule, bsa))
+    assessment
+        .dosing
+        .as_ref()?
+        .dose(&methylprednisolone_rule(assessment.config))
 }
 
 /// Rituximab IV once weekly, `count` doses (4 for a full course, 1 for a single dose).
@@ -257,10 +264,9 @@ pub fn parameters_line(dose: &ComputedDose) -> String {
     } else {
         String::new()
     };
-    let unit = if dose.basis.unit == "kg" {
-        "weight"
-    } else {
-        "BSA"
+    let unit = match rule.basis {
+        BasisUnit::Kilogram => "weight",
+        BasisUnit::SquareMetre => "BSA",
     };
     format!(
         "configured: {} {}{divided}, rounding to {} mg{cap} (dose by {unit})",

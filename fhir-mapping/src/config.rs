@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Deserializer};
 
 use crate::facts::BsaFormula;
+use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 
 /// How FHIR becomes facts: every number here is *configurable* in the clinical rules.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -84,6 +85,44 @@ impl MappingConfig {
         }
         Ok(())
     }
+}
+
+impl MappingConfig {
+    /// Plausible weights as exact quantities.
+    pub fn weight_range(&self) -> (Kilograms, Kilograms) {
+        bounds(
+            self.weight_kg_range,
+            Kilograms::parse,
+            Self::default().weight_kg_range,
+        )
+    }
+
+    /// Plausible heights as exact quantities.
+    pub fn height_range(&self) -> (Centimetres, Centimetres) {
+        bounds(
+            self.height_cm_range,
+            Centimetres::parse,
+            Self::default().height_cm_range,
+        )
+    }
+
+    /// Plausible BSA values as exact quantities.
+    pub fn bsa_range(&self) -> (SquareMetres, SquareMetres) {
+        bounds(
+            self.bsa_m2_range,
+            SquareMetres::parse,
+            Self::default().bsa_m2_range,
+        )
+    }
+}
+
+/// A configured range as exact quantities (through the numbers' shortest decimal text); a range
+/// that `validate` would refuse falls back to the default's, so a bound always exists.
+fn bounds<Q>(range: [f64; 2], parse: fn(&str) -> Option<Q>, default: [f64; 2]) -> (Q, Q) {
+    let pair = |[low, high]: [f64; 2]| Some((parse(&low.to_string())?, parse(&high.to_string())?));
+    pair(range)
+        .or_else(|| pair(default))
+        .unwrap_or_else(|| unreachable!("the default ranges are positive decimals"))
 }
 
 /// Configuration that cannot be used; the service refuses to start with it.

@@ -34,17 +34,19 @@ pub fn concept_label(concept: &CodeableConcept) -> Option<&str> {
     })
 }
 
-/// A FHIR decimal as a finite number.
-pub fn decimal(value: &Decimal) -> Option<f64> {
-    text_of!(value)
-        .and_then(|text| text.parse::<f64>().ok())
-        .filter(|number| number.is_finite())
+/// A FHIR decimal, exactly as written (`18.50` stays 18.50, never a float); exponent forms
+/// (`1.85e1`) are read too.
+pub fn decimal(value: &Decimal) -> Option<rust_decimal::Decimal> {
+    let text = text_of!(value)?.trim();
+    text.parse::<rust_decimal::Decimal>()
+        .ok()
+        .or_else(|| rust_decimal::Decimal::from_scientific(text).ok())
 }
 
 /// A quantity's value and UCUM code. The `code` counts when the system is UCUM or absent; the
 /// human `unit` text counts only when the quantity has no code at all (callers still accept
 /// only exact UCUM codes, so "lbs" is never read as pounds).
-pub fn ucum_quantity(quantity: &Quantity) -> (Option<f64>, Option<&str>) {
+pub fn ucum_quantity(quantity: &Quantity) -> (Option<rust_decimal::Decimal>, Option<&str>) {
     let value = quantity.value.as_ref().and_then(decimal);
     let system = quantity.system.as_ref().and_then(|s| text_of!(s));
     let code = quantity.code.as_ref().and_then(|c| text_of!(c));

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use rust_decimal::Decimal;
 use time::Date;
 
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
@@ -198,11 +199,11 @@ pub struct NeuroblastomaFacts {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DoseAmount {
     /// Milligrams.
-    Milligrams(f64),
+    Milligrams(Decimal),
     /// Milligrams per square metre of body surface area.
-    MilligramsPerSquareMetre(f64),
+    MilligramsPerSquareMetre(Decimal),
     /// Milligrams per kilogram of body weight.
-    MilligramsPerKilogram(f64),
+    MilligramsPerKilogram(Decimal),
 }
 
 /// One dose of a drug, dated, with the record it came from.
@@ -296,6 +297,15 @@ pub struct Measured<Q> {
     pub date: Date,
 }
 
+/// A dated, converted measurement and the Observation it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading<Q> {
+    /// The value and date.
+    pub measured: Measured<Q>,
+    /// The Observation.
+    pub source: FhirRef,
+}
+
 /// A body measurement together with its source reference and its fitness for dosing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Measurement<Q> {
@@ -351,14 +361,18 @@ pub enum BsaFormula {
 /// Body surface area and how it was obtained.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BodySurfaceArea {
-    /// Computed from a usable weight and height, rounded to 2 decimals.
+    /// Computed from a usable weight and height, rounded once, to 2 decimals.
     Computed {
-        /// The rounded BSA.
+        /// The rounded BSA: the value doses are computed from.
         value: SquareMetres,
         /// The BSA before rounding.
         unrounded: SquareMetres,
         /// Which formula.
         formula: BsaFormula,
+        /// The weight it came from.
+        weight: Reading<Kilograms>,
+        /// The height it came from.
+        height: Reading<Centimetres>,
     },
     /// Taken from a recent, plausible BSA Observation (used only without weight and height).
     Observed {

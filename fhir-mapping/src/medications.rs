@@ -14,6 +14,8 @@ use fhirbolt::model::r4::types::{
     CodeableConcept, Dosage, DosageDoseAndRateDose, Quantity, Reference, TimingRepeatBounds,
 };
 use fhirbolt::model::r4::Resource;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use time::{Date, Duration};
 
 use crate::codes::ValueSetName;
@@ -319,18 +321,18 @@ fn dosage_events(
         let interval_days = repeat
             .and_then(|r| {
                 let period = decimal(r.period.as_ref()?)?;
-                let unit_days = match r.period_unit.as_ref().and_then(|u| text_of!(u))? {
-                    "s" => 1.0 / 86_400.0,
-                    "min" => 1.0 / 1_440.0,
-                    "h" => 1.0 / 24.0,
-                    "d" => 1.0,
-                    "wk" => 7.0,
-                    "mo" => 30.0,
-                    "a" => 365.0,
+                let days = match r.period_unit.as_ref().and_then(|u| text_of!(u))? {
+                    "s" => period / Decimal::from(86_400),
+                    "min" => period / Decimal::from(1_440),
+                    "h" => period / Decimal::from(24),
+                    "d" => period,
+                    "wk" => period.checked_mul(Decimal::from(7))?,
+                    "mo" => period.checked_mul(Decimal::from(30))?,
+                    "a" => period.checked_mul(Decimal::from(365))?,
                     _ => return None,
                 };
-                let days = (period * unit_days).floor();
-                (0.0..=3650.0).contains(&days).then_some(days as i64)
+                let days = days.floor().to_i64()?;
+                (0..=3650).contains(&days).then_some(days)
             })
             .unwrap_or(DEFAULT_INTERVAL_DAYS);
         (0..i64::from(count))

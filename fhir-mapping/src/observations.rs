@@ -5,23 +5,17 @@
 //! missing or unknown is a data issue, never converted by guesswork.
 
 use fhirbolt::model::r4::resources::{Observation, ObservationEffective, ObservationValue};
+use rust_decimal::Decimal;
 use time::{Date, Duration};
 
 use crate::codes::ValueSetName;
 use crate::elements::{day_of, text_of, ucum_quantity};
-use crate::facts::{DataIssue, DataIssueKind, FhirRef, HepatitisBScreening, LabResult, Measured};
+use crate::facts::{
+    DataIssue, DataIssueKind, FhirRef, HepatitisBScreening, LabResult, Measured, Reading,
+};
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 use crate::units::{LengthUnit, MassUnit};
 use crate::Context;
-
-/// A dated, converted measurement and its Observation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reading<Q> {
-    /// The value and date.
-    pub measured: Measured<Q>,
-    /// The Observation.
-    pub source: FhirRef,
-}
 
 /// The latest body weight in kg whose unit converts.
 pub fn latest_weight(
@@ -33,7 +27,7 @@ pub fn latest_weight(
         ValueSetName::BodyWeight,
         "weight",
         issues,
-        |value, unit| MassUnit::parse(unit).map(|unit| unit.to_kilograms(value)),
+        |value, unit| MassUnit::parse(unit)?.to_kilograms(value),
     )
 }
 
@@ -47,7 +41,7 @@ pub fn latest_height(
         ValueSetName::BodyHeight,
         "height",
         issues,
-        |value, unit| LengthUnit::parse(unit).map(|unit| unit.to_centimetres(value)),
+        |value, unit| LengthUnit::parse(unit)?.to_centimetres(value),
     )
 }
 
@@ -61,7 +55,13 @@ pub fn latest_bsa_observation(
         ValueSetName::BodySurfaceArea,
         "body surface area",
         issues,
-        |value, unit| (unit == "m2").then(|| SquareMetres::new(value)),
+        |value, unit| {
+            if unit == "m2" {
+                SquareMetres::new(value)
+            } else {
+                None
+            }
+        },
     )
 }
 
@@ -70,7 +70,7 @@ fn latest_reading<Q>(
     set: ValueSetName,
     what: &str,
     issues: &mut Vec<DataIssue>,
-    convert: impl Fn(f64, &str) -> Option<Q>,
+    convert: impl Fn(Decimal, &str) -> Option<Q>,
 ) -> Option<Reading<Q>> {
     let mut candidates: Vec<(Date, &FhirRef, &Observation)> = Vec::new();
     for (reference, observation) in context.index.observations() {
@@ -99,6 +99,16 @@ fn latest_reading<Q>(
         let Some(value) = value else {
             continue;
         };
+        if value <= Decimal::ZERO {
+            issues.push(DataIssue {
+                kind: DataIssueKind::ImplausibleMeasurement,
+                source: Some(reference.clone()),
+                message: format!(
+                    "The {what} {value} in {reference} is not a positive amount; it was not used."
+                ),
+            });
+            continue;
+        }
         match unit.and_then(|unit| convert(value, unit)) {
             Some(converted) => {
                 return Some(Reading {

@@ -1,21 +1,32 @@
-//! Typed quantities in the model's units: a dose or a measurement is never a bare `f64`.
+//! Typed, exact quantities in the model's units: a dose or a measurement is never a bare number
+//! and never a float, from the FHIR decimal string to the card.
 
 use std::fmt;
+
+use rust_decimal::Decimal;
 
 macro_rules! quantity {
     ($(#[$doc:meta])* $name:ident, $unit:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
-        pub struct $name(f64);
+        ///
+        /// Exact: the decimal the record gave (converted exactly when the unit differed), never a
+        /// float. Only positive amounts exist.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Decimal);
 
         impl $name {
-            /// Wraps a value already expressed in this unit.
-            pub fn new(value: f64) -> Self {
-                Self(value)
+            /// The amount, when it is positive (the only amounts a body has).
+            pub fn new(value: Decimal) -> Option<Self> {
+                (value > Decimal::ZERO).then(|| Self(value.normalize()))
+            }
+
+            /// The amount written as a decimal, e.g. `"18.5"`; `None` when not a positive decimal.
+            pub fn parse(text: &str) -> Option<Self> {
+                text.parse().ok().and_then(Self::new)
             }
 
             /// The value in this unit.
-            pub fn value(self) -> f64 {
+            pub fn value(self) -> Decimal {
                 self.0
             }
 
@@ -50,16 +61,16 @@ quantity!(
 /// A dose in milligrams, exact (a decimal, never a float), so that a dose on a card is exactly
 /// the arithmetic written beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Milligrams(rust_decimal::Decimal);
+pub struct Milligrams(Decimal);
 
 impl Milligrams {
     /// Wraps an exact amount (normalised: `250.0` and `250` are the same dose).
-    pub fn new(value: rust_decimal::Decimal) -> Self {
+    pub fn new(value: Decimal) -> Self {
         Self(value.normalize())
     }
 
     /// The amount.
-    pub fn value(self) -> rust_decimal::Decimal {
+    pub fn value(self) -> Decimal {
         self.0
     }
 }

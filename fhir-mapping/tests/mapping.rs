@@ -11,6 +11,10 @@ use time::Date;
 
 const TODAY: Date = date!(2026 - 11 - 25);
 
+fn dec(text: &str) -> rust_decimal::Decimal {
+    text.parse().unwrap()
+}
+
 /// A request read by the one request parser, `HookCall::parse`.
 struct Request(HookCall);
 
@@ -105,11 +109,14 @@ mod examples {
     fn rituximab_after_full_course_maps_four_doses_and_bsa_0_67() {
         let facts = example("order-select-rituximab-after-full-course");
         assert!(facts.issues.is_empty(), "{:?}", facts.issues);
-        assert_eq!(facts.body.bsa.value(), Some(SquareMetres::new(0.67)));
+        assert_eq!(
+            facts.body.bsa.value(),
+            Some(SquareMetres::parse("0.67").unwrap())
+        );
         assert_eq!(facts.rituximab.events().len(), 4);
         assert_eq!(
             facts.rituximab.events()[0].amount,
-            Some(DoseAmount::Milligrams(240.0))
+            Some(DoseAmount::Milligrams(dec("240")))
         );
         assert_eq!(
             facts.patient.age,
@@ -127,7 +134,10 @@ mod examples {
         assert_eq!(facts.orders.len(), 1);
         assert_eq!(facts.orders[0].medication, MedicationClass::Rituximab);
         assert_eq!(facts.orders[0].route, Some(Route::Intravenous));
-        assert_eq!(facts.orders[0].dose, Some(DoseAmount::Milligrams(250.0)));
+        assert_eq!(
+            facts.orders[0].dose,
+            Some(DoseAmount::Milligrams(dec("250")))
+        );
         assert_eq!(
             facts.orders[0].reference.as_str(),
             "MedicationRequest/draft-10"
@@ -138,7 +148,10 @@ mod examples {
     fn rituximab_naive_with_neuroblastoma_has_present_unresected_tumour_and_no_hbv_screen() {
         let facts = example("order-select-rituximab-naive-with-neuroblastoma");
         assert!(facts.issues.is_empty(), "{:?}", facts.issues);
-        assert_eq!(facts.body.bsa.value(), Some(SquareMetres::new(0.55)));
+        assert_eq!(
+            facts.body.bsa.value(),
+            Some(SquareMetres::parse("0.55").unwrap())
+        );
         assert!(facts.rituximab.is_empty());
         assert!(facts.neuroblastoma.present);
         assert!(!facts.neuroblastoma.resected);
@@ -169,7 +182,7 @@ mod examples {
         };
         assert_eq!(
             (value, formula),
-            (SquareMetres::new(0.82), BsaFormula::Mosteller)
+            (SquareMetres::parse("0.82").unwrap(), BsaFormula::Mosteller)
         );
         assert!(!facts.neuroblastoma.present);
         assert!(
@@ -221,7 +234,7 @@ mod facts_from_fhir {
         );
         assert_eq!(
             facts.rituximab.events()[0].amount,
-            Some(DoseAmount::MilligramsPerSquareMetre(375.0))
+            Some(DoseAmount::MilligramsPerSquareMetre(dec("375")))
         );
     }
 
@@ -361,10 +374,13 @@ mod facts_from_fhir {
         let height = observation("h", "8302-2", "2026-10-01", 40.0, "[in_i]");
         let facts = Request::sign(vec![], vec![weight, height]).map();
         let (weight, _) = facts.body.weight.usable().unwrap();
-        assert!((weight.value.value() - 15.966_45).abs() < 1e-4);
+        assert_eq!(weight.value.value(), dec("15.966451424"), "35.2 lb exactly");
         let (height, _) = facts.body.height.usable().unwrap();
-        assert!((height.value.value() - 101.6).abs() < 1e-9);
-        assert_eq!(facts.body.bsa.value(), Some(SquareMetres::new(0.67)));
+        assert_eq!(height.value.value(), dec("101.6"));
+        assert_eq!(
+            facts.body.bsa.value(),
+            Some(SquareMetres::parse("0.67").unwrap())
+        );
     }
 
     #[test]
@@ -410,7 +426,10 @@ mod facts_from_fhir {
         let bsa = observation("bsa", "8277-6", "2026-11-10", 0.71, "m2");
         let facts = Request::sign(vec![], vec![bsa]).map();
         assert!(matches!(facts.body.bsa, BodySurfaceArea::Observed { .. }));
-        assert_eq!(facts.body.bsa.value(), Some(SquareMetres::new(0.71)));
+        assert_eq!(
+            facts.body.bsa.value(),
+            Some(SquareMetres::parse("0.71").unwrap())
+        );
     }
 
     #[test]
@@ -688,14 +707,15 @@ mod hl7_examples {
         else {
             panic!("{:?}", facts.body.weight)
         };
-        assert!((weight.value.value() - 83.914_588_45).abs() < 1e-6);
+        assert_eq!(weight.value.value(), dec("83.91458845"));
         let Measurement::Stale {
             measured: height, ..
         } = facts.body.height
         else {
             panic!("{:?}", facts.body.height)
         };
-        assert!((height.value.value() - 169.926).abs() < 1e-6);
+        // The HL7 example records 66.899999999999991 in (a float artefact in the source), read exactly.
+        assert_eq!(height.value.value(), dec("169.92599999999997714"));
     }
 }
 

@@ -51,6 +51,10 @@ fn facts_of(request: &Value, today: Date) -> Facts {
         .facts
 }
 
+fn dec(text: &str) -> rust_decimal::Decimal {
+    text.parse().unwrap()
+}
+
 fn spec_of(seed: u64, resources: usize) -> RecordSpec {
     RecordSpec {
         resources,
@@ -141,7 +145,7 @@ fn assert_intended_facts(facts: &Facts, label: &str) {
     assert!(
         doses
             .iter()
-            .all(|dose| matches!(dose.amount, Some(DoseAmount::Milligrams(mg)) if (200.0..=400.0).contains(&mg))),
+            .all(|dose| matches!(dose.amount, Some(DoseAmount::Milligrams(mg)) if (dec("200")..=dec("400")).contains(&mg))),
         "{label}: rituximab doses in mg: {doses:#?}"
     );
     let months_since_course = (facts.today - doses[3].date).whole_days() / 30;
@@ -163,18 +167,18 @@ fn assert_intended_facts(facts: &Facts, label: &str) {
         "{label}"
     );
     assert!(
-        (15.0..=28.0).contains(&weight.value.value()),
+        (dec("15")..=dec("28")).contains(&weight.value.value()),
         "{label}: {weight:?}"
     );
     assert!(
-        (100.0..=130.0).contains(&height.value.value()),
+        (dec("100")..=dec("130")).contains(&height.value.value()),
         "{label}: {height:?}"
     );
-    let BodySurfaceArea::Computed { value, .. } = facts.body.bsa else {
+    let BodySurfaceArea::Computed { value, .. } = &facts.body.bsa else {
         panic!("{label}: no computed BSA: {:?}", facts.body.bsa);
     };
     assert!(
-        (0.6..=1.0).contains(&value.value()),
+        (dec("0.6")..=dec("1.0")).contains(&value.value()),
         "{label}: BSA {value:?}"
     );
 

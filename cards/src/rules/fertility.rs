@@ -6,7 +6,7 @@ use fhir_mapping::MedicationClass;
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
-use crate::dose::{show, show_f64};
+use crate::dose::show;
 use crate::evidence::{GUIDELINE, ROSSOR_2022};
 use crate::markdown::Detail;
 use crate::proposal::{CardProposal, ProposedSuggestion};
@@ -158,21 +158,18 @@ fn exposure_text(assessment: &Assessment<'_>) -> String {
         pulses.len(),
         dose_list(pulses)
     );
-    let milligrams: Option<Vec<f64>> = pulses
+    let milligrams: Option<Vec<rust_decimal::Decimal>> = pulses
         .iter()
         .map(|pulse| match pulse.amount {
             Some(fhir_mapping::DoseAmount::Milligrams(mg)) => Some(mg),
             _ => None,
         })
         .collect();
-    if let (Some(amounts), true) = (milligrams, assessment.bsa.is_some()) {
-        let total: rust_decimal::Decimal = amounts
-            .iter()
-            .filter_map(|mg| crate::dose::exact(*mg))
-            .sum();
+    if let (Some(amounts), true) = (milligrams, assessment.has_usable_bsa()) {
+        let total: rust_decimal::Decimal = amounts.iter().sum();
         let parts: Vec<String> = amounts
             .iter()
-            .map(|mg| format!("{} mg", show_f64(*mg)))
+            .map(|mg| format!("{} mg", show(*mg)))
             .collect();
         text.push_str(&format!(
             " Recorded amounts: {} = {} mg in total.",

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::assessment::{is_bsa_dosed, Assessment};
 use crate::card::{Indicator, SelectionBehavior, Topic};
-use crate::dose::{deviation_percent, exact, measurement_problem, show, ComputedDose};
+use crate::dose::{deviation_percent, measurement_problem, show, ComputedDose};
 use crate::evidence::{GUIDELINE, RITUXIMAB_LABEL, ROSSOR_2022};
 use crate::markdown::Detail;
 use crate::proposal::{
@@ -29,7 +29,7 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
     if let Some(card) = dose_check(assessment) {
         cards.push(card);
     }
-    if assessment.measurements_unusable {
+    if assessment.measurements_unusable() {
         cards.push(missing_body_measurements(assessment));
     }
     if assessment.is_adult() {
@@ -199,7 +199,7 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
             let per_dose = computed.dose.value();
             // A dexamethasone order may state the daily total instead of one divided dose.
             let daily = per_dose * Decimal::from(computed.rule.divided_into.max(1));
-            (exact(mg)?, "mg", vec![per_dose, daily])
+            (mg, "mg", vec![per_dose, daily])
         }
         DoseAmount::MilligramsPerSquareMetre(per_m2) if is_bsa_dosed(order) => {
             let rule = match order.medication {
@@ -208,16 +208,12 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
                 _ => regimen::dexamethasone_rule(config),
             };
             let per_dose = rule.per_unit / Decimal::from(rule.divided_into.max(1));
-            (exact(per_m2)?, "mg/m2", vec![per_dose, rule.per_unit])
+            (per_m2, "mg/m2", vec![per_dose, rule.per_unit])
         }
         DoseAmount::MilligramsPerKilogram(per_kg)
             if order.medication == MedicationClass::Methylprednisolone =>
         {
-            (
-                exact(per_kg)?,
-                "mg/kg",
-                vec![config.methylprednisolone_mg_per_kg],
-            )
+            (per_kg, "mg/kg", vec![config.methylprednisolone_mg_per_kg])
         }
         _ => return None,
     };
@@ -355,7 +351,7 @@ fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
     )
     .evidence(ROSSOR_2022);
     // The caps are mg amounts: shown (as working) only when mg amounts may be shown at all.
-    detail = if assessment.measurements_unusable {
+    detail = if assessment.measurements_unusable() {
         detail.also("Doses are capped at the adult maximum; the caps are shown once usable body measurements are recorded.")
     } else {
         detail
@@ -443,7 +439,7 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "draft-7",
             MedicationClass::Rituximab,
-            Some(DoseAmount::Milligrams(500.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("500"))),
         )];
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::DoseCheck).unwrap();
@@ -468,13 +464,13 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "d",
             MedicationClass::Rituximab,
-            Some(DoseAmount::Milligrams(290.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("290"))),
         )];
         assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
         facts.orders = vec![fixtures::order(
             "d",
             MedicationClass::Rituximab,
-            Some(DoseAmount::MilligramsPerSquareMetre(375.0)),
+            Some(DoseAmount::MilligramsPerSquareMetre(fixtures::dec("375"))),
         )];
         assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
     }
@@ -486,13 +482,13 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "d",
             MedicationClass::Dexamethasone,
-            Some(DoseAmount::Milligrams(14.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("14"))),
         )];
         assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
         facts.orders = vec![fixtures::order(
             "d",
             MedicationClass::Dexamethasone,
-            Some(DoseAmount::Milligrams(40.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("40"))),
         )];
         assert!(find(&evaluate(&facts), Topic::DoseCheck).is_some());
     }
@@ -503,7 +499,7 @@ mod tests {
         let mut order = fixtures::order(
             "dex-oral",
             MedicationClass::Dexamethasone,
-            Some(DoseAmount::Milligrams(40.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("40"))),
         );
         order.route = Some(fhir_mapping::Route::Oral);
         facts.orders = vec![order];
@@ -526,11 +522,11 @@ mod tests {
         facts.orders = vec![fixtures::order(
             "d",
             MedicationClass::Rituximab,
-            Some(DoseAmount::Milligrams(500.0)),
+            Some(DoseAmount::Milligrams(fixtures::dec("500"))),
         )];
         facts.body.weight = Measurement::Stale {
             measured: Measured {
-                value: Kilograms::new(19.0),
+                value: Kilograms::parse("19").unwrap(),
                 date: date!(2026 - 09 - 01),
             },
             source: FhirRef::new("Observation", "old-weight"),
