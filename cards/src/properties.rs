@@ -189,7 +189,7 @@ proptest! {
                     fixtures::created(card)
                         .into_iter()
                         .filter_map(|order| match order {
-                            ProposedOrder::Medication(order) => Some(order.drug.rxnorm()),
+                            ProposedOrder::Medication(order) => Some(order.drug.name()),
                             ProposedOrder::Service(_) => None,
                         })
                         .collect()
@@ -226,18 +226,13 @@ fn suggested_doses(card: &crate::Card, facts: &fhir_mapping::Facts) -> Vec<(&'st
                 ProposedAction::Create {
                     order: ProposedOrder::Medication(order),
                     ..
-                } => order.drug.rxnorm(),
+                } => order.drug.rxnorm().unwrap_or("other"),
                 ProposedAction::Update { target, .. } => {
                     let order = facts
                         .orders
                         .iter()
                         .find(|order| &order.reference == target)?;
-                    match order.medication {
-                        MedicationClass::Rituximab => "121191",
-                        MedicationClass::Methylprednisolone => "6902",
-                        MedicationClass::Cyclophosphamide => "3002",
-                        _ => "other",
-                    }
+                    order.medication.rxnorm().unwrap_or("other")
                 }
                 _ => return None,
             };

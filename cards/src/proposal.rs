@@ -2,7 +2,7 @@
 //! are `fhir_mapping::proposal` types, which `fhir-mapping` renders as FHIR at the service's edge.
 
 pub use fhir_mapping::proposal::{
-    AdministrationRoute, Drug, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
+    AdministrationRoute, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
     ProposedOrder, Schedule, ServiceCode, ServiceOrder,
 };
 

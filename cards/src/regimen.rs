@@ -1,13 +1,13 @@
 //! The regimens of the rules (sections 4 and 5) as dose rules and dosages: what the cards propose
 //! and what `dose-check` compares orders against.
 
-use fhir_mapping::FhirRef;
+use fhir_mapping::{FhirRef, MedicationClass};
 
 use crate::assessment::Assessment;
 use crate::config::ClinicalConfig;
 use crate::dose::{show, BasisUnit, ComputedDose, DoseCap, DoseRule};
 use crate::proposal::{
-    AdministrationRoute, Drug, MedicationDosage, MedicationOrder, PeriodUnit, Schedule,
+    AdministrationRoute, MedicationDosage, MedicationOrder, PeriodUnit, Schedule,
 };
 
 /// Rituximab 375 mg/m2 per dose, rounded to 10 mg, at most 1000 mg.
@@ -226,7 +226,11 @@ pub fn methylprednisolone_dosage(dose: &ComputedDose, config: &ClinicalConfig) -
 }
 
 /// A MedicationRequest to create, citing the Observations behind the dose.
-pub fn order(drug: Drug, dosage: MedicationDosage, assessment: &Assessment<'_>) -> MedicationOrder {
+pub fn order(
+    drug: MedicationClass,
+    dosage: MedicationDosage,
+    assessment: &Assessment<'_>,
+) -> MedicationOrder {
     MedicationOrder {
         drug,
         dosage,

@@ -15,11 +15,11 @@ pub mod primary;
 pub mod safety;
 pub mod steroids;
 
-use fhir_mapping::{DoseEvent, OrderInPlay};
+use fhir_mapping::{DoseEvent, MedicationClass, OrderInPlay};
 
 use crate::assessment::Assessment;
 use crate::markdown::Detail;
-use crate::proposal::{Drug, MedicationDosage, ProposedAction, ProposedOrder};
+use crate::proposal::{MedicationDosage, ProposedAction, ProposedOrder};
 use crate::regimen;
 
 /// Dates and sources of doses, as one line: `2026-08-17 (`MedicationAdministration/1`), ...`.
@@ -67,7 +67,7 @@ pub fn data_issues(mut detail: Detail, assessment: &Assessment<'_>) -> Detail {
 /// Puts a dosage into effect: update the draft of the same drug in play if there is one (same id,
 /// corrected dosage), otherwise create a new order.
 pub fn update_or_create(
-    drug: Drug,
+    drug: MedicationClass,
     dosage: MedicationDosage,
     draft: Option<&OrderInPlay>,
     assessment: &Assessment<'_>,

@@ -15,9 +15,9 @@ use crate::facts::MedicationClass;
 
 const EMBEDDED_VALUE_SETS: &str = include_str!("../terminology/value-sets.toml");
 
-/// The value sets the mapping knows, by their name in the data file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// The value sets the mapping knows. Drugs are one vocabulary: a medication value set is named by
+/// its `MedicationClass`, the same type the facts, the rules and the rendered orders use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ValueSetName {
     /// Opsoclonus-myoclonus syndrome, specific codes and text.
     Oms,
@@ -39,24 +39,8 @@ pub enum ValueSetName {
     SeverityModerate,
     /// Severity: mild.
     SeverityMild,
-    /// Subcutaneous rituximab with hyaluronidase.
-    RituximabSubcutaneous,
-    /// Rituximab, including biosimilars.
-    Rituximab,
-    /// Cyclophosphamide.
-    Cyclophosphamide,
-    /// Dexamethasone.
-    Dexamethasone,
-    /// Prednisone.
-    Prednisone,
-    /// Prednisolone.
-    Prednisolone,
-    /// Methylprednisolone.
-    Methylprednisolone,
-    /// Intravenous immunoglobulin.
-    Ivig,
-    /// Corticotropin (ACTH).
-    Corticotropin,
+    /// A medication class the rules know.
+    Medication(MedicationClass),
     /// Body weight Observations.
     BodyWeight,
     /// Body height Observations.
@@ -75,27 +59,88 @@ pub enum ValueSetName {
     RouteSubcutaneous,
 }
 
+/// A value set's name in the data file (`[rituximab]`, `[body_weight]`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FileKey {
+    Oms,
+    OmsAmbiguous,
+    Neuroblastoma,
+    NeuroblastomaResection,
+    Resection,
+    NeuroblastomaScreening,
+    Fertility,
+    SeveritySevere,
+    SeverityModerate,
+    SeverityMild,
+    RituximabSubcutaneous,
+    Rituximab,
+    Cyclophosphamide,
+    Dexamethasone,
+    Prednisone,
+    Prednisolone,
+    Methylprednisolone,
+    Ivig,
+    Corticotropin,
+    BodyWeight,
+    BodyHeight,
+    BodySurfaceArea,
+    Hbsag,
+    AntiHbc,
+    RouteIntravenous,
+    RouteOral,
+    RouteSubcutaneous,
+}
+
+impl FileKey {
+    fn name(self) -> ValueSetName {
+        use MedicationClass as Class;
+        match self {
+            FileKey::Oms => ValueSetName::Oms,
+            FileKey::OmsAmbiguous => ValueSetName::OmsAmbiguous,
+            FileKey::Neuroblastoma => ValueSetName::Neuroblastoma,
+            FileKey::NeuroblastomaResection => ValueSetName::NeuroblastomaResection,
+            FileKey::Resection => ValueSetName::Resection,
+            FileKey::NeuroblastomaScreening => ValueSetName::NeuroblastomaScreening,
+            FileKey::Fertility => ValueSetName::Fertility,
+            FileKey::SeveritySevere => ValueSetName::SeveritySevere,
+            FileKey::SeverityModerate => ValueSetName::SeverityModerate,
+            FileKey::SeverityMild => ValueSetName::SeverityMild,
+            FileKey::RituximabSubcutaneous => {
+                ValueSetName::Medication(Class::RituximabSubcutaneous)
+            }
+            FileKey::Rituximab => ValueSetName::Medication(Class::Rituximab),
+            FileKey::Cyclophosphamide => ValueSetName::Medication(Class::Cyclophosphamide),
+            FileKey::Dexamethasone => ValueSetName::Medication(Class::Dexamethasone),
+            FileKey::Prednisone => ValueSetName::Medication(Class::Prednisone),
+            FileKey::Prednisolone => ValueSetName::Medication(Class::Prednisolone),
+            FileKey::Methylprednisolone => ValueSetName::Medication(Class::Methylprednisolone),
+            FileKey::Ivig => ValueSetName::Medication(Class::Ivig),
+            FileKey::Corticotropin => ValueSetName::Medication(Class::Corticotropin),
+            FileKey::BodyWeight => ValueSetName::BodyWeight,
+            FileKey::BodyHeight => ValueSetName::BodyHeight,
+            FileKey::BodySurfaceArea => ValueSetName::BodySurfaceArea,
+            FileKey::Hbsag => ValueSetName::Hbsag,
+            FileKey::AntiHbc => ValueSetName::AntiHbc,
+            FileKey::RouteIntravenous => ValueSetName::RouteIntravenous,
+            FileKey::RouteOral => ValueSetName::RouteOral,
+            FileKey::RouteSubcutaneous => ValueSetName::RouteSubcutaneous,
+        }
+    }
+}
+
 /// The order in which medication value sets are tried: subcutaneous rituximab before rituximab,
 /// methylprednisolone before the other steroids.
-const MEDICATION_CLASSES: [(ValueSetName, MedicationClass); 9] = [
-    (
-        ValueSetName::RituximabSubcutaneous,
-        MedicationClass::RituximabSubcutaneous,
-    ),
-    (ValueSetName::Rituximab, MedicationClass::Rituximab),
-    (
-        ValueSetName::Cyclophosphamide,
-        MedicationClass::Cyclophosphamide,
-    ),
-    (
-        ValueSetName::Methylprednisolone,
-        MedicationClass::Methylprednisolone,
-    ),
-    (ValueSetName::Dexamethasone, MedicationClass::Dexamethasone),
-    (ValueSetName::Prednisolone, MedicationClass::Prednisolone),
-    (ValueSetName::Prednisone, MedicationClass::Prednisone),
-    (ValueSetName::Ivig, MedicationClass::Ivig),
-    (ValueSetName::Corticotropin, MedicationClass::Corticotropin),
+const MEDICATION_CLASSES: [MedicationClass; 9] = [
+    MedicationClass::RituximabSubcutaneous,
+    MedicationClass::Rituximab,
+    MedicationClass::Cyclophosphamide,
+    MedicationClass::Methylprednisolone,
+    MedicationClass::Dexamethasone,
+    MedicationClass::Prednisolone,
+    MedicationClass::Prednisone,
+    MedicationClass::Ivig,
+    MedicationClass::Corticotropin,
 ];
 
 /// One code of a value set, as written in the data file.
@@ -192,13 +237,13 @@ impl Terminology {
 
     /// These value sets extended (or, per set, replaced) by a TOML value-set document.
     pub fn merged(mut self, toml_text: &str, origin: &str) -> Result<Terminology, ConfigError> {
-        let file: BTreeMap<ValueSetName, ValueSetEntry> =
+        let file: BTreeMap<FileKey, ValueSetEntry> =
             toml::from_str(toml_text).map_err(|error| ConfigError::TerminologyInvalid {
                 origin: origin.to_owned(),
                 reason: error.to_string(),
             })?;
-        for (name, entry) in file {
-            self.sets.entry(name).or_default().extend(entry);
+        for (key, entry) in file {
+            self.sets.entry(key.name()).or_default().extend(entry);
         }
         Ok(self)
     }
@@ -252,18 +297,20 @@ impl Terminology {
     /// another; text is the fallback for uncoded medications.
     pub fn medication_class(&self, concept: &CodeableConcept) -> Option<MedicationClass> {
         // The subcutaneous product is often coded as plain rituximab with a telling text.
-        if self.matches(ValueSetName::RituximabSubcutaneous, concept) {
-            return Some(MedicationClass::RituximabSubcutaneous);
+        let subcutaneous = MedicationClass::RituximabSubcutaneous;
+        if self.matches(ValueSetName::Medication(subcutaneous), concept) {
+            return Some(subcutaneous);
         }
+        let set = |class: &MedicationClass| ValueSetName::Medication(*class);
         MEDICATION_CLASSES
             .iter()
-            .find(|(name, _)| self.has_code(*name, concept))
+            .find(|class| self.has_code(set(class), concept))
             .or_else(|| {
                 MEDICATION_CLASSES
                     .iter()
-                    .find(|(name, _)| self.has_text(*name, concept))
+                    .find(|class| self.has_text(set(class), concept))
             })
-            .map(|(_, class)| *class)
+            .copied()
     }
 }
 
@@ -331,7 +378,10 @@ mod tests {
         let dancing = concept(r#"{"text":"Dancing-eyes syndrome, relapse"}"#);
         assert!(terminology.has_text(ValueSetName::Oms, &dancing));
         let methylpred = concept(r#"{"text":"Methylprednisolone sodium succinate"}"#);
-        assert!(!terminology.has_text(ValueSetName::Prednisolone, &methylpred));
+        assert!(!terminology.has_text(
+            ValueSetName::Medication(MedicationClass::Prednisolone),
+            &methylpred
+        ));
     }
 
     #[test]

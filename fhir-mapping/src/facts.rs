@@ -243,22 +243,11 @@ impl DoseHistory {
     }
 }
 
-/// Oral corticosteroids the rules know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OralSteroid {
-    /// prednisone
-    Prednisone,
-    /// prednisolone
-    Prednisolone,
-    /// dexamethasone
-    Dexamethasone,
-}
-
 /// An oral steroid the patient is on now (relapse on oral steroids).
 #[derive(Debug, Clone)]
 pub struct CurrentSteroid {
-    /// Which one.
-    pub drug: OralSteroid,
+    /// Which one (prednisone, prednisolone or dexamethasone: `MedicationClass::is_oral_steroid`).
+    pub drug: MedicationClass,
     /// The active MedicationStatement or MedicationRequest.
     pub source: FhirRef,
 }
@@ -407,8 +396,9 @@ pub struct BodyMeasurements {
     pub bsa: BodySurfaceArea,
 }
 
-/// The medication classes the rules recognise in orders and history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The medication classes the rules recognise in orders and history: the project's one drug
+/// vocabulary (value sets, facts, rules and the orders the service proposes all use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MedicationClass {
     /// Rituximab for IV use, including biosimilars.
     Rituximab,
@@ -442,6 +432,41 @@ impl MedicationClass {
     /// Any rituximab product.
     pub fn is_rituximab(self) -> bool {
         matches!(self, Self::Rituximab | Self::RituximabSubcutaneous)
+    }
+
+    /// A steroid the patient can be "on" by mouth (relapse on oral steroids).
+    pub fn is_oral_steroid(self) -> bool {
+        matches!(
+            self,
+            Self::Prednisone | Self::Prednisolone | Self::Dexamethasone
+        )
+    }
+
+    /// The ingredient name, as cards and orders write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rituximab => "rituximab",
+            Self::RituximabSubcutaneous => "rituximab and hyaluronidase (subcutaneous)",
+            Self::Cyclophosphamide => "cyclophosphamide",
+            Self::Dexamethasone => "dexamethasone",
+            Self::Prednisone => "prednisone",
+            Self::Prednisolone => "prednisolone",
+            Self::Methylprednisolone => "methylprednisolone",
+            Self::Ivig => "intravenous immunoglobulin",
+            Self::Corticotropin => "corticotropin",
+        }
+    }
+
+    /// The RxNorm ingredient code of a drug the service orders; `None` for the classes it never
+    /// orders (so no order of them can be rendered).
+    pub fn rxnorm(self) -> Option<&'static str> {
+        match self {
+            Self::Rituximab => Some("121191"),
+            Self::Cyclophosphamide => Some("3002"),
+            Self::Dexamethasone => Some("3264"),
+            Self::Methylprednisolone => Some("6902"),
+            _ => None,
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::codes::ValueSetName;
 use crate::elements::{concept_label, day_of, decimal, reference_text, text_of, ucum_quantity};
 use crate::facts::{
     CurrentSteroid, DataIssue, DataIssueKind, DoseAmount, DoseEvent, DoseHistory, FhirRef,
-    MedicationClass, OralSteroid, Route,
+    MedicationClass, Route,
 };
 use crate::units::dose_amount;
 use crate::Context;
@@ -389,12 +389,10 @@ fn current_oral_steroid(
     dosage: Option<&Dosage>,
     context: &Context<'_>,
 ) -> Option<CurrentSteroid> {
-    let drug = match class {
-        MedicationClass::Prednisone => OralSteroid::Prednisone,
-        MedicationClass::Prednisolone => OralSteroid::Prednisolone,
-        MedicationClass::Dexamethasone => OralSteroid::Dexamethasone,
-        _ => return None,
-    };
+    if !class.is_oral_steroid() {
+        return None;
+    }
+    let drug = class;
     let route = dosage
         .and_then(|d| d.route.as_deref())
         .map(|r| route_of(context, r));

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::facts::FhirRef;
+use crate::facts::{FhirRef, MedicationClass};
 use crate::quantity::Milligrams;
 
 /// RxNorm's code system URI.
@@ -82,41 +82,6 @@ pub enum ProposedOrder {
     Service(ServiceOrder),
 }
 
-/// A drug the service can order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Drug {
-    /// rituximab (RxNorm 121191)
-    Rituximab,
-    /// cyclophosphamide (RxNorm 3002)
-    Cyclophosphamide,
-    /// dexamethasone (RxNorm 3264)
-    Dexamethasone,
-    /// methylprednisolone (RxNorm 6902)
-    Methylprednisolone,
-}
-
-impl Drug {
-    /// The RxNorm ingredient code.
-    pub fn rxnorm(self) -> &'static str {
-        match self {
-            Drug::Rituximab => "121191",
-            Drug::Cyclophosphamide => "3002",
-            Drug::Dexamethasone => "3264",
-            Drug::Methylprednisolone => "6902",
-        }
-    }
-
-    /// The ingredient name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Drug::Rituximab => "rituximab",
-            Drug::Cyclophosphamide => "cyclophosphamide",
-            Drug::Dexamethasone => "dexamethasone",
-            Drug::Methylprednisolone => "methylprednisolone",
-        }
-    }
-}
-
 /// A route of administration the service orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdministrationRoute {
@@ -164,8 +129,8 @@ pub struct MedicationDosage {
 /// A MedicationRequest to create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MedicationOrder {
-    /// The drug.
-    pub drug: Drug,
+    /// The drug (one the service orders: `MedicationClass::rxnorm` is `Some`).
+    pub drug: MedicationClass,
     /// The dosage.
     pub dosage: MedicationDosage,
     /// The Observations the dose was computed from (`supportingInformation`).

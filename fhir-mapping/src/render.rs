@@ -77,7 +77,7 @@ pub fn render_action(
         ProposedAction::Create { description, order } => RenderedAction {
             kind: ActionKind::Create,
             description: description.clone(),
-            resource: Some(to_json(render_order(order, context))?),
+            resource: Some(to_json(render_order(order, context)?)?),
             resource_id: None,
         },
         ProposedAction::Update {
@@ -107,15 +107,15 @@ pub fn render_action(
     Some(rendered)
 }
 
-fn render_order(order: &ProposedOrder, context: &RenderContext<'_>) -> Resource {
-    match order {
+fn render_order(order: &ProposedOrder, context: &RenderContext<'_>) -> Option<Resource> {
+    Some(match order {
         ProposedOrder::Medication(order) => {
-            Resource::MedicationRequest(Box::new(medication_request(order, context)))
+            Resource::MedicationRequest(Box::new(medication_request(order, context)?))
         }
         ProposedOrder::Service(order) => {
             Resource::ServiceRequest(Box::new(service_request(order, context)))
         }
-    }
+    })
 }
 
 fn to_json(resource: Resource) -> Option<serde_json::Value> {
@@ -124,14 +124,18 @@ fn to_json(resource: Resource) -> Option<serde_json::Value> {
 }
 
 /// A draft MedicationRequest for a proposed order.
-fn medication_request(order: &MedicationOrder, context: &RenderContext<'_>) -> MedicationRequest {
+/// `None` for a drug the service never orders (no RxNorm ingredient code to order it by).
+fn medication_request(
+    order: &MedicationOrder,
+    context: &RenderContext<'_>,
+) -> Option<MedicationRequest> {
     let drug = order.drug;
     let medication = CodeableConcept {
-        coding: vec![coding(RXNORM, drug.rxnorm(), drug.name())],
+        coding: vec![coding(RXNORM, drug.rxnorm()?, drug.name())],
         text: Some(drug.name().into()),
         ..Default::default()
     };
-    MedicationRequest {
+    Some(MedicationRequest {
         status: "draft".into(),
         intent: "order".into(),
         medication: MedicationRequestMedication::CodeableConcept(Box::new(medication)),
@@ -141,7 +145,7 @@ fn medication_request(order: &MedicationOrder, context: &RenderContext<'_>) -> M
         supporting_information: order.supporting.iter().map(reference).collect(),
         dosage_instruction: vec![dosage_instruction(&order.dosage)],
         ..Default::default()
-    }
+    })
 }
 
 /// A draft ServiceRequest for a referral or test.

@@ -555,7 +555,7 @@ mod facts_from_fhir {
         let steroid = facts.oral_steroid.unwrap();
         assert_eq!(
             (steroid.drug, steroid.source.as_str()),
-            (OralSteroid::Prednisolone, "MedicationStatement/pred")
+            (MedicationClass::Prednisolone, "MedicationStatement/pred")
         );
         assert_eq!(facts.fertility_concern, [FhirRef::new("Goal", "g")]);
     }
@@ -722,7 +722,7 @@ mod hl7_examples {
 mod rendering {
     use super::*;
     use fhir_mapping::proposal::{
-        AdministrationRoute, Drug, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
+        AdministrationRoute, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
         ProposedOrder, Schedule,
     };
 
@@ -792,7 +792,7 @@ mod rendering {
         let action = ProposedAction::Create {
             description: "Create".into(),
             order: ProposedOrder::Medication(MedicationOrder {
-                drug: Drug::Rituximab,
+                drug: MedicationClass::Rituximab,
                 dosage: dosage(),
                 supporting: vec![FhirRef::from_relative("Observation/obs-weight-1")],
             }),

@@ -21,8 +21,8 @@ use crate::evidence::{
 use crate::history::{AfterFullCourse, RefractoryReason, RituximabHistory};
 use crate::markdown::Detail;
 use crate::proposal::{
-    CardProposal, Drug, MedicationDosage, ProposedAction, ProposedOrder, ProposedSuggestion,
-    ServiceCode, ServiceOrder,
+    CardProposal, MedicationDosage, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode,
+    ServiceOrder,
 };
 use crate::regimen;
 use crate::rules::{
@@ -259,13 +259,13 @@ fn cyclophosphamide_dexamethasone(
             .into_iter()
             .next();
         actions.push(update_or_create(
-            Drug::Cyclophosphamide,
+            MedicationClass::Cyclophosphamide,
             regimen::cyclophosphamide_dosage(&cpm, config),
             cpm_draft,
             assessment,
         ));
         actions.push(update_or_create(
-            Drug::Dexamethasone,
+            MedicationClass::Dexamethasone,
             regimen::dexamethasone_dosage(&dex, config),
             dex_draft,
             assessment,
@@ -495,7 +495,12 @@ pub fn rituximab_actions(
             )
         })
         .collect();
-    actions.push(update_or_create(Drug::Rituximab, dosage, iv, assessment));
+    actions.push(update_or_create(
+        MedicationClass::Rituximab,
+        dosage,
+        iv,
+        assessment,
+    ));
     actions
 }
 

@@ -14,7 +14,7 @@ use crate::dose::{deviation_percent, measurement_problem, show, ComputedDose};
 use crate::evidence::{GUIDELINE, RITUXIMAB_LABEL, ROSSOR_2022};
 use crate::markdown::Detail;
 use crate::proposal::{
-    AdministrationRoute, CardProposal, Drug, MedicationDosage, ProposedAction, ProposedOrder,
+    AdministrationRoute, CardProposal, MedicationDosage, ProposedAction, ProposedOrder,
     ProposedSuggestion, ServiceCode, ServiceOrder,
 };
 use crate::regimen;
@@ -249,7 +249,7 @@ fn corrected_dosage(
     order: &OrderInPlay,
     computed: &ComputedDose,
     assessment: &Assessment<'_>,
-) -> Option<(Drug, MedicationDosage)> {
+) -> Option<(MedicationClass, MedicationDosage)> {
     let config = assessment.config;
     match order.medication {
         MedicationClass::Rituximab => {
@@ -258,12 +258,12 @@ fn corrected_dosage(
                 _ => 1,
             };
             Some((
-                Drug::Rituximab,
+                MedicationClass::Rituximab,
                 regimen::rituximab_dosage(computed, count, config),
             ))
         }
         MedicationClass::Cyclophosphamide => Some((
-            Drug::Cyclophosphamide,
+            MedicationClass::Cyclophosphamide,
             regimen::cyclophosphamide_dosage(computed, config),
         )),
         // Within the cyclophosphamide regimen the dexamethasone is part of its cycles; outside
@@ -272,7 +272,7 @@ fn corrected_dosage(
             if assessment.primary == Topic::CyclophosphamideDexamethasonePulses =>
         {
             Some((
-                Drug::Dexamethasone,
+                MedicationClass::Dexamethasone,
                 regimen::dexamethasone_dosage(computed, config),
             ))
         }
@@ -282,12 +282,12 @@ fn corrected_dosage(
                 _ => AdministrationRoute::Intravenous,
             };
             Some((
-                Drug::Dexamethasone,
+                MedicationClass::Dexamethasone,
                 regimen::dexamethasone_pulse_dosage(computed, config, route),
             ))
         }
         MedicationClass::Methylprednisolone => Some((
-            Drug::Methylprednisolone,
+            MedicationClass::Methylprednisolone,
             regimen::methylprednisolone_dosage(computed, config),
         )),
         _ => None,

@@ -6,14 +6,14 @@
 //! - `combination-therapy`: severe OMS -> consider combination therapy from the outset (guideline,
 //!   "Special considerations").
 
-use fhir_mapping::{MedicationClass, OralSteroid};
+use fhir_mapping::MedicationClass;
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
 use crate::dose::show;
 use crate::evidence::{DE_ALARCON_2018, GUIDELINE, ROSSOR_2022, ROSTASY_2006};
 use crate::markdown::Detail;
-use crate::proposal::{CardProposal, Drug, ProposedSuggestion};
+use crate::proposal::{CardProposal, ProposedSuggestion};
 use crate::regimen;
 use crate::rules::update_or_create;
 
@@ -60,12 +60,10 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
     .evidence(ROSSOR_2022)
     .off_label();
     if let Some(steroid) = &assessment.facts.oral_steroid {
-        let name = match steroid.drug {
-            OralSteroid::Prednisone => "prednisone",
-            OralSteroid::Prednisolone => "prednisolone",
-            OralSteroid::Dexamethasone => "dexamethasone",
-        };
-        detail = detail.because(format!("currently on oral {name}"), Some(&steroid.source));
+        detail = detail.because(
+            format!("currently on oral {}", steroid.drug.name()),
+            Some(&steroid.source),
+        );
     }
     let summary =
         format!("Relapse on oral steroids: IV methylprednisolone {dose_text} for 3-5 days");
@@ -87,7 +85,7 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
                 .suggest(ProposedSuggestion::new(
                     format!("Order IV methylprednisolone for {days} days"),
                     vec![update_or_create(
-                        Drug::Methylprednisolone,
+                        MedicationClass::Methylprednisolone,
                         dosage,
                         draft,
                         assessment,
@@ -161,14 +159,12 @@ fn combination_therapy(assessment: &Assessment<'_>) -> CardProposal {
 mod tests {
     use crate::card::Topic;
     use crate::fixtures::{self, evaluate, find, first_dose_mg};
-    use fhir_mapping::{
-        CurrentSteroid, FhirRef, MedicationClass, OmsDiagnosis, OralSteroid, Severity,
-    };
+    use fhir_mapping::{CurrentSteroid, FhirRef, MedicationClass, OmsDiagnosis, Severity};
 
     fn on_prednisolone() -> fhir_mapping::Facts {
         let mut facts = fixtures::facts();
         facts.oral_steroid = Some(CurrentSteroid {
-            drug: OralSteroid::Prednisolone,
+            drug: MedicationClass::Prednisolone,
             source: FhirRef::new("MedicationStatement", "ms"),
         });
         facts
