@@ -72,6 +72,35 @@ impl<'a> Assessment<'a> {
         self.dosing.is_none()
     }
 
+    /// Whether the `fertility-prefer-rituximab` card fires: cyclophosphamide ordered or proposed,
+    /// for a young patient or one with a documented fertility concern.
+    pub fn fertility_card_fires(&self) -> bool {
+        let cyclophosphamide_in_play =
+            !self.orders_of(MedicationClass::Cyclophosphamide).is_empty();
+        let primary_is_pulses = self.primary == Topic::CyclophosphamideDexamethasonePulses;
+        (cyclophosphamide_in_play || primary_is_pulses)
+            && (self.is_young() || !self.facts.fertility_concern.is_empty())
+    }
+
+    /// Whether the fertility card replaces a cyclophosphamide draft with the primary card's
+    /// rituximab order (a rituximab primary, a cyclophosphamide order in play, and a dose that may
+    /// be shown). The primary card then leaves the order to that card, so it is created once.
+    /// Decided here, where both cards read it, so neither rule module depends on the other.
+    pub fn fertility_replaces_cyclophosphamide(&self) -> bool {
+        self.fertility_card_fires()
+            && self.primary_is_rituximab()
+            && !self.orders_of(MedicationClass::Cyclophosphamide).is_empty()
+            && self.has_usable_bsa()
+    }
+
+    /// Whether the primary recommendation is a rituximab one (not refractory).
+    pub fn primary_is_rituximab(&self) -> bool {
+        matches!(
+            self.primary,
+            Topic::RituximabFullCourse | Topic::RituximabRedose | Topic::RituximabPartialPrior
+        )
+    }
+
     /// Whether a BSA may be used for dosing.
     pub fn has_usable_bsa(&self) -> bool {
         self.dosing

@@ -13,47 +13,17 @@ use crate::proposal::{CardProposal, ProposedSuggestion};
 use crate::regimen;
 use crate::rules::{delete, dose_list, primary};
 
-/// Whether the card fires: cyclophosphamide ordered or proposed, for a young patient or one with a
-/// documented fertility concern.
-fn applies(assessment: &Assessment<'_>) -> bool {
-    let cyclophosphamide_in_play = !assessment
-        .orders_of(MedicationClass::Cyclophosphamide)
-        .is_empty();
-    let primary_is_pulses = assessment.primary == Topic::CyclophosphamideDexamethasonePulses;
-    (cyclophosphamide_in_play || primary_is_pulses)
-        && (assessment.is_young() || !assessment.facts.fertility_concern.is_empty())
-}
-
-/// Whether this card replaces a cyclophosphamide draft with the primary card's rituximab order
-/// (a rituximab primary, a cyclophosphamide order in play, and a dose that may be shown). The
-/// primary card then leaves the order to this card, so that it is created once.
-pub fn replaces_cyclophosphamide(assessment: &Assessment<'_>) -> bool {
-    applies(assessment)
-        && primary_is_rituximab(assessment)
-        && !assessment
-            .orders_of(MedicationClass::Cyclophosphamide)
-            .is_empty()
-        && regimen::rituximab_dose(assessment).is_some()
-}
-
-fn primary_is_rituximab(assessment: &Assessment<'_>) -> bool {
-    matches!(
-        assessment.primary,
-        Topic::RituximabFullCourse | Topic::RituximabRedose | Topic::RituximabPartialPrior
-    )
-}
-
 /// Fires when cyclophosphamide is ordered or proposed for a young patient or one with a
 /// documented fertility concern.
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
-    if !applies(assessment) {
+    if !assessment.fertility_card_fires() {
         return;
     }
     let cyclophosphamide_orders = assessment.orders_of(MedicationClass::Cyclophosphamide);
     let primary_is_pulses = assessment.primary == Topic::CyclophosphamideDexamethasonePulses;
     let concern = &assessment.facts.fertility_concern;
 
-    let refractory = !primary_is_rituximab(assessment);
+    let refractory = !assessment.primary_is_rituximab();
     let mut detail = if refractory {
         // Refractory to rituximab: "prefer rituximab" would contradict the primary card.
         Detail::new(
@@ -108,8 +78,8 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
         summary,
         Detail::default(),
     );
-    if let Some(dose) =
-        regimen::rituximab_dose(assessment).filter(|_| replaces_cyclophosphamide(assessment))
+    if let Some(dose) = regimen::rituximab_dose(assessment)
+        .filter(|_| assessment.fertility_replaces_cyclophosphamide())
     {
         detail = detail.working(regimen::working(&dose));
         // The same options as the primary card, each also removing the cyclophosphamide draft.

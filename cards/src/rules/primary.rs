@@ -26,7 +26,7 @@ use crate::proposal::{
 };
 use crate::regimen;
 use crate::rules::{
-    data_issues, delete, dose_list, fertility, orders_in_play, relapsed_oms, update_or_create,
+    data_issues, delete, dose_list, orders_in_play, relapsed_oms, update_or_create,
 };
 use fhir_mapping::proposal::SNOMED;
 
@@ -449,7 +449,7 @@ fn offer_rituximab(
     assessment: &Assessment<'_>,
     dose: &ComputedDose,
 ) -> (CardProposal, Detail) {
-    if fertility::replaces_cyclophosphamide(assessment) {
+    if assessment.fertility_replaces_cyclophosphamide() {
         let drafts: Vec<String> = assessment
             .orders_of(MedicationClass::Cyclophosphamide)
             .iter()
