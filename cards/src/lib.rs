@@ -4,17 +4,22 @@
 //! Layout:
 //! - `config`: `ClinicalConfig`, every threshold and dose parameter, validated at start-up.
 //! - `history`: full course, single additional dose, refractory and highly refractory.
-//! - `assessment`: the facts read through the rules' definitions; the primary topic; whether
-//!   body measurements may be used for dosing.
-//! - `dose`: exact BSA/weight dose arithmetic, rounding, caps, the working as text.
+//! - `assessment`: the facts read through the rules' definitions; the primary topic; the
+//!   `Dosing` proof that body measurements may be used; decisions two cards share.
+//! - `dose`: exact BSA/weight dose arithmetic (only through `Dosing::dose`), rounding, caps, the
+//!   working as text.
 //! - `regimen`: the rules' regimens as dose rules and dosages.
-//! - `rules`: one module per part of section 4 (primary, fertility, neuroblastoma, steroids,
-//!   safety, monitoring).
-//! - `evidence`: citations and their strength (section 7); `markdown`: the detail builder.
+//! - `rules`: one module per group of cards (primary, fertility, neuroblastoma, steroids,
+//!   safety, monitoring); no rule module imports another's decisions except through `rules`
+//!   helpers and the assessment.
+//! - `evidence`: citations and their strength; `markdown`: the detail builder.
 //! - `proposal`: cards and suggestions as domain values (the orders are `fhir_mapping::proposal`
 //!   types, which `fhir-mapping` renders as FHIR at the service's edge).
 //! - `coherence`: the cards checked against each other (no suggestion undoes another's).
-//! - `card`: the output types (Card, Topic, Suggestion, Action).
+//! - `card`: the output types (Card, Topic, Suggestion); actions are `fhir_mapping::proposal`
+//!   values.
+//!
+//! Dependencies: `fhir-mapping`, `rust_decimal` and `time` only; no JSON, FHIR or uuid library.
 //!
 //! Invariants: `evaluate` is pure (no IO, no clock: the date is `Facts::today`); it returns no
 //! cards unless a relevant order is in play and the patient has relapsed OMS (or an ambiguous OMS

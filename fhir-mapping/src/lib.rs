@@ -1,10 +1,13 @@
-//! FHIR R4 in, typed facts out: turns a CDS Hooks request's prefetch and draft orders into the
-//! relapsed-OMS decision model (`Facts`).
+//! The one FHIR boundary of the project, both ways: a CDS Hooks request's prefetch and draft
+//! orders in, the relapsed-OMS decision model (`Facts`) out; and the rules' proposals (orders,
+//! dosages, referrals as plain types in `proposal`) rendered as FHIR R4 resources (`render`).
 //!
 //! Layout:
 //! - `request`: the CDS Hooks call read from bytes (`HookCall::parse`), the one request parser.
 //! - `facts`: the decision model (plain domain types; no JSON, no fhirbolt).
-//! - `quantity`: typed quantities (`Kilograms`, `Centimetres`, `SquareMetres`).
+//! - `proposal`: what the rules propose (orders, dosages, actions), plain domain types.
+//! - `render`: proposals -> FHIR R4 resources; an update starts from the draft as sent.
+//! - `quantity`: exact quantities (`Kilograms`, `Centimetres`, `SquareMetres`, `Milligrams`).
 //! - `config`: `MappingConfig` (staleness, plausibility, BSA formula, terminology file).
 //! - `parse`: every JSON and fhirbolt (de)serialisation, non-generic; Bundle envelopes via
 //!   `RawValue`, each resource through fhirbolt's `Resource` enum.
@@ -14,7 +17,8 @@
 //! - `patient`, `conditions`, `procedures`, `medications`, `orders`, `observations`, `bsa`: one
 //!   group of facts each.
 //!
-//! Invariants: all fhirbolt (de)serialisation lives in `parse` behind non-generic functions,
+//! Invariants: no public item of `facts` or `proposal` names a fhirbolt or JSON type; all
+//! fhirbolt (de)serialisation lives in `parse` behind non-generic functions,
 //! because fhirbolt's typed code is slow to compile and has a parser defect with nested resources.
 //! Mapping never fails on one bad resource: it becomes a `DataIssue` and the rest is used.
 
