@@ -7,7 +7,9 @@
 //! - `demo`: `oms-cds demo`, the service plus a pretend EHR.
 //! - `config`: settings from TOML + environment, validated at start-up.
 //! - `telemetry`: logging.
-//! - `startup`: `Application` (bind, state, serve, graceful shutdown).
+//! - `startup`: `Application` (bind, build the state, serve, graceful shutdown).
+//! - `state`: `AppState`, what every handler can reach (routes and router depend on it, never
+//!   on `startup`).
 //! - `router`: routes and the middleware stack.
 //! - `routes`: one handler per endpoint.
 //! - `wire`: CDS Hooks request/response/feedback/discovery shapes.
@@ -36,6 +38,7 @@ pub mod metrics;
 pub mod router;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod wire;
