@@ -2,14 +2,34 @@
 //! Shared by the HTTP handler and `oms-cds evaluate`; it glues, it decides nothing clinical.
 
 use cards::{Card, ClinicalConfig};
-use fhir_mapping::{DataIssue, DataIssueKind, Facts, HookCall, Mapper, PrefetchValue, Terminology};
+use fhir_mapping::{
+    DataIssue, DataIssueKind, Facts, HookCall, Mapper, MappingError, PrefetchValue, Terminology,
+};
 use serde::Deserialize;
 use time::Date;
 
 use crate::catalogue::{PREFETCH_TEMPLATES, REQUIRED_PREFETCH_KEYS};
 use crate::config::Settings;
-use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
+
+/// Why a call cannot be evaluated (the HTTP edge turns each into its status in `error.rs`).
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluationError {
+    /// Data the service cannot decide without is neither in the prefetch nor was obtained: each
+    /// entry names a key and why it is missing.
+    #[error(
+        "the service cannot decide without {}; send the prefetch keys listed at GET /cds-services, \
+         or a fhirServer with fhirAuthorization it may read them from",
+        .missing.join(" and ")
+    )]
+    RequiredPrefetchMissing {
+        /// One description per missing key.
+        missing: Vec<String>,
+    },
+    /// The request cannot be read as FHIR where it must be (the draft orders are not a Bundle).
+    #[error(transparent)]
+    UnreadableFhir(#[from] MappingError),
+}
 
 /// The mapping and the rules, configured once at start-up.
 #[derive(Debug)]
@@ -35,7 +55,7 @@ impl Engine {
         call: &HookCall,
         today: Date,
         report: &PrefetchReport,
-    ) -> Result<Vec<Card>, ApiError> {
+    ) -> Result<Vec<Card>, EvaluationError> {
         let facts = self.facts(call, today, report)?;
         Ok(self.cards(&facts))
     }
@@ -46,12 +66,9 @@ impl Engine {
         call: &HookCall,
         today: Date,
         report: &PrefetchReport,
-    ) -> Result<Facts, ApiError> {
+    ) -> Result<Facts, EvaluationError> {
         require_prefetch(call, report)?;
-        let mut facts = self
-            .mapper
-            .map(call, today)
-            .map_err(|e| ApiError::UnreadableFhir(e.to_string()))?;
+        let mut facts = self.mapper.map(call, today)?;
         facts.issues.extend(optional_data_issues(report));
         Ok(facts)
     }
@@ -65,7 +82,7 @@ impl Engine {
 /// Answers 412 when data the service cannot decide without is missing: a required key that is
 /// absent, holds an OperationOutcome (the EHR hit an error), or could only be read in part
 /// (pages missing). `null` means "no data" and is fine.
-fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiError> {
+fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), EvaluationError> {
     let missing: Vec<String> = REQUIRED_PREFETCH_KEYS
         .iter()
         .filter_map(|key| {
@@ -87,11 +104,7 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiE
     if missing.is_empty() {
         return Ok(());
     }
-    Err(ApiError::MissingRequiredData(format!(
-        "the service cannot decide without {}; send the prefetch keys listed at GET /cds-services, \
-         or a fhirServer with fhirAuthorization it may read them from",
-        missing.join(" and ")
-    )))
+    Err(EvaluationError::RequiredPrefetchMissing { missing })
 }
 
 /// Optional data that could not be had (in full) limits the answer: the cards say so.
