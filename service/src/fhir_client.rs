@@ -82,6 +82,7 @@ impl FhirFetcher {
         let ServiceCall {
             call,
             fhir_authorization,
+            ..
         } = service_call;
         let started = Instant::now();
         let deadline = started + Duration::from_millis(self.settings.deadline_ms);

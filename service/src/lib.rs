@@ -17,6 +17,7 @@
 //! - `catalogue`: the service id, hooks and prefetch templates (one source of truth).
 //! - `evaluation`: request -> fhir-mapping -> cards.
 //! - `example_dates`: moves example requests to another evaluation date.
+//! - `identifiers`: hook instance, card uuid and issuer, checked (non-empty, bounded) at the edge.
 //! - `error`: `ApiError` -> OperationOutcome.
 //! - `fhir_client`: fetches missing prefetch from the EHR's FHIR server (allow-listed hosts only).
 //! - `auth`: JWT verification of CDS clients.
@@ -34,6 +35,7 @@ pub mod error;
 pub mod evaluation;
 pub mod example_dates;
 pub mod fhir_client;
+pub mod identifiers;
 pub mod metrics;
 pub mod router;
 pub mod routes;

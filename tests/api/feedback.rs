@@ -1,6 +1,7 @@
 //! Feedback is validated, stored durably (SQLite and PostgreSQL) and idempotent.
 
 use oms_cds::config::StorageSettings;
+use oms_cds::identifiers::CardUuid;
 use oms_cds::storage::Store;
 use serde_json::{json, Value};
 
@@ -30,6 +31,7 @@ async fn round_trip(app: TestApp, database_url: &str) {
     })
     .await
     .unwrap();
+    let card = CardUuid::parse(&card).unwrap();
     let rows = store.feedback_for_card(&card).await.unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].outcome, "accepted");

@@ -72,6 +72,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use crate::identifiers::{CardUuid, HookInstance};
     use crate::storage::test_support::all_stores;
     use crate::storage::{now_ms, IssuedCard};
     use crate::wire::feedback::{Feedback, Outcome, OverrideReason};
@@ -81,14 +82,16 @@ mod tests {
         for store in all_stores().await {
             let start = now_ms();
             let topic: &'static str = "dose-check";
-            let cards: Vec<String> = (0..3).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+            let cards: Vec<CardUuid> = (0..3)
+                .map(|_| CardUuid::parse(&uuid::Uuid::new_v4().to_string()).expect("a uuid"))
+                .collect();
             let issued: Vec<IssuedCard> = cards
                 .iter()
                 .map(|uuid| IssuedCard {
                     card_uuid: uuid.clone(),
                     service_id: "svc".into(),
                     hook: "order-sign",
-                    hook_instance: "hi".into(),
+                    hook_instance: HookInstance::parse("hi").expect("a hook instance"),
                     topic,
                     indicator: "warning",
                     issued_at_ms: start,
