@@ -122,10 +122,10 @@ fn record_issued_cards<'a>(
         issued.push(IssuedCard {
             card_uuid,
             service_id: service_id.to_owned(),
-            hook: call.hook.code(),
+            hook: call.hook,
             hook_instance: hook_instance.clone(),
-            topic: card.topic.code(),
-            indicator: card.indicator.code(),
+            topic: card.topic,
+            indicator: card.indicator,
             issued_at_ms,
         });
     }

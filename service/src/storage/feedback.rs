@@ -4,15 +4,15 @@ use anyhow::Context;
 
 use super::{now_ms, Store};
 use crate::identifiers::CardUuid;
-use crate::wire::feedback::{Feedback, Outcome};
+use crate::wire::feedback::{Feedback, Outcome, OutcomeKind};
 
 /// A feedback row as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFeedback {
     /// The card's uuid.
     pub card_uuid: CardUuid,
-    /// `accepted` or `overridden`.
-    pub outcome: String,
+    /// Accepted or overridden.
+    pub outcome: OutcomeKind,
     /// RFC 3339 UTC.
     pub outcome_timestamp: String,
     /// Accepted suggestion uuids.
@@ -104,7 +104,9 @@ impl Store {
                     Ok(StoredFeedback {
                         card_uuid: CardUuid::parse(&card_uuid)
                             .context("a stored feedback row has an unreadable card uuid")?,
-                        outcome,
+                        outcome: OutcomeKind::from_code(&outcome).with_context(|| {
+                            format!("a stored feedback row has the unknown outcome `{outcome}`")
+                        })?,
                         outcome_timestamp,
                         accepted_suggestions: suggestions
                             .split_whitespace()
@@ -122,7 +124,7 @@ impl Store {
 mod tests {
     use crate::identifiers::CardUuid;
     use crate::storage::test_support::all_stores;
-    use crate::wire::feedback::{Feedback, Outcome, OverrideReason};
+    use crate::wire::feedback::{Feedback, Outcome, OutcomeKind, OverrideReason};
 
     fn accepted(card: &CardUuid) -> Feedback {
         Feedback {
@@ -160,6 +162,9 @@ mod tests {
                 .expect("duplicate is harmless");
             let rows = store.feedback_for_card(&card).await.expect("read");
             assert_eq!(rows.len(), 2, "{:?}", store.backend());
+            assert_eq!(rows[0].card_uuid, card);
+            assert_eq!(rows[0].outcome, OutcomeKind::Accepted);
+            assert_eq!(rows[1].outcome, OutcomeKind::Overridden);
             assert_eq!(
                 rows[0].accepted_suggestions,
                 vec!["s1".to_string(), "s2".to_string()]

@@ -3,6 +3,8 @@
 //! queue is full the entry is dropped and counted.
 
 use anyhow::Context;
+use cards::{Indicator, Topic};
+use fhir_mapping::Hook;
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -18,13 +20,13 @@ pub struct IssuedCard {
     /// The service id.
     pub service_id: String,
     /// The hook.
-    pub hook: &'static str,
+    pub hook: Hook,
     /// The hook instance.
     pub hook_instance: HookInstance,
-    /// The topic code.
-    pub topic: &'static str,
+    /// The topic.
+    pub topic: Topic,
     /// The indicator.
-    pub indicator: &'static str,
+    pub indicator: Indicator,
     /// When it was issued (epoch ms).
     pub issued_at_ms: i64,
 }
@@ -118,10 +120,10 @@ impl Store {
             )
             .bind(card.card_uuid.as_str())
             .bind(&card.service_id)
-            .bind(card.hook)
+            .bind(card.hook.code())
             .bind(card.hook_instance.as_str())
-            .bind(card.topic)
-            .bind(card.indicator)
+            .bind(card.topic.code())
+            .bind(card.indicator.code())
             .bind(card.issued_at_ms)
             .execute(&mut *tx)
             .await
@@ -130,7 +132,8 @@ impl Store {
         tx.commit().await.context("cannot commit issued cards")
     }
 
-    /// The topic of an issued card, if it was logged.
+    /// The topic code of an issued card, if it was logged. Text, not a `Topic`: the log may
+    /// hold topics an earlier release issued, and those are still counted under their code.
     pub async fn issued_card_topic(&self, card_uuid: &CardUuid) -> anyhow::Result<Option<String>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT topic FROM issued_cards WHERE card_uuid = $1")
@@ -155,10 +158,10 @@ mod tests {
         IssuedCard {
             card_uuid: uuid.clone(),
             service_id: "svc".into(),
-            hook: "order-sign",
+            hook: Hook::OrderSign,
             hook_instance: HookInstance::parse("hi").expect("a hook instance"),
-            topic: "rituximab-redose",
-            indicator: "info",
+            topic: Topic::RituximabRedose,
+            indicator: Indicator::Info,
             issued_at_ms: 1,
         }
     }

@@ -61,10 +61,44 @@ pub enum Outcome {
 impl Outcome {
     /// `accepted` or `overridden`.
     pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+
+    /// Accepted or overridden, without the details.
+    pub fn kind(&self) -> OutcomeKind {
         match self {
-            Outcome::Accepted { .. } => "accepted",
-            Outcome::Overridden { .. } => "overridden",
+            Outcome::Accepted { .. } => OutcomeKind::Accepted,
+            Outcome::Overridden { .. } => OutcomeKind::Overridden,
         }
+    }
+}
+
+/// What the clinician did with a card, as stored and counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutcomeKind {
+    /// `accepted`
+    Accepted,
+    /// `overridden`
+    Overridden,
+}
+
+impl OutcomeKind {
+    /// Both kinds.
+    pub const ALL: [OutcomeKind; 2] = [OutcomeKind::Accepted, OutcomeKind::Overridden];
+
+    /// The wire (and database) code.
+    pub fn code(self) -> &'static str {
+        match self {
+            OutcomeKind::Accepted => "accepted",
+            OutcomeKind::Overridden => "overridden",
+        }
+    }
+
+    /// The kind for a code; `None` for any other text.
+    pub fn from_code(code: &str) -> Option<OutcomeKind> {
+        OutcomeKind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 }
 
@@ -206,6 +240,14 @@ mod tests {
             }
             other => panic!("unexpected outcome {other:?}"),
         }
+    }
+
+    #[test]
+    fn outcome_kinds_round_trip_through_their_codes() {
+        for kind in OutcomeKind::ALL {
+            assert_eq!(OutcomeKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(OutcomeKind::from_code("ignored"), None);
     }
 
     #[test]
