@@ -3,12 +3,13 @@
 
 use cards::{Card, ClinicalConfig};
 use fhir_mapping::{
-    DataIssue, DataIssueKind, Facts, HookCall, Mapper, MappingError, PrefetchValue, Terminology,
+    DataIssue, DataIssueKind, Facts, HookCall, Mapper, MappingError, PrefetchKey, PrefetchValue,
+    Terminology,
 };
 use serde::Deserialize;
 use time::Date;
 
-use crate::catalogue::{PREFETCH_TEMPLATES, REQUIRED_PREFETCH_KEYS};
+use crate::catalogue::REQUIRED_PREFETCH_KEYS;
 use crate::config::Settings;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
 
@@ -36,6 +37,8 @@ pub enum EvaluationError {
 pub struct Engine {
     mapper: Mapper,
     clinical: ClinicalConfig,
+    /// The mapper's value sets, kept to build the prefetch templates from.
+    terminology: Terminology,
 }
 
 impl Engine {
@@ -44,9 +47,15 @@ impl Engine {
         let terminology = Terminology::from_config(&settings.mapping)
             .map_err(|e| anyhow::anyhow!("mapping.terminology_file: {e}"))?;
         Ok(Engine {
-            mapper: Mapper::new(settings.mapping.clone(), terminology),
+            mapper: Mapper::new(settings.mapping.clone(), terminology.clone()),
             clinical: settings.clinical.clone(),
+            terminology,
         })
+    }
+
+    /// The value sets in force (embedded, extended by `[mapping] terminology_file`).
+    pub fn terminology(&self) -> &Terminology {
+        &self.terminology
     }
 
     /// Evaluates a call as of `today`; `report` says which prefetch keys could not be obtained.
@@ -109,10 +118,10 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), Eval
 
 /// Optional data that could not be had (in full) limits the answer: the cards say so.
 fn optional_data_issues(report: &PrefetchReport) -> Vec<DataIssue> {
-    PREFETCH_TEMPLATES
+    PrefetchKey::ALL
         .iter()
-        .filter(|(key, _)| !REQUIRED_PREFETCH_KEYS.contains(key))
-        .filter_map(|(key, _)| {
+        .filter(|key| !REQUIRED_PREFETCH_KEYS.contains(key))
+        .filter_map(|key| {
             let message = match report.outcome(*key)? {
                 KeyOutcome::Failed(why) => format!(
                     "The `{key}` data could not be obtained ({why}); the answer may be incomplete."

@@ -14,7 +14,8 @@
 //! - `routes`: one handler per endpoint.
 //! - `wire`: CDS Hooks request/response/feedback/discovery shapes.
 //! - `card_ids`: card and suggestion uuids, given at the edge (random, or seeded in tests).
-//! - `catalogue`: the service id, hooks and prefetch templates (one source of truth).
+//! - `catalogue`: the service id, hooks and prefetch templates (one source of truth; the
+//!   templates built at start-up from the terminology in force).
 //! - `evaluation`: request -> fhir-mapping -> cards.
 //! - `example_dates`: moves example requests to another evaluation date.
 //! - `identifiers`: hook instance, card uuid and issuer, checked (non-empty, bounded) at the edge.

@@ -10,6 +10,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::auth::{Authenticator, ReplayCache};
+use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::evaluation::Engine;
 use crate::fhir_client::FhirFetcher;
@@ -39,6 +40,7 @@ impl Application {
         let settings = Arc::new(settings);
         let store = Store::connect(&settings.storage).await?;
         let engine = Arc::new(Engine::new(&settings)?);
+        let catalogue = Arc::new(Catalogue::new(engine.terminology()));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -67,10 +69,14 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let fetcher = Arc::new(FhirFetcher::new(settings.fhir.clone())?);
+        let fetcher = Arc::new(FhirFetcher::new(
+            settings.fhir.clone(),
+            Arc::clone(&catalogue),
+        )?);
         let state = AppState {
             settings,
             engine,
+            catalogue,
             store,
             issued_cards,
             authenticator,

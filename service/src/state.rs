@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::auth::{Authenticator, LocalIssuer};
+use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::evaluation::Engine;
 use crate::fhir_client::FhirFetcher;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Mapping + rules.
     pub engine: Arc<Engine>,
+    /// The prefetch templates, built from the engine's terminology.
+    pub catalogue: Arc<Catalogue>,
     /// The database.
     pub store: Store,
     /// The issued-cards log queue.
