@@ -19,7 +19,8 @@
 //! - `card`: the output types (Card, Topic, Suggestion); actions are `fhir_mapping::proposal`
 //!   values.
 //!
-//! Dependencies: `fhir-mapping`, `rust_decimal` and `time` only; no JSON, FHIR or uuid library.
+//! Dependencies: `fhir-mapping`, `rust_decimal` and `time` only (no serialisation, FHIR-library
+//! or identifier crate).
 //!
 //! Invariants: `evaluate` is pure (no IO, no clock: the date is `Facts::today`); it returns no
 //! cards unless a relevant order is in play and the patient has relapsed OMS (or an ambiguous OMS

@@ -258,6 +258,32 @@ impl Terminology {
         self.sets.get(&name)
     }
 
+    /// The `(system, code)` pairs the mapping matches on Observations (`observations`, and
+    /// through it `bsa`): weight, height, BSA, HBsAg, anti-HBc, in that order and within a set
+    /// as written, each once. What a search for the patient's Observations must ask for, so a
+    /// code a deployment adds is fetched too.
+    pub fn observation_codes(&self) -> Vec<(String, String)> {
+        let read_from_observations = [
+            ValueSetName::BodyWeight,
+            ValueSetName::BodyHeight,
+            ValueSetName::BodySurfaceArea,
+            ValueSetName::Hbsag,
+            ValueSetName::AntiHbc,
+        ];
+        let mut codes: Vec<(String, String)> = Vec::new();
+        let entries = read_from_observations
+            .into_iter()
+            .filter_map(|name| self.set(name))
+            .flat_map(|set| &set.codes);
+        for entry in entries {
+            let pair = (entry.system.clone(), entry.code.clone());
+            if !codes.contains(&pair) {
+                codes.push(pair);
+            }
+        }
+        codes
+    }
+
     /// Whether one of the concept's codings is in the value set (codes only, no text).
     pub fn has_code(&self, name: ValueSetName, concept: &CodeableConcept) -> bool {
         let Some(set) = self.set(name) else {
@@ -444,6 +470,32 @@ mod tests {
             terminology.matches(ValueSetName::Oms, &snomed),
             "embedded codes are kept"
         );
+    }
+
+    #[test]
+    fn observation_codes_list_the_observation_value_sets_once_each_in_order() {
+        let loinc = |code: &str| ("http://loinc.org".to_owned(), code.to_owned());
+        let embedded = Terminology::embedded().observation_codes();
+        assert_eq!(
+            embedded,
+            [
+                "29463-7", "3141-9", "8302-2", "8306-3", "8277-6", "3140-1", "5196-1", "13952-7",
+                "16933-4"
+            ]
+            .map(loinc)
+        );
+        let extended = Terminology::embedded()
+            .merged(
+                "[body_weight]\ncodes = [{ system = \"urn:local\", code = \"W1\" }, \
+                 { system = \"http://loinc.org\", code = \"29463-7\" }]\n\
+                 [oms]\ncodes = [{ system = \"urn:local\", code = \"OMS-1\" }]",
+                "test",
+            )
+            .unwrap()
+            .observation_codes();
+        assert_eq!(extended.len(), embedded.len() + 1, "{extended:?}");
+        assert_eq!(extended[2], ("urn:local".to_owned(), "W1".to_owned()));
+        assert!(!extended.iter().any(|(_, code)| code == "OMS-1"));
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! The services this server offers: one service id answering two hooks, and its prefetch
 //! templates. The single source of truth for discovery, request routing and prefetch fetching.
+//!
+//! The templates are a value built once at start-up ([`Catalogue::new`]): the `observations`
+//! search asks for the Observation codes of the terminology in force, so a code a deployment adds
+//! in its terminology file is fetched as well as matched.
 
 use std::collections::BTreeMap;
 
-use fhir_mapping::{Hook, PrefetchKey};
+use fhir_mapping::{Hook, PrefetchKey, Terminology};
 
 use crate::wire::discovery::{CdsService, Discovery};
 
@@ -18,20 +22,112 @@ pub const SERVED_HOOKS: [Hook; 2] = [Hook::OrderSelect, Hook::OrderSign];
 pub const REQUIRED_PREFETCH_KEYS: [PrefetchKey; 2] =
     [PrefetchKey::Patient, PrefetchKey::Conditions];
 
-/// Prefetch key -> FHIR query template. Templates use only `{{context.patientId}}`.
-pub const PREFETCH_TEMPLATES: [(PrefetchKey, &str); 7] = [
-    (PrefetchKey::Patient, "Patient/{{context.patientId}}"),
-    (PrefetchKey::Conditions, "Condition?patient={{context.patientId}}"),
-    (PrefetchKey::MedicationStatements, "MedicationStatement?patient={{context.patientId}}"),
-    (PrefetchKey::MedicationRequests, "MedicationRequest?patient={{context.patientId}}"),
-    (PrefetchKey::MedicationAdministrations, "MedicationAdministration?patient={{context.patientId}}"),
-    (
-        PrefetchKey::Observations,
-        // Weight, height, BSA, HBsAg, anti-HBc (two codes) by LOINC in one search.
-        "Observation?patient={{context.patientId}}&code=http://loinc.org|29463-7,http://loinc.org|3141-9,http://loinc.org|8302-2,http://loinc.org|8306-3,http://loinc.org|8277-6,http://loinc.org|3140-1,http://loinc.org|5196-1,http://loinc.org|13952-7,http://loinc.org|16933-4",
-    ),
-    (PrefetchKey::Procedures, "Procedure?patient={{context.patientId}}"),
-];
+/// The prefetch templates in force: prefetch key -> FHIR query template, one per key in the
+/// order of `PrefetchKey::ALL`. Templates use only `{{context.patientId}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalogue {
+    templates: Vec<(PrefetchKey, String)>,
+}
+
+impl Catalogue {
+    /// The templates for the value sets in `terminology` (the engine's, loaded at start-up).
+    pub fn new(terminology: &Terminology) -> Catalogue {
+        let templates = PrefetchKey::ALL
+            .into_iter()
+            .map(|key| (key, template_of(key, terminology)))
+            .collect();
+        Catalogue { templates }
+    }
+
+    /// Every key with its template, in discovery order.
+    pub fn templates(&self) -> impl Iterator<Item = (PrefetchKey, &str)> {
+        self.templates
+            .iter()
+            .map(|(key, template)| (*key, template.as_str()))
+    }
+
+    /// The template of one key.
+    pub fn template(&self, key: PrefetchKey) -> Option<&str> {
+        self.templates()
+            .find(|(candidate, _)| *candidate == key)
+            .map(|(_, template)| template)
+    }
+
+    /// The discovery document.
+    pub fn discovery(&self) -> Discovery {
+        let prefetch: BTreeMap<&'static str, String> = self
+            .templates()
+            .map(|(key, template)| (key.code(), template.to_owned()))
+            .collect();
+        let services = SERVED_HOOKS
+            .into_iter()
+            .map(|hook| CdsService {
+                hook: hook.code(),
+                title: "Relapsed OMS treatment",
+                description: DESCRIPTION,
+                id: SERVICE_ID,
+                prefetch: prefetch.clone(),
+                usage_requirements: USAGE,
+            })
+            .collect();
+        Discovery { services }
+    }
+}
+
+/// One key's template. Every key but `observations` reads all of the patient's resources of a
+/// type; `observations` asks only for the codes the mapping reads (weight, height, BSA,
+/// hepatitis B serology), so the EHR is not asked for every laboratory result.
+fn template_of(key: PrefetchKey, terminology: &Terminology) -> String {
+    let fixed = match key {
+        PrefetchKey::Patient => "Patient/{{context.patientId}}",
+        PrefetchKey::Conditions => "Condition?patient={{context.patientId}}",
+        PrefetchKey::MedicationStatements => "MedicationStatement?patient={{context.patientId}}",
+        PrefetchKey::MedicationRequests => "MedicationRequest?patient={{context.patientId}}",
+        PrefetchKey::MedicationAdministrations => {
+            "MedicationAdministration?patient={{context.patientId}}"
+        }
+        PrefetchKey::Procedures => "Procedure?patient={{context.patientId}}",
+        PrefetchKey::Observations => return observation_search(terminology),
+    };
+    fixed.to_owned()
+}
+
+/// `Observation?patient={{context.patientId}}&code=system|code,...` for the terminology's
+/// Observation codes, in its order.
+fn observation_search(terminology: &Terminology) -> String {
+    let codes: Vec<String> = terminology
+        .observation_codes()
+        .iter()
+        .map(|(system, code)| format!("{}|{}", token_part(system), token_part(code)))
+        .collect();
+    format!(
+        "Observation?patient={{{{context.patientId}}}}&code={}",
+        codes.join(",")
+    )
+}
+
+/// A system or code as one part of a FHIR token search value: the search syntax characters
+/// (`\`, `,`, `|`, `$`) are escaped with a backslash, as FHIR search requires, and anything that
+/// is not a plain URL character is percent-encoded, so a deployment's local code can never
+/// change which parameters the query has. LOINC systems and codes pass unchanged.
+fn token_part(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | ',' | '|' | '$') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 const DESCRIPTION: &str = "Decision support for relapsed opsoclonus-myoclonus syndrome (OMS): \
 rituximab dosing by body surface area (full course, single additional dose), cyclophosphamide + \
@@ -42,26 +138,6 @@ const USAGE: &str = "Speaks only when a relevant medication order (rituximab, cy
 corticosteroids, IVIG, ACTH) is selected or signed for a patient with an OMS Condition in relapse \
 or recurrence. Needs the Patient and Conditions; medications, body measurements, hepatitis B \
 serology and procedures improve the answer. Off-label use: the clinician decides.";
-
-/// The discovery document.
-pub fn discovery() -> Discovery {
-    let prefetch: BTreeMap<&'static str, &'static str> = PREFETCH_TEMPLATES
-        .into_iter()
-        .map(|(key, template)| (key.code(), template))
-        .collect();
-    let services = SERVED_HOOKS
-        .into_iter()
-        .map(|hook| CdsService {
-            hook: hook.code(),
-            title: "Relapsed OMS treatment",
-            description: DESCRIPTION,
-            id: SERVICE_ID,
-            prefetch: prefetch.clone(),
-            usage_requirements: USAGE,
-        })
-        .collect();
-    Discovery { services }
-}
 
 /// The hooks served by a service id, or `None` for an unknown id.
 pub fn hooks_of(service_id: &str) -> Option<&'static [Hook]> {
@@ -98,15 +174,64 @@ pub fn template_uses_valid_tokens(template: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn embedded() -> Catalogue {
+        Catalogue::new(&Terminology::embedded())
+    }
+
     #[test]
     fn every_prefetch_template_uses_only_spec_tokens() {
-        for (key, template) in PREFETCH_TEMPLATES {
+        for (key, template) in embedded().templates() {
             assert!(template_uses_valid_tokens(template), "{key}: {template}");
             assert!(
                 template.contains("{{context.patientId}}"),
                 "{key} must be patient-scoped"
             );
         }
+    }
+
+    #[test]
+    fn the_embedded_terminology_gives_the_templates_in_discovery_order() {
+        let catalogue = embedded();
+        let keys: Vec<PrefetchKey> = catalogue.templates().map(|(key, _)| key).collect();
+        assert_eq!(keys, PrefetchKey::ALL);
+        assert_eq!(
+            catalogue.template(PrefetchKey::Observations),
+            Some(
+                "Observation?patient={{context.patientId}}&code=http://loinc.org|29463-7,\
+                 http://loinc.org|3141-9,http://loinc.org|8302-2,http://loinc.org|8306-3,\
+                 http://loinc.org|8277-6,http://loinc.org|3140-1,http://loinc.org|5196-1,\
+                 http://loinc.org|13952-7,http://loinc.org|16933-4"
+            )
+        );
+        assert_eq!(
+            catalogue.template(PrefetchKey::Patient),
+            Some("Patient/{{context.patientId}}")
+        );
+    }
+
+    #[test]
+    fn a_code_added_by_a_terminology_file_is_in_the_discovery_observations_template() {
+        let terminology = Terminology::embedded()
+            .merged(
+                "[body_weight]\ncodes = [{ system = \"urn:oid:1.2.3\", code = \"W-1\" }]",
+                "local value sets",
+            )
+            .expect("a valid value-set file");
+        let discovery = Catalogue::new(&terminology).discovery();
+        for service in &discovery.services {
+            let observations = &service.prefetch["observations"];
+            assert!(
+                observations.contains("http://loinc.org|3141-9,urn:oid:1.2.3|W-1,"),
+                "{observations}"
+            );
+        }
+    }
+
+    #[test]
+    fn search_syntax_in_a_local_code_is_escaped() {
+        assert_eq!(token_part("http://loinc.org"), "http://loinc.org");
+        assert_eq!(token_part("A,B|C"), "A%5C%2CB%5C%7CC");
+        assert_eq!(token_part("x&code=y #z"), "x%26code%3Dy%20%23z");
     }
 
     #[test]
@@ -125,7 +250,7 @@ mod tests {
 
     #[test]
     fn discovery_lists_one_id_for_both_hooks() {
-        let discovery = discovery();
+        let discovery = embedded().discovery();
         let hooks: Vec<_> = discovery.services.iter().map(|s| (s.id, s.hook)).collect();
         assert_eq!(
             hooks,

@@ -5,6 +5,8 @@
 //! Environment overrides: the short names of `ENV_ALIASES` (`OMS_CDS_LISTEN`, ...) and, for any
 //! key, `OMS_CDS__SECTION__KEY` (double underscores separate the path: `OMS_CDS__AUTH__REQUIRED`).
 //! Values are read as TOML when they parse (`true`, `5`, `["a"]`) and as strings otherwise.
+//!
+//! `clinical`: the `[clinical]` section's shape (the rules crate has no serde).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,8 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 
 use crate::auth::AuthConfig;
+
+pub mod clinical;
 
 /// Short environment variable names for the keys operators set most.
 pub const ENV_ALIASES: [(&str, &str); 6] = [
@@ -53,7 +57,8 @@ pub struct Settings {
     pub fhir: crate::fhir_client::FhirSettings,
     /// How FHIR becomes facts (measurement staleness, plausibility, BSA formula, value sets).
     pub mapping: fhir_mapping::MappingConfig,
-    /// The guideline's thresholds and dose parameters.
+    /// The guideline's thresholds and dose parameters, read through [`clinical::ClinicalSection`].
+    #[serde(deserialize_with = "clinical::deserialize")]
     pub clinical: cards::ClinicalConfig,
 }
 
@@ -389,6 +394,65 @@ mod tests {
         assert_eq!(
             settings.cors.allowed_origins,
             vec!["https://ehr.example.org".to_string()]
+        );
+    }
+
+    #[test]
+    fn clinical_keys_come_from_the_file_and_the_environment() {
+        let dir = std::env::temp_dir().join(format!("oms-cds-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("oms-cds.toml");
+        std::fs::write(
+            &file,
+            "[clinical]\npulse_cycles = 4\nrituximab_mg_per_m2 = 300\n",
+        )
+        .expect("write");
+        let settings = Settings::load_from(
+            Some(&file),
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__CLINICAL__RITUXIMAB_MG_PER_M2", "250"),
+                ("OMS_CDS__CLINICAL__DEXAMETHASONE_ROUNDING_MG", "0.25"),
+                ("OMS_CDS__CLINICAL__GUIDELINE_VERSION", "2027.1-local"),
+            ]),
+        )
+        .expect("valid");
+        let defaults = cards::ClinicalConfig::default();
+        assert_eq!(
+            settings.clinical,
+            cards::ClinicalConfig {
+                pulse_cycles: 4,
+                rituximab_mg_per_m2: 250.into(),
+                dexamethasone_rounding_mg: rust_decimal::Decimal::new(25, 2),
+                guideline_version: "2027.1-local".into(),
+                ..defaults
+            },
+            "the environment wins over the file, and other keys keep their defaults"
+        );
+    }
+
+    #[test]
+    fn an_unknown_or_invalid_clinical_key_fails_naming_the_key() {
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__CLINICAL__RITUXIMAB_DOSE", "375"),
+            ]),
+        )
+        .expect_err("unknown key");
+        assert!(format!("{err:#}").contains("rituximab_dose"), "{err:#}");
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__CLINICAL__RITUXIMAB_ROUNDING_MG", "0"),
+            ]),
+        )
+        .expect_err("invalid value");
+        assert!(
+            format!("{err:#}").contains("clinical.rituximab_rounding_mg"),
+            "{err:#}"
         );
     }
 

@@ -14,7 +14,8 @@ use crate::auth::LocalIssuer;
 use crate::catalogue::SERVICE_ID;
 use crate::config::Settings;
 use crate::example_dates::{shift_dates, EXAMPLES_DATE};
-use crate::startup::{shutdown_signal, Application, LocalTrust};
+use crate::startup::{shutdown_signal, Application};
+use crate::state::LocalTrust;
 
 /// The example requests the demo sends, written for `EXAMPLES_DATE` and moved to today.
 const DEMO_REQUESTS: [(&str, &str); 4] = [

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use crate::evaluation::EvaluationError;
 use crate::wire::feedback::InvalidFeedback;
 use crate::wire::operation_outcome::OperationOutcome;
 use crate::wire::request::InvalidHookCall;
@@ -93,6 +94,20 @@ impl ApiError {
     }
 }
 
+/// The evaluation's failures keep the statuses and texts they always had: 412 `incomplete` for
+/// missing required data, 400 `structure` for unreadable FHIR.
+impl From<EvaluationError> for ApiError {
+    fn from(error: EvaluationError) -> Self {
+        let message = error.to_string();
+        match error {
+            EvaluationError::RequiredPrefetchMissing { .. } => {
+                ApiError::MissingRequiredData(message)
+            }
+            EvaluationError::UnreadableFhir(_) => ApiError::UnreadableFhir(message),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.operation_outcome();
@@ -111,3 +126,48 @@ impl IntoResponse for ApiError {
 /// The cause of a 5xx, kept out of the body and written to the request log line.
 #[derive(Debug, Clone)]
 pub struct InternalErrorDetail(pub String);
+
+#[cfg(test)]
+mod tests {
+    use fhir_mapping::MappingError;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn outcome(error: &ApiError) -> Value {
+        serde_json::to_value(error.operation_outcome()).expect("an OperationOutcome serialises")
+    }
+
+    #[test]
+    fn missing_required_prefetch_is_412_incomplete_with_the_keys_named() {
+        let error = ApiError::from(EvaluationError::RequiredPrefetchMissing {
+            missing: vec![
+                "`patient` (not sent; no fhirServer was given to fetch it from)".into(),
+                "`conditions` (not sent; no fhirServer was given to fetch it from)".into(),
+            ],
+        });
+        assert_eq!(error.status(), StatusCode::PRECONDITION_FAILED);
+        assert_eq!(
+            outcome(&error)["issue"][0],
+            json!({
+                "severity": "error",
+                "code": "incomplete",
+                "diagnostics": "the service cannot decide without `patient` (not sent; no \
+                    fhirServer was given to fetch it from) and `conditions` (not sent; no \
+                    fhirServer was given to fetch it from); send the prefetch keys listed at GET \
+                    /cds-services, or a fhirServer with fhirAuthorization it may read them from"
+            })
+        );
+    }
+
+    #[test]
+    fn draft_orders_that_are_not_a_bundle_are_400_structure() {
+        let mapping = MappingError::DraftOrdersNotABundle("expected a Bundle".into());
+        let expected = mapping.to_string();
+        let error = ApiError::from(EvaluationError::from(mapping));
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+        let issue = &outcome(&error)["issue"][0];
+        assert_eq!(issue["code"], "structure");
+        assert_eq!(issue["diagnostics"], expected);
+    }
+}

@@ -3,14 +3,14 @@
 
 use cards::{Card, ClinicalConfig};
 use fhir_mapping::{
-    DataIssue, DataIssueKind, Facts, HookCall, MappedRequest, Mapper, PrefetchValue, Terminology,
+    DataIssue, DataIssueKind, Facts, HookCall, MappedRequest, Mapper, MappingError, PrefetchKey,
+    PrefetchValue, Terminology,
 };
 use serde::Deserialize;
 use time::Date;
 
-use crate::catalogue::{PREFETCH_TEMPLATES, REQUIRED_PREFETCH_KEYS};
+use crate::catalogue::REQUIRED_PREFETCH_KEYS;
 use crate::config::Settings;
-use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
 
 /// One evaluated call: the mapped request and the rules' cards.
@@ -22,11 +22,32 @@ pub struct Evaluation {
     pub cards: Vec<Card>,
 }
 
+/// Why a call cannot be evaluated (the HTTP edge turns each into its status in `error.rs`).
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluationError {
+    /// Data the service cannot decide without is neither in the prefetch nor was obtained: each
+    /// entry names a key and why it is missing.
+    #[error(
+        "the service cannot decide without {}; send the prefetch keys listed at GET /cds-services, \
+         or a fhirServer with fhirAuthorization it may read them from",
+        .missing.join(" and ")
+    )]
+    RequiredPrefetchMissing {
+        /// One description per missing key.
+        missing: Vec<String>,
+    },
+    /// The request cannot be read as FHIR where it must be (the draft orders are not a Bundle).
+    #[error(transparent)]
+    UnreadableFhir(#[from] MappingError),
+}
+
 /// The mapping and the rules, configured once at start-up.
 #[derive(Debug)]
 pub struct Engine {
     mapper: Mapper,
     clinical: ClinicalConfig,
+    /// The mapper's value sets, kept to build the prefetch templates from.
+    terminology: Terminology,
 }
 
 impl Engine {
@@ -35,9 +56,15 @@ impl Engine {
         let terminology = Terminology::from_config(&settings.mapping)
             .map_err(|e| anyhow::anyhow!("mapping.terminology_file: {e}"))?;
         Ok(Engine {
-            mapper: Mapper::new(settings.mapping.clone(), terminology),
+            mapper: Mapper::new(settings.mapping.clone(), terminology.clone()),
             clinical: settings.clinical.clone(),
+            terminology,
         })
+    }
+
+    /// The value sets in force (embedded, extended by `[mapping] terminology_file`).
+    pub fn terminology(&self) -> &Terminology {
+        &self.terminology
     }
 
     /// Evaluates a call as of `today`; `report` says which prefetch keys could not be obtained.
@@ -46,7 +73,7 @@ impl Engine {
         call: &HookCall,
         today: Date,
         report: &PrefetchReport,
-    ) -> Result<Evaluation, ApiError> {
+    ) -> Result<Evaluation, EvaluationError> {
         let mapped = self.map(call, today, report)?;
         let cards = self.cards(&mapped.facts);
         Ok(Evaluation { mapped, cards })
@@ -59,12 +86,9 @@ impl Engine {
         call: &HookCall,
         today: Date,
         report: &PrefetchReport,
-    ) -> Result<MappedRequest, ApiError> {
+    ) -> Result<MappedRequest, EvaluationError> {
         require_prefetch(call, report)?;
-        let mut mapped = self
-            .mapper
-            .map(call, today)
-            .map_err(|e| ApiError::UnreadableFhir(e.to_string()))?;
+        let mut mapped = self.mapper.map(call, today)?;
         mapped.facts.issues.extend(optional_data_issues(report));
         Ok(mapped)
     }
@@ -78,7 +102,7 @@ impl Engine {
 /// Answers 412 when data the service cannot decide without is missing: a required key that is
 /// absent, holds an OperationOutcome (the EHR hit an error), or could only be read in part
 /// (pages missing). `null` means "no data" and is fine.
-fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiError> {
+fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), EvaluationError> {
     let missing: Vec<String> = REQUIRED_PREFETCH_KEYS
         .iter()
         .filter_map(|key| {
@@ -100,19 +124,15 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), ApiE
     if missing.is_empty() {
         return Ok(());
     }
-    Err(ApiError::MissingRequiredData(format!(
-        "the service cannot decide without {}; send the prefetch keys listed at GET /cds-services, \
-         or a fhirServer with fhirAuthorization it may read them from",
-        missing.join(" and ")
-    )))
+    Err(EvaluationError::RequiredPrefetchMissing { missing })
 }
 
 /// Optional data that could not be had (in full) limits the answer: the cards say so.
 fn optional_data_issues(report: &PrefetchReport) -> Vec<DataIssue> {
-    PREFETCH_TEMPLATES
+    PrefetchKey::ALL
         .iter()
-        .filter(|(key, _)| !REQUIRED_PREFETCH_KEYS.contains(key))
-        .filter_map(|(key, _)| {
+        .filter(|key| !REQUIRED_PREFETCH_KEYS.contains(key))
+        .filter_map(|key| {
             let message = match report.outcome(*key)? {
                 KeyOutcome::Failed(why) => format!(
                     "The `{key}` data could not be obtained ({why}); the answer may be incomplete."

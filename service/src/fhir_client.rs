@@ -19,12 +19,13 @@ mod url;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{timeout_at, Instant};
 
 use fhir_mapping::{HookCall, PrefetchKey, PrefetchValue};
 
-use crate::catalogue::PREFETCH_TEMPLATES;
+use crate::catalogue::Catalogue;
 use crate::wire::request::ServiceCall;
 use access::FhirAccess;
 use http::FhirHttp;
@@ -44,6 +45,8 @@ const ABANDON_AFTER_DEADLINE: Duration = Duration::from_millis(100);
 pub struct FhirFetcher {
     http: FhirHttp,
     settings: FhirSettings,
+    /// The prefetch templates the keys are fetched by.
+    catalogue: Arc<Catalogue>,
 }
 
 /// One key to fetch or complete.
@@ -63,11 +66,16 @@ struct Resolved {
 }
 
 impl FhirFetcher {
-    /// A fetcher with its own connection pool (no redirects, connect timeout = call timeout).
-    pub fn new(settings: FhirSettings) -> Result<FhirFetcher, reqwest::Error> {
+    /// A fetcher with its own connection pool (no redirects, connect timeout = call timeout)
+    /// that fetches each key by its template in `catalogue`.
+    pub fn new(
+        settings: FhirSettings,
+        catalogue: Arc<Catalogue>,
+    ) -> Result<FhirFetcher, reqwest::Error> {
         Ok(FhirFetcher {
             http: FhirHttp::new(&settings)?,
             settings,
+            catalogue,
         })
     }
 
@@ -82,12 +90,13 @@ impl FhirFetcher {
         let ServiceCall {
             call,
             fhir_authorization,
+            ..
         } = service_call;
         let started = Instant::now();
         let deadline = started + Duration::from_millis(self.settings.deadline_ms);
         let mut report = PrefetchReport::default();
         let mut jobs = Vec::new();
-        for (key, template) in PREFETCH_TEMPLATES {
+        for (key, template) in self.catalogue.templates() {
             match plan::need_of(call.prefetch.get(&key)) {
                 None => report.record(key, KeyOutcome::Satisfied),
                 Some(need) => jobs.push(Job {

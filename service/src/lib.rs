@@ -7,14 +7,18 @@
 //! - `demo`: `oms-cds demo`, the service plus a pretend EHR.
 //! - `config`: settings from TOML + environment, validated at start-up.
 //! - `telemetry`: logging.
-//! - `startup`: `Application` (bind, state, serve, graceful shutdown).
+//! - `startup`: `Application` (bind, build the state, serve, graceful shutdown).
+//! - `state`: `AppState`, what every handler can reach (routes and router depend on it, never
+//!   on `startup`).
 //! - `router`: routes and the middleware stack.
 //! - `routes`: one handler per endpoint.
 //! - `wire`: CDS Hooks request/response/feedback/discovery shapes.
 //! - `card_ids`: card and suggestion uuids, given at the edge (random, or seeded in tests).
-//! - `catalogue`: the service id, hooks and prefetch templates (one source of truth).
+//! - `catalogue`: the service id, hooks and prefetch templates (one source of truth; the
+//!   templates built at start-up from the terminology in force).
 //! - `evaluation`: request -> fhir-mapping -> cards.
 //! - `example_dates`: moves example requests to another evaluation date.
+//! - `identifiers`: hook instance, card uuid and issuer, checked (non-empty, bounded) at the edge.
 //! - `error`: `ApiError` -> OperationOutcome.
 //! - `fhir_client`: fetches missing prefetch from the EHR's FHIR server (allow-listed hosts only).
 //! - `auth`: JWT verification of CDS clients.
@@ -32,10 +36,12 @@ pub mod error;
 pub mod evaluation;
 pub mod example_dates;
 pub mod fhir_client;
+pub mod identifiers;
 pub mod metrics;
 pub mod router;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod wire;

@@ -9,6 +9,11 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+/// The hook of a service call: its handler attaches it to the response, and the request log
+/// reads it there for the request metrics' `hook` label (so neither depends on the other).
+#[derive(Debug, Clone, Copy)]
+pub struct HookLabel(pub &'static str);
+
 /// Labels of an HTTP request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {

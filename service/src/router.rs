@@ -18,9 +18,9 @@ use crate::auth;
 use crate::auth::AuthFailureReason;
 use crate::config::CorsSettings;
 use crate::error::{ApiError, InternalErrorDetail};
-use crate::metrics::{AuthFailureLabels, Metrics, RequestLabels, RouteLabels};
+use crate::metrics::{AuthFailureLabels, HookLabel, Metrics, RequestLabels, RouteLabels};
 use crate::routes::{admin, discovery, fallback, feedback, health, service_call};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Builds the application: routes, authentication, panic guard, CORS and the request log.
 pub fn router(state: AppState) -> Router {
@@ -148,10 +148,6 @@ async fn demo_token(
         .mint(&query.aud)
         .map_err(|e| ApiError::Internal(e.into()))
 }
-
-/// The hook of a service call, attached to its response for the request metrics.
-#[derive(Debug, Clone, Copy)]
-pub struct HookLabel(pub &'static str);
 
 fn record_request_metrics(
     metrics: &Metrics,

@@ -9,33 +9,14 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::auth::{Authenticator, LocalIssuer, ReplayCache};
+use crate::auth::{Authenticator, ReplayCache};
+use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::evaluation::Engine;
 use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
+use crate::state::{AppState, LocalTrust};
 use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, Store};
-
-/// What every handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// Validated settings.
-    pub settings: Arc<Settings>,
-    /// Mapping + rules.
-    pub engine: Arc<Engine>,
-    /// The database.
-    pub store: Store,
-    /// The issued-cards log queue.
-    pub issued_cards: IssuedCardLog,
-    /// JWT verification.
-    pub authenticator: Arc<Authenticator>,
-    /// Fetches prefetch the EHR did not send.
-    pub fetcher: Arc<FhirFetcher>,
-    /// Prometheus metrics.
-    pub metrics: Arc<Metrics>,
-    /// The in-process issuer, in demo mode and tests.
-    pub local: Option<LocalTrust>,
-}
 
 /// A bound, ready-to-run service.
 #[derive(Debug)]
@@ -43,23 +24,6 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     writer: IssuedCardWriter,
-}
-
-/// An issuer trusted in code (its key generated in this process), for the demo and tests.
-#[derive(Clone)]
-pub struct LocalTrust {
-    /// The issuer.
-    pub issuer: Arc<LocalIssuer>,
-    /// Mount `GET /demo/token` (demo mode only: anyone who can reach it gets a token).
-    pub serve_tokens: bool,
-}
-
-impl std::fmt::Debug for LocalTrust {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalTrust")
-            .field("issuer", &self.issuer.issuer())
-            .finish_non_exhaustive()
-    }
 }
 
 impl Application {
@@ -76,6 +40,7 @@ impl Application {
         let settings = Arc::new(settings);
         let store = Store::connect(&settings.storage).await?;
         let engine = Arc::new(Engine::new(&settings)?);
+        let catalogue = Arc::new(Catalogue::new(engine.terminology()));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -104,10 +69,14 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let fetcher = Arc::new(FhirFetcher::new(settings.fhir.clone())?);
+        let fetcher = Arc::new(FhirFetcher::new(
+            settings.fhir.clone(),
+            Arc::clone(&catalogue),
+        )?);
         let state = AppState {
             settings,
             engine,
+            catalogue,
             store,
             issued_cards,
             authenticator,

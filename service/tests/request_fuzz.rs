@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use oms_cds::catalogue::SERVED_HOOKS;
 use oms_cds::config::Settings;
+use oms_cds::error::ApiError;
 use oms_cds::evaluation::Engine;
 use oms_cds::fhir_client::PrefetchReport;
 use oms_cds::wire::request::parse_hook_call;
@@ -78,6 +79,8 @@ fn evaluate_never_fails_with_a_server_error(body: &[u8]) {
     };
     let today = time::macros::date!(2026 - 11 - 25);
     if let Err(error) = engine().evaluate(&call.call, today, &PrefetchReport::default()) {
+        // The status the HTTP edge would answer.
+        let error = ApiError::from(error);
         assert!(
             error.status().is_client_error(),
             "{error} -> {}",

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use oms_cds::auth::LocalIssuer;
-use oms_cds::startup::{Application, LocalTrust};
+use oms_cds::startup::Application;
+use oms_cds::state::LocalTrust;
 use serde_json::Value;
 
 use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, SERVICE_ID};

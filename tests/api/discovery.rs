@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{assert_no_empty_fields, spawn_app, SERVICE_ID};
+use crate::helpers::{assert_no_empty_fields, spawn_app, spawn_app_with, temp_dir, SERVICE_ID};
 
 const PREFETCH_KEYS: [&str; 7] = [
     "patient",
@@ -46,6 +46,31 @@ async fn discovery_lists_the_service_once_per_hook_with_the_prefetch_keys() {
         for template in prefetch.values() {
             assert_template_grammar(template.as_str().unwrap());
         }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_observations_template_asks_for_a_code_the_terminology_file_adds() {
+    let file = temp_dir().join("local-value-sets.toml");
+    std::fs::write(
+        &file,
+        "[hbsag]\ncodes = [{ system = \"urn:oid:1.2.3\", code = \"HBS-1\" }]\n",
+    )
+    .unwrap();
+    let app = spawn_app_with(|settings| settings.mapping.terminology_file = Some(file)).await;
+    let body: Value = app.get_discovery().await.json().await.unwrap();
+    for service in body["services"].as_array().unwrap() {
+        let observations = service["prefetch"]["observations"].as_str().unwrap();
+        assert!(
+            observations.starts_with("Observation?patient={{context.patientId}}&code="),
+            "{observations}"
+        );
+        assert!(
+            observations
+                .contains(",http://loinc.org|5196-1,urn:oid:1.2.3|HBS-1,http://loinc.org|13952-7,"),
+            "the added HBsAg code follows the embedded one: {observations}"
+        );
     }
     app.stop().await;
 }

@@ -1,5 +1,6 @@
 //! Every error status answers with an OperationOutcome that says what to fix; never a 5xx.
 
+use oms_cds::identifiers::MAX_HOOK_INSTANCE_CHARS;
 use serde_json::{json, Value};
 
 use crate::helpers::{
@@ -38,6 +39,21 @@ async fn missing_required_fields_are_rejected_with_400_naming_the_field() {
         let message = body["issue"][0]["diagnostics"].as_str().unwrap();
         assert!(message.contains(field), "{field}: {message}");
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_over_long_hook_instance_is_rejected_with_400_naming_the_field() {
+    let app = spawn_app().await;
+    let mut request = minimal_order_sign();
+    request["hookInstance"] = json!("h".repeat(MAX_HOOK_INSTANCE_CHARS + 1));
+    let body = outcome_of(app.post_hook(&request).await, 400).await;
+    assert_eq!(body["issue"][0]["code"], "invalid", "{body}");
+    let message = body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        message.contains("hookInstance") && message.contains(&MAX_HOOK_INSTANCE_CHARS.to_string()),
+        "{message}"
+    );
     app.stop().await;
 }
 

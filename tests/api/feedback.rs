@@ -1,7 +1,9 @@
 //! Feedback is validated, stored durably (SQLite and PostgreSQL) and idempotent.
 
 use oms_cds::config::StorageSettings;
+use oms_cds::identifiers::CardUuid;
 use oms_cds::storage::Store;
+use oms_cds::wire::feedback::OutcomeKind;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp};
@@ -30,11 +32,12 @@ async fn round_trip(app: TestApp, database_url: &str) {
     })
     .await
     .unwrap();
+    let card = CardUuid::parse(&card).unwrap();
     let rows = store.feedback_for_card(&card).await.unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert_eq!(rows[0].outcome, "accepted");
+    assert_eq!(rows[0].outcome, OutcomeKind::Accepted);
     assert_eq!(rows[0].accepted_suggestions, vec!["sugg-1".to_string()]);
-    assert_eq!(rows[1].outcome, "overridden");
+    assert_eq!(rows[1].outcome, OutcomeKind::Overridden);
     assert_eq!(
         rows[1].override_reason_code.as_deref(),
         Some("patient-declined")

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use oms_cds::catalogue::PREFETCH_TEMPLATES;
+use fhir_mapping::{PrefetchKey, Terminology};
+use oms_cds::catalogue::Catalogue;
 use oms_cds::example_dates::{shift_dates, EXAMPLES_DATE};
 use serde_json::{json, Value};
 use wiremock::matchers::{any, header, method, path, query_param};
@@ -117,12 +118,11 @@ async fn answer_once(mock: &MockServer, relative: &str, response: ResponseTempla
         .await;
 }
 
-/// The template of `key` for `patient_id`.
+/// The template of `key` for `patient_id` (the service under test runs the embedded terminology).
 fn relative_url(key: &str, patient_id: &str) -> String {
-    let (_, template) = PREFETCH_TEMPLATES
-        .iter()
-        .find(|(k, _)| k.code() == key)
-        .unwrap();
+    let key = PrefetchKey::from_code(key).unwrap();
+    let catalogue = Catalogue::new(&Terminology::embedded());
+    let template = catalogue.template(key).unwrap();
     template.replace("{{context.patientId}}", patient_id)
 }
 
@@ -219,10 +219,7 @@ async fn the_clinical_scenarios_give_the_same_cards_when_their_prefetch_is_fetch
         let expected = inline_topics(&app, name).await;
         mock.reset().await;
         let mut request = example_via(name, &mock);
-        let all_keys: Vec<&str> = PREFETCH_TEMPLATES
-            .iter()
-            .map(|(key, _)| key.code())
-            .collect();
+        let all_keys: Vec<&str> = PrefetchKey::ALL.iter().map(|key| key.code()).collect();
         let values = take_prefetch(&mut request, &all_keys);
         request.as_object_mut().unwrap().remove("prefetch");
         serve_prefetch(&mock, &patient_id(&request), values).await;

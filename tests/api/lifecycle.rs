@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use oms_cds::config::StorageSettings;
+use oms_cds::identifiers::CardUuid;
 use oms_cds::storage::Store;
+use oms_cds::wire::feedback::OutcomeKind;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -40,9 +42,10 @@ async fn feedback_survives_a_restart_on_the_sqlite_file() {
     })
     .await
     .unwrap();
+    let card = CardUuid::parse(&card).unwrap();
     let rows = store.feedback_for_card(&card).await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].outcome, "overridden");
+    assert_eq!(rows[0].outcome, OutcomeKind::Overridden);
     drop(second);
 }
 

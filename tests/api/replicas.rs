@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use oms_cds::auth::LocalIssuer;
 use oms_cds::config::StorageSettings;
+use oms_cds::identifiers::CardUuid;
 use oms_cds::storage::Store;
 use serde_json::{json, Value};
 
@@ -120,7 +121,10 @@ async fn two_replicas_share_feedback_replay_protection_and_lose_nothing_acknowle
     .await
     .unwrap();
     for card in &acknowledged {
-        let rows = store.feedback_for_card(card).await.unwrap();
+        let rows = store
+            .feedback_for_card(&CardUuid::parse(card).unwrap())
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 1, "acknowledged feedback for {card} was lost");
     }
     assert!(acknowledged.len() >= 50);

@@ -190,7 +190,7 @@ pub fn answer(engine: &Engine, body: &[u8], today: Date) -> Answer {
 
 fn evaluate(engine: &Engine, body: &[u8], today: Date) -> Result<Evaluation, ApiError> {
     let call = parse_hook_call(body, &SERVED_HOOKS)?;
-    engine.evaluate(&call.call, today, &PrefetchReport::default())
+    Ok(engine.evaluate(&call.call, today, &PrefetchReport::default())?)
 }
 
 /// The timing of a suggested dosage, in the words scenario files use: `4 doses, every 1 wk`.

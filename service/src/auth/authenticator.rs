@@ -16,12 +16,13 @@ use super::error::{AuthError, AuthSetupError};
 use super::keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStore, StaticKeyStore};
 use super::replay::{Freshness, ReplayCache};
 use super::token::{self, TokenClaims, UnverifiedToken};
+use crate::identifiers::Issuer;
 
 /// What a trusted token says about its caller, available to handlers after [`super::require`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedClaims {
     /// The issuer (`iss`), one of the configured ones.
-    pub issuer: String,
+    pub issuer: Issuer,
     /// The token's nonce (`jti`), now recorded against replay.
     pub jti: String,
     /// The healthcare organisation (`tenant`), if the EHR sent one.
@@ -39,7 +40,7 @@ pub struct VerifiedClaims {
 pub struct Authenticator {
     config: AuthConfig,
     public_base_url: String,
-    issuers: HashMap<String, TrustedIssuer>,
+    issuers: HashMap<Issuer, TrustedIssuer>,
     replay: Arc<dyn ReplayCache>,
 }
 
@@ -113,7 +114,10 @@ impl Authenticator {
         let mut issuers = HashMap::new();
         for (index, issuer) in config.issuers.iter().enumerate() {
             let trusted = TrustedIssuer::from_config(index, issuer, &http, &policy)?;
-            issuers.insert(issuer.iss.clone(), trusted);
+            issuers.insert(
+                trusted_issuer_id(&issuer.iss, format!("auth.issuers[{index}].iss"))?,
+                trusted,
+            );
         }
         for extra_issuer in extra {
             let trusted = TrustedIssuer {
@@ -122,7 +126,8 @@ impl Authenticator {
                 keys: extra_issuer.keys,
                 keys_by_jku: HashMap::new(),
             };
-            issuers.insert(extra_issuer.iss, trusted);
+            let iss = trusted_issuer_id(&extra_issuer.iss, "the in-process issuer".to_owned())?;
+            issuers.insert(iss, trusted);
         }
         Ok(Self {
             config,
@@ -139,11 +144,11 @@ impl Authenticator {
 
     /// The FHIR servers a configured issuer's calls may name (its `fhir_servers`); empty for an
     /// unknown or in-code issuer.
-    pub fn fhir_servers_of(&self, issuer: &str) -> &[String] {
+    pub fn fhir_servers_of(&self, issuer: &Issuer) -> &[String] {
         self.config
             .issuers
             .iter()
-            .find(|configured| configured.iss == issuer)
+            .find(|configured| configured.iss == issuer.as_str())
             .map_or(&[], |configured| configured.fhir_servers.as_slice())
     }
 
@@ -181,12 +186,12 @@ impl Authenticator {
         span.record("iss", field::debug(loggable(&token.unverified_issuer)));
         span.record("kid", field::debug(loggable(&token.key_id)));
 
-        let issuer =
-            self.issuers
-                .get(&token.unverified_issuer)
-                .ok_or_else(|| AuthError::UnknownIssuer {
-                    iss: loggable(&token.unverified_issuer).to_owned(),
-                })?;
+        let unknown_issuer = || AuthError::UnknownIssuer {
+            iss: loggable(&token.unverified_issuer).to_owned(),
+        };
+        // A blank or over-long `iss` cannot name a configured issuer: it is just not one of them.
+        let iss = Issuer::parse(&token.unverified_issuer).map_err(|_| unknown_issuer())?;
+        let issuer = self.issuers.get(&iss).ok_or_else(unknown_issuer)?;
         if !issuer.algorithms.contains(&token.algorithm) {
             return Err(AuthError::DisallowedAlgorithm {
                 alg: token.algorithm.to_string(),
@@ -211,7 +216,7 @@ impl Authenticator {
         let keep_until = expires_at + self.config.clock_skew();
         let freshness = self
             .replay
-            .record(&token.unverified_issuer, &checked.jti, keep_until, now)
+            .record(&iss, &checked.jti, keep_until, now)
             .await
             .map_err(|error| AuthError::ReplayCacheUnavailable(error.to_string()))?;
         if freshness == Freshness::Replayed {
@@ -219,7 +224,7 @@ impl Authenticator {
         }
 
         Ok(VerifiedClaims {
-            issuer: token.unverified_issuer,
+            issuer: iss,
             jti: checked.jti,
             tenant: checked.tenant,
             subject: checked.subject,
@@ -349,6 +354,13 @@ fn signature_only_validation(algorithm: SigningAlgorithm) -> Validation {
     validation.validate_aud = false;
     validation.required_spec_claims.clear();
     validation
+}
+
+/// The map key of a trusted issuer; configuration validation already refused an invalid `iss`.
+fn trusted_issuer_id(iss: &str, key: String) -> Result<Issuer, AuthSetupError> {
+    Issuer::parse(iss).map_err(|problem| {
+        AuthSetupError::Config(super::AuthConfigError::new(key, problem.to_string()))
+    })
 }
 
 fn parse_url(raw: &str, key: String) -> Result<Url, AuthSetupError> {

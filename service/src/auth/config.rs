@@ -9,6 +9,8 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::Deserialize;
 
+use crate::identifiers::Issuer;
+
 /// How the service authenticates CDS clients (the `[auth]` TOML section).
 ///
 /// `Default` is the secure configuration: authentication required, discovery open (the spec
@@ -170,6 +172,8 @@ impl IssuerConfig {
                 "must not be empty",
             ));
         }
+        Issuer::parse(&self.iss)
+            .map_err(|problem| AuthConfigError::new(format!("{key}.iss"), problem.to_string()))?;
         match (&self.jwks_url, &self.jwks_file) {
             (None, None) => {
                 return Err(AuthConfigError::new(
@@ -512,6 +516,26 @@ mod tests {
         assert_eq!(
             config.validate().map_err(|error| error.key().to_owned()),
             Err("auth.issuers[1].iss".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_over_long_issuer_is_rejected_naming_it() {
+        let long = format!(
+            "https://ehr.example.org/{}",
+            "a".repeat(crate::identifiers::MAX_ISSUER_CHARS)
+        );
+        let section = format!(
+            "[auth]\n[[auth.issuers]]\niss = \"{long}\"\njwks_url = \"https://ehr.example.org/jwks\"\n"
+        );
+        let error = parse(&section)
+            .expect("parses")
+            .validate()
+            .expect_err("too long");
+        assert_eq!(error.key(), "auth.issuers[0].iss");
+        assert!(
+            error.to_string().contains("at most 512 characters"),
+            "{error}"
         );
     }
 }

@@ -5,6 +5,8 @@ use std::sync::Mutex;
 
 use time::OffsetDateTime;
 
+use crate::identifiers::Issuer;
+
 /// Whether a `jti` was new when it was recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
@@ -39,7 +41,7 @@ pub trait ReplayCache: Send + Sync + std::fmt::Debug {
     /// entries be forgotten.
     async fn record(
         &self,
-        issuer: &str,
+        issuer: &Issuer,
         jti: &str,
         keep_until: OffsetDateTime,
         now: OffsetDateTime,
@@ -58,7 +60,7 @@ pub struct InMemoryReplayCache {
 
 #[derive(Debug, Default)]
 struct Entries {
-    keep_until: HashMap<(String, String), OffsetDateTime>,
+    keep_until: HashMap<(Issuer, String), OffsetDateTime>,
     inserts_since_purge: usize,
 }
 
@@ -104,13 +106,13 @@ impl Default for InMemoryReplayCache {
 impl ReplayCache for InMemoryReplayCache {
     async fn record(
         &self,
-        issuer: &str,
+        issuer: &Issuer,
         jti: &str,
         keep_until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<Freshness, ReplayCacheError> {
         let mut entries = self.lock();
-        let key = (issuer.to_owned(), jti.to_owned());
+        let key = (issuer.clone(), jti.to_owned());
         if let Some(until) = entries.keep_until.get(&key) {
             if *until > now {
                 return Ok(Freshness::Replayed);
@@ -143,10 +145,15 @@ mod tests {
         OffsetDateTime::UNIX_EPOCH + Duration::seconds(seconds)
     }
 
+    fn issuer(iss: &str) -> Issuer {
+        Issuer::parse(iss).expect("an issuer")
+    }
+
     #[tokio::test]
     async fn a_jti_is_fresh_once_then_replayed_until_it_expires() {
         let cache = InMemoryReplayCache::default();
-        let record = |now| cache.record("https://ehr.example.org", "nonce-1", at(100), at(now));
+        let ehr = issuer("https://ehr.example.org");
+        let record = |now| cache.record(&ehr, "nonce-1", at(100), at(now));
         assert_eq!(record(0).await.expect("answers"), Freshness::Fresh);
         assert_eq!(record(50).await.expect("answers"), Freshness::Replayed);
         assert_eq!(record(100).await.expect("answers"), Freshness::Fresh);
@@ -156,10 +163,10 @@ mod tests {
     async fn the_same_jti_from_two_issuers_is_two_entries() {
         let cache = InMemoryReplayCache::default();
         let first = cache
-            .record("https://a.example", "nonce", at(100), at(0))
+            .record(&issuer("https://a.example"), "nonce", at(100), at(0))
             .await;
         let second = cache
-            .record("https://b.example", "nonce", at(100), at(0))
+            .record(&issuer("https://b.example"), "nonce", at(100), at(0))
             .await;
         assert_eq!(first.expect("answers"), Freshness::Fresh);
         assert_eq!(second.expect("answers"), Freshness::Fresh);
@@ -168,21 +175,22 @@ mod tests {
     #[tokio::test]
     async fn a_full_cache_purges_expired_entries_and_refuses_when_none_expired() {
         let cache = InMemoryReplayCache::new(2);
+        let iss = issuer("iss");
         for jti in ["a", "b"] {
             let freshness = cache
-                .record("iss", jti, at(10), at(0))
+                .record(&iss, jti, at(10), at(0))
                 .await
                 .expect("answers");
             assert_eq!(freshness, Freshness::Fresh);
         }
-        let full = cache.record("iss", "c", at(10), at(5)).await;
+        let full = cache.record(&iss, "c", at(10), at(5)).await;
         assert!(
             matches!(full, Err(ReplayCacheError::Full { capacity: 2 })),
             "{full:?}"
         );
 
         let after_expiry = cache
-            .record("iss", "c", at(20), at(10))
+            .record(&iss, "c", at(20), at(10))
             .await
             .expect("answers");
         assert_eq!(after_expiry, Freshness::Fresh);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::time::Instant;
-use wiremock::matchers::{header, method, path, query_param};
+use wiremock::matchers::{header, method, path, query_param, query_param_contains};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::*;
@@ -24,9 +24,10 @@ fn settings_for(server: &MockServer) -> FhirSettings {
     }
 }
 
-/// A fetcher with `settings` (built on [`settings_for`]).
+/// A fetcher with `settings` (built on [`settings_for`]) and the embedded terminology's templates.
 fn fetcher(settings: FhirSettings) -> FhirFetcher {
-    FhirFetcher::new(settings).expect("client")
+    let catalogue = Catalogue::new(&fhir_mapping::Terminology::embedded());
+    FhirFetcher::new(settings, Arc::new(catalogue)).expect("client")
 }
 
 /// Answers every request for `resource_path` on `server` with `response`.
@@ -77,7 +78,7 @@ fn call_with(server: &MockServer, prefetch: Value, scope: &str) -> ServiceCall {
 /// Every key but `missing` sent as an empty searchset (the patient as a Patient).
 fn prefetch_without(missing: &[&str]) -> Value {
     let mut prefetch = serde_json::Map::new();
-    for (key, _) in PREFETCH_TEMPLATES {
+    for key in PrefetchKey::ALL {
         if missing.contains(&key.code()) {
             continue;
         }
@@ -157,6 +158,36 @@ async fn keys_that_arrive_before_the_deadline_are_kept_when_another_hangs() {
     assert_eq!(
         report.outcome(PrefetchKey::Patient),
         Some(&KeyOutcome::Satisfied)
+    );
+}
+
+#[tokio::test]
+async fn observations_are_fetched_by_the_codes_of_the_terminology_in_force() {
+    let server = MockServer::start().await;
+    Mock::given(path("/Observation"))
+        .and(query_param("patient", "p1"))
+        .and(query_param_contains(
+            "code",
+            "http://loinc.org|3141-9,urn:oid:1.2.3|W-1,",
+        ))
+        .respond_with(procedures(&[]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let terminology = fhir_mapping::Terminology::embedded()
+        .merged(
+            "[body_weight]\ncodes = [{ system = \"urn:oid:1.2.3\", code = \"W-1\" }]",
+            "local value sets",
+        )
+        .expect("a valid value-set file");
+    let catalogue = Arc::new(Catalogue::new(&terminology));
+    let fetcher = FhirFetcher::new(settings_for(&server), catalogue).expect("client");
+
+    let (_, report) = complete_without(&fetcher, &server, &["observations"]).await;
+
+    assert_eq!(
+        report.outcome(PrefetchKey::Observations),
+        Some(&KeyOutcome::Fetched)
     );
 }
 

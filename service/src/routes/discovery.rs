@@ -1,11 +1,12 @@
 //! `GET /cds-services`.
 
+use axum::extract::State;
 use axum::Json;
 
-use crate::catalogue;
+use crate::state::AppState;
 use crate::wire::discovery::Discovery;
 
-/// Lists the services.
-pub async fn discovery() -> Json<Discovery> {
-    Json(catalogue::discovery())
+/// Lists the services, with the prefetch templates built at start-up.
+pub async fn discovery(State(state): State<AppState>) -> Json<Discovery> {
+    Json(state.catalogue.discovery())
 }

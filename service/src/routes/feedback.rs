@@ -8,7 +8,7 @@ use crate::catalogue;
 use crate::error::ApiError;
 use crate::metrics::FeedbackLabels;
 use crate::routes::json_body::JsonBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::wire::feedback::{parse_feedback, Feedback};
 
 /// Stores the feedback batch; 200 only once it is committed.

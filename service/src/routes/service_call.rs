@@ -12,10 +12,10 @@ use crate::card_ids::UuidSource;
 use crate::catalogue;
 use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
-use crate::metrics::{CardLabels, Metrics, PrefetchLabels};
-use crate::router::HookLabel;
+use crate::identifiers::{CardUuid, HookInstance};
+use crate::metrics::{CardLabels, HookLabel, Metrics, PrefetchLabels};
 use crate::routes::json_body::JsonBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::{now_ms, IssuedCard};
 use crate::wire::request::parse_hook_call;
 use crate::wire::response::CdsResponse;
@@ -31,7 +31,7 @@ pub async fn service_call(
     let hooks = catalogue::hooks_of(&service_id)
         .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
     let mut service_call = parse_hook_call(&body, hooks)?;
-    tracing::Span::current().record("hook_instance", service_call.call.hook_instance.as_str());
+    tracing::Span::current().record("hook_instance", service_call.hook_instance.as_str());
 
     let fetch_started = Instant::now();
     let issuer_servers = claims.as_ref().map_or(&[][..], |claims| {
@@ -41,6 +41,7 @@ pub async fn service_call(
         .fetcher
         .complete(&mut service_call, issuer_servers)
         .await;
+    let hook_instance = service_call.hook_instance;
     let call = service_call.call;
     record_prefetch_metrics(&state.metrics, &report, fetch_started);
 
@@ -51,6 +52,7 @@ pub async fn service_call(
         &state,
         &service_id,
         &call,
+        &hook_instance,
         &evaluation.cards,
         body.card_uuids(),
     );
@@ -94,6 +96,7 @@ fn record_issued_cards<'a>(
     state: &AppState,
     service_id: &str,
     call: &HookCall,
+    hook_instance: &HookInstance,
     cards: &[Card],
     uuids: impl Iterator<Item = &'a str>,
 ) {
@@ -112,13 +115,17 @@ fn record_issued_cards<'a>(
                 indicator: card.indicator.code().to_owned(),
             })
             .inc();
+        // The response's uuids were generated here (v4), so every one parses.
+        let Ok(card_uuid) = CardUuid::parse(uuid) else {
+            continue;
+        };
         issued.push(IssuedCard {
-            card_uuid: uuid.to_owned(),
+            card_uuid,
             service_id: service_id.to_owned(),
-            hook: call.hook.code(),
-            hook_instance: call.hook_instance.clone(),
-            topic: card.topic.code(),
-            indicator: card.indicator.code(),
+            hook: call.hook,
+            hook_instance: hook_instance.clone(),
+            topic: card.topic,
+            indicator: card.indicator,
             issued_at_ms,
         });
     }

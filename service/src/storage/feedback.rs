@@ -3,15 +3,16 @@
 use anyhow::Context;
 
 use super::{now_ms, Store};
-use crate::wire::feedback::{Feedback, Outcome};
+use crate::identifiers::CardUuid;
+use crate::wire::feedback::{Feedback, Outcome, OutcomeKind};
 
 /// A feedback row as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFeedback {
     /// The card's uuid.
-    pub card_uuid: String,
-    /// `accepted` or `overridden`.
-    pub outcome: String,
+    pub card_uuid: CardUuid,
+    /// Accepted or overridden.
+    pub outcome: OutcomeKind,
     /// RFC 3339 UTC.
     pub outcome_timestamp: String,
     /// Accepted suggestion uuids.
@@ -66,7 +67,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING",
             )
-            .bind(&entry.card)
+            .bind(entry.card.as_str())
             .bind(entry.outcome.code())
             .bind(&entry.outcome_timestamp)
             .bind(service_id)
@@ -85,41 +86,49 @@ impl Store {
     }
 
     /// The feedback stored for one card, oldest outcome first.
-    pub async fn feedback_for_card(&self, card_uuid: &str) -> anyhow::Result<Vec<StoredFeedback>> {
+    pub async fn feedback_for_card(
+        &self,
+        card_uuid: &CardUuid,
+    ) -> anyhow::Result<Vec<StoredFeedback>> {
         let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
             "SELECT card_uuid, outcome, outcome_timestamp, accepted_suggestions, override_reason_code \
              FROM feedback WHERE card_uuid = $1 ORDER BY outcome_timestamp",
         )
-        .bind(card_uuid)
+        .bind(card_uuid.as_str())
         .fetch_all(&self.pool)
         .await
         .context("cannot read feedback")?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(
-                |(card_uuid, outcome, outcome_timestamp, suggestions, reason)| StoredFeedback {
-                    card_uuid,
-                    outcome,
-                    outcome_timestamp,
-                    accepted_suggestions: suggestions
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect(),
-                    override_reason_code: (!reason.is_empty()).then_some(reason),
+                |(card_uuid, outcome, outcome_timestamp, suggestions, reason)| {
+                    Ok(StoredFeedback {
+                        card_uuid: CardUuid::parse(&card_uuid)
+                            .context("a stored feedback row has an unreadable card uuid")?,
+                        outcome: OutcomeKind::from_code(&outcome).with_context(|| {
+                            format!("a stored feedback row has the unknown outcome `{outcome}`")
+                        })?,
+                        outcome_timestamp,
+                        accepted_suggestions: suggestions
+                            .split_whitespace()
+                            .map(str::to_owned)
+                            .collect(),
+                        override_reason_code: (!reason.is_empty()).then_some(reason),
+                    })
                 },
             )
-            .collect())
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::identifiers::CardUuid;
     use crate::storage::test_support::all_stores;
-    use crate::wire::feedback::{Feedback, Outcome, OverrideReason};
+    use crate::wire::feedback::{Feedback, Outcome, OutcomeKind, OverrideReason};
 
-    fn accepted(card: &str) -> Feedback {
+    fn accepted(card: &CardUuid) -> Feedback {
         Feedback {
-            card: card.into(),
+            card: card.clone(),
             outcome: Outcome::Accepted {
                 suggestions: vec!["s1".into(), "s2".into()],
             },
@@ -130,7 +139,7 @@ mod tests {
     #[tokio::test]
     async fn feedback_round_trips_and_duplicates_are_stored_once() {
         for store in all_stores().await {
-            let card = uuid::Uuid::new_v4().to_string();
+            let card = CardUuid::parse(&uuid::Uuid::new_v4().to_string()).expect("a uuid");
             let overridden = Feedback {
                 card: card.clone(),
                 outcome: Outcome::Overridden {
@@ -153,6 +162,9 @@ mod tests {
                 .expect("duplicate is harmless");
             let rows = store.feedback_for_card(&card).await.expect("read");
             assert_eq!(rows.len(), 2, "{:?}", store.backend());
+            assert_eq!(rows[0].card_uuid, card);
+            assert_eq!(rows[0].outcome, OutcomeKind::Accepted);
+            assert_eq!(rows[1].outcome, OutcomeKind::Overridden);
             assert_eq!(
                 rows[0].accepted_suggestions,
                 vec!["s1".to_string(), "s2".to_string()]

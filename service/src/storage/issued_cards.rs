@@ -3,27 +3,30 @@
 //! queue is full the entry is dropped and counted.
 
 use anyhow::Context;
+use cards::{Indicator, Topic};
+use fhir_mapping::Hook;
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::Store;
+use crate::identifiers::{CardUuid, HookInstance};
 
 /// One issued card.
 #[derive(Debug, Clone)]
 pub struct IssuedCard {
     /// The card's uuid.
-    pub card_uuid: String,
+    pub card_uuid: CardUuid,
     /// The service id.
     pub service_id: String,
     /// The hook.
-    pub hook: &'static str,
+    pub hook: Hook,
     /// The hook instance.
-    pub hook_instance: String,
-    /// The topic code.
-    pub topic: &'static str,
+    pub hook_instance: HookInstance,
+    /// The topic.
+    pub topic: Topic,
     /// The indicator.
-    pub indicator: &'static str,
+    pub indicator: Indicator,
     /// When it was issued (epoch ms).
     pub issued_at_ms: i64,
 }
@@ -115,12 +118,12 @@ impl Store {
                  indicator, issued_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (card_uuid) DO NOTHING",
             )
-            .bind(&card.card_uuid)
+            .bind(card.card_uuid.as_str())
             .bind(&card.service_id)
-            .bind(card.hook)
-            .bind(&card.hook_instance)
-            .bind(card.topic)
-            .bind(card.indicator)
+            .bind(card.hook.code())
+            .bind(card.hook_instance.as_str())
+            .bind(card.topic.code())
+            .bind(card.indicator.code())
             .bind(card.issued_at_ms)
             .execute(&mut *tx)
             .await
@@ -129,11 +132,12 @@ impl Store {
         tx.commit().await.context("cannot commit issued cards")
     }
 
-    /// The topic of an issued card, if it was logged.
-    pub async fn issued_card_topic(&self, card_uuid: &str) -> anyhow::Result<Option<String>> {
+    /// The topic code of an issued card, if it was logged. Text, not a `Topic`: the log may
+    /// hold topics an earlier release issued, and those are still counted under their code.
+    pub async fn issued_card_topic(&self, card_uuid: &CardUuid) -> anyhow::Result<Option<String>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT topic FROM issued_cards WHERE card_uuid = $1")
-                .bind(card_uuid)
+                .bind(card_uuid.as_str())
                 .fetch_optional(&self.pool)
                 .await
                 .context("cannot read the issued-cards log")?;
@@ -146,14 +150,18 @@ mod tests {
     use super::*;
     use crate::storage::test_support::all_stores;
 
-    fn card(uuid: &str) -> IssuedCard {
+    fn new_card_uuid() -> CardUuid {
+        CardUuid::parse(&uuid::Uuid::new_v4().to_string()).expect("a uuid")
+    }
+
+    fn card(uuid: &CardUuid) -> IssuedCard {
         IssuedCard {
-            card_uuid: uuid.into(),
+            card_uuid: uuid.clone(),
             service_id: "svc".into(),
-            hook: "order-sign",
-            hook_instance: "hi".into(),
-            topic: "rituximab-redose",
-            indicator: "info",
+            hook: Hook::OrderSign,
+            hook_instance: HookInstance::parse("hi").expect("a hook instance"),
+            topic: Topic::RituximabRedose,
+            indicator: Indicator::Info,
             issued_at_ms: 1,
         }
     }
@@ -162,7 +170,7 @@ mod tests {
     async fn queued_cards_are_written_by_the_time_the_writer_finishes() {
         for store in all_stores().await {
             let (log, writer) = IssuedCardLog::spawn(store.clone(), 16, Counter::default());
-            let uuid = uuid::Uuid::new_v4().to_string();
+            let uuid = new_card_uuid();
             log.record(vec![card(&uuid)]);
             drop(log);
             writer.finish().await;
@@ -185,7 +193,11 @@ mod tests {
             sender,
             dropped: Counter::default(),
         };
-        log.record(vec![card("a"), card("b"), card("c")]);
+        log.record(vec![
+            card(&new_card_uuid()),
+            card(&new_card_uuid()),
+            card(&new_card_uuid()),
+        ]);
         assert_eq!(log.dropped(), 2);
         drop(store);
     }

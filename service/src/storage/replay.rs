@@ -3,20 +3,21 @@
 use anyhow::Context;
 
 use super::Store;
+use crate::identifiers::Issuer;
 
 impl Store {
     /// Records `issuer` + `jti` until `expires_at` (epoch seconds); returns `false` when the pair
     /// was already recorded and has not expired (a replay).
     pub async fn remember_jti(
         &self,
-        issuer: &str,
+        issuer: &Issuer,
         jti: &str,
         expires_at: i64,
         now: i64,
     ) -> anyhow::Result<bool> {
         // Expired entries may be reused: their tokens can no longer pass the `exp` check.
         sqlx::query("DELETE FROM jwt_replay WHERE issuer = $1 AND jti = $2 AND expires_at < $3")
-            .bind(issuer)
+            .bind(issuer.as_str())
             .bind(jti)
             .bind(now)
             .execute(&self.pool)
@@ -26,7 +27,7 @@ impl Store {
             "INSERT INTO jwt_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (issuer, jti) DO NOTHING",
         )
-        .bind(issuer)
+        .bind(issuer.as_str())
         .bind(jti)
         .bind(expires_at)
         .execute(&self.pool)
@@ -51,7 +52,7 @@ impl Store {
 impl crate::auth::ReplayCache for Store {
     async fn record(
         &self,
-        issuer: &str,
+        issuer: &Issuer,
         jti: &str,
         keep_until: time::OffsetDateTime,
         now: time::OffsetDateTime,
@@ -75,26 +76,29 @@ impl crate::auth::ReplayCache for Store {
 
 #[cfg(test)]
 mod tests {
+    use crate::identifiers::Issuer;
     use crate::storage::test_support::all_stores;
 
     #[tokio::test]
     async fn a_jti_is_fresh_once_until_it_expires() {
+        let iss = Issuer::parse("iss").expect("an issuer");
+        let other_iss = Issuer::parse("other-iss").expect("an issuer");
         for store in all_stores().await {
             let jti = uuid::Uuid::new_v4().to_string();
             assert!(store
-                .remember_jti("iss", &jti, 1_000, 500)
+                .remember_jti(&iss, &jti, 1_000, 500)
                 .await
                 .expect("first"));
             assert!(!store
-                .remember_jti("iss", &jti, 1_000, 600)
+                .remember_jti(&iss, &jti, 1_000, 600)
                 .await
                 .expect("replay"));
             assert!(store
-                .remember_jti("other-iss", &jti, 1_000, 600)
+                .remember_jti(&other_iss, &jti, 1_000, 600)
                 .await
                 .expect("other issuer"));
             assert!(store
-                .remember_jti("iss", &jti, 3_000, 2_000)
+                .remember_jti(&iss, &jti, 3_000, 2_000)
                 .await
                 .expect("after expiry"));
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 
 use super::Store;
+use crate::wire::feedback::OutcomeKind;
 
 /// Counts for one topic in a time window.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,7 +55,7 @@ impl Store {
         .context("cannot summarise feedback")?;
         for (topic, outcome, system, code, display, count) in feedback {
             let summary = topics.entry(topic).or_default();
-            if outcome == "accepted" {
+            if OutcomeKind::from_code(&outcome) == Some(OutcomeKind::Accepted) {
                 summary.accepted += count;
             } else {
                 summary.overridden += count;
@@ -72,6 +73,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use cards::{Indicator, Topic};
+    use fhir_mapping::Hook;
+
+    use crate::identifiers::{CardUuid, HookInstance};
     use crate::storage::test_support::all_stores;
     use crate::storage::{now_ms, IssuedCard};
     use crate::wire::feedback::{Feedback, Outcome, OverrideReason};
@@ -80,17 +85,19 @@ mod tests {
     async fn the_summary_joins_feedback_to_the_topic_of_the_issued_card() {
         for store in all_stores().await {
             let start = now_ms();
-            let topic: &'static str = "dose-check";
-            let cards: Vec<String> = (0..3).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+            let topic = Topic::DoseCheck;
+            let cards: Vec<CardUuid> = (0..3)
+                .map(|_| CardUuid::parse(&uuid::Uuid::new_v4().to_string()).expect("a uuid"))
+                .collect();
             let issued: Vec<IssuedCard> = cards
                 .iter()
                 .map(|uuid| IssuedCard {
                     card_uuid: uuid.clone(),
                     service_id: "svc".into(),
-                    hook: "order-sign",
-                    hook_instance: "hi".into(),
+                    hook: Hook::OrderSign,
+                    hook_instance: HookInstance::parse("hi").expect("a hook instance"),
                     topic,
-                    indicator: "warning",
+                    indicator: Indicator::Warning,
                     issued_at_ms: start,
                 })
                 .collect();
@@ -133,7 +140,7 @@ mod tests {
                 .feedback_summary(start, now_ms() + 1)
                 .await
                 .expect("summary");
-            let dose_check = &summary[topic];
+            let dose_check = &summary[topic.code()];
             assert!(dose_check.issued >= 3, "{:?}", store.backend());
             assert!(dose_check.accepted >= 1);
             assert!(dose_check.overridden >= 2);

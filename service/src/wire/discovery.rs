@@ -24,7 +24,7 @@ pub struct CdsService {
     /// The `{id}` path segment.
     pub id: &'static str,
     /// Prefetch key -> FHIR query template.
-    pub prefetch: BTreeMap<&'static str, &'static str>,
+    pub prefetch: BTreeMap<&'static str, String>,
     /// Preconditions for use.
     pub usage_requirements: &'static str,
 }

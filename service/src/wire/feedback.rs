@@ -4,6 +4,8 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::identifiers::CardUuid;
+
 #[derive(Debug, Deserialize)]
 struct RawFeedbackBatch {
     feedback: Vec<RawFeedback>,
@@ -59,10 +61,44 @@ pub enum Outcome {
 impl Outcome {
     /// `accepted` or `overridden`.
     pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+
+    /// Accepted or overridden, without the details.
+    pub fn kind(&self) -> OutcomeKind {
         match self {
-            Outcome::Accepted { .. } => "accepted",
-            Outcome::Overridden { .. } => "overridden",
+            Outcome::Accepted { .. } => OutcomeKind::Accepted,
+            Outcome::Overridden { .. } => OutcomeKind::Overridden,
         }
+    }
+}
+
+/// What the clinician did with a card, as stored and counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutcomeKind {
+    /// `accepted`
+    Accepted,
+    /// `overridden`
+    Overridden,
+}
+
+impl OutcomeKind {
+    /// Both kinds.
+    pub const ALL: [OutcomeKind; 2] = [OutcomeKind::Accepted, OutcomeKind::Overridden];
+
+    /// The wire (and database) code.
+    pub fn code(self) -> &'static str {
+        match self {
+            OutcomeKind::Accepted => "accepted",
+            OutcomeKind::Overridden => "overridden",
+        }
+    }
+
+    /// The kind for a code; `None` for any other text.
+    pub fn from_code(code: &str) -> Option<OutcomeKind> {
+        OutcomeKind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 }
 
@@ -81,7 +117,7 @@ pub struct OverrideReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feedback {
     /// The card's uuid.
-    pub card: String,
+    pub card: CardUuid,
     /// What happened.
     pub outcome: Outcome,
     /// When it happened, normalised to RFC 3339 UTC.
@@ -127,6 +163,7 @@ fn validate_one(raw: RawFeedback) -> Result<Feedback, String> {
     if raw.card.trim().is_empty() {
         return Err("`card` must be the uuid of a card".into());
     }
+    let card = CardUuid::parse(&raw.card).map_err(|e| e.to_string())?;
     let timestamp = OffsetDateTime::parse(&raw.outcome_timestamp, &Rfc3339).map_err(|_| {
         "`outcomeTimestamp` must be an RFC 3339 date-time such as 2021-12-11T10:05:31Z".to_string()
     })?;
@@ -170,7 +207,7 @@ fn validate_one(raw: RawFeedback) -> Result<Feedback, String> {
         }
     };
     Ok(Feedback {
-        card: raw.card,
+        card,
         outcome,
         outcome_timestamp,
     })
@@ -182,14 +219,14 @@ mod tests {
 
     #[test]
     fn accepted_feedback_needs_accepted_suggestions() {
-        let body = br#"{"feedback":[{"card":"c1","outcome":"accepted","outcomeTimestamp":"2021-12-11T10:05:31Z"}]}"#;
+        let body = br#"{"feedback":[{"card":"0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060","outcome":"accepted","outcomeTimestamp":"2021-12-11T10:05:31Z"}]}"#;
         let err = parse_feedback(body).expect_err("must be rejected");
         assert!(err.to_string().contains("acceptedSuggestions"), "{err}");
     }
 
     #[test]
     fn overridden_feedback_keeps_the_reason_but_not_the_comment() {
-        let body = br#"{"feedback":[{"card":"c1","outcome":"overridden","outcomeTimestamp":"2021-12-11T11:05:31+01:00",
+        let body = br#"{"feedback":[{"card":"0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060","outcome":"overridden","outcomeTimestamp":"2021-12-11T11:05:31+01:00",
             "overrideReason":{"reason":{"system":"s","code":"c","display":"d"},"userComment":"patient 123 refused"}}]}"#;
         let feedback = parse_feedback(body).expect("valid");
         assert_eq!(feedback[0].outcome_timestamp, "2021-12-11T10:05:31Z");
@@ -206,14 +243,35 @@ mod tests {
     }
 
     #[test]
+    fn outcome_kinds_round_trip_through_their_codes() {
+        for kind in OutcomeKind::ALL {
+            assert_eq!(OutcomeKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(OutcomeKind::from_code("ignored"), None);
+    }
+
+    #[test]
     fn outcome_outside_the_enum_is_rejected() {
-        let body = br#"{"feedback":[{"card":"c1","outcome":"ignored","outcomeTimestamp":"2021-12-11T10:05:31Z"}]}"#;
+        let body = br#"{"feedback":[{"card":"0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060","outcome":"ignored","outcomeTimestamp":"2021-12-11T10:05:31Z"}]}"#;
         assert!(parse_feedback(body).is_err());
     }
 
     #[test]
+    fn a_card_that_is_not_a_uuid_is_rejected() {
+        let body = br#"{"feedback":[{"card":"c1","outcome":"overridden","outcomeTimestamp":"2021-12-11T10:05:31Z"}]}"#;
+        let err = parse_feedback(body).expect_err("must be rejected");
+        assert_eq!(err.to_string(), "feedback[0]: `card` must be a uuid");
+        let long = format!("{}0", "0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060");
+        let body = format!(
+            r#"{{"feedback":[{{"card":"{long}","outcome":"overridden","outcomeTimestamp":"2021-12-11T10:05:31Z"}}]}}"#
+        );
+        let err = parse_feedback(body.as_bytes()).expect_err("must be rejected");
+        assert!(err.to_string().contains("at most 36 characters"), "{err}");
+    }
+
+    #[test]
     fn timestamp_that_is_not_rfc3339_is_rejected() {
-        let body = br#"{"feedback":[{"card":"c1","outcome":"overridden","outcomeTimestamp":"11/12/2021"}]}"#;
+        let body = br#"{"feedback":[{"card":"0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060","outcome":"overridden","outcomeTimestamp":"11/12/2021"}]}"#;
         let err = parse_feedback(body).expect_err("must be rejected");
         assert!(err.to_string().contains("RFC 3339"), "{err}");
     }

@@ -5,6 +5,8 @@
 use fhir_mapping::{Hook, HookCall};
 use serde::Deserialize;
 
+use crate::identifiers::{HookInstance, InvalidIdentifier};
+
 /// `fhirAuthorization` (spec section 5). The token is transient: never logged, never stored.
 #[derive(Deserialize)]
 pub struct FhirAuthorization {
@@ -39,6 +41,8 @@ impl std::fmt::Debug for FhirAuthorization {
 pub struct ServiceCall {
     /// The call as the mapping reads it (its raw `fhir_authorization` is taken out).
     pub call: HookCall,
+    /// `call.hook_instance`, checked: what logs and the issued-cards log record.
+    pub hook_instance: HookInstance,
     /// The token for `call.fhir_server`, when given.
     pub fhir_authorization: Option<FhirAuthorization>,
 }
@@ -52,6 +56,9 @@ pub enum InvalidHookCall {
     /// A field is present but its value breaks a rule of the spec.
     #[error("{0}")]
     Invalid(String),
+    /// An identifier is blank or longer than the service accepts.
+    #[error(transparent)]
+    Identifier(#[from] InvalidIdentifier),
     /// The hook is not one this service answers.
     #[error("hook `{hook}` is not served by this service; it serves: {served}")]
     UnsupportedHook {
@@ -86,6 +93,7 @@ pub fn parse_hook_call(body: &[u8], served_hooks: &[Hook]) -> Result<ServiceCall
     if !served_hooks.contains(&call.hook) {
         return Err(unsupported(call.hook.code().to_owned()));
     }
+    let hook_instance = HookInstance::parse(&call.hook_instance)?;
     let fhir_authorization = call
         .fhir_authorization
         .take()
@@ -100,6 +108,7 @@ pub fn parse_hook_call(body: &[u8], served_hooks: &[Hook]) -> Result<ServiceCall
     validate_fhir_access(call.fhir_server.as_deref(), fhir_authorization.as_ref())?;
     Ok(ServiceCall {
         call,
+        hook_instance,
         fhir_authorization,
     })
 }
@@ -195,6 +204,28 @@ mod tests {
         assert!(
             err.to_string().contains("order-select, order-sign"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_hook_instance_is_checked_and_kept_beside_the_call() {
+        let call = parse_hook_call(order_select("").as_bytes(), &BOTH).expect("valid call");
+        assert_eq!(
+            call.hook_instance.as_str(),
+            "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
+        );
+        assert_eq!(call.hook_instance.as_str(), call.call.hook_instance);
+    }
+
+    #[test]
+    fn an_over_long_hook_instance_is_rejected_naming_the_field_and_the_limit() {
+        let long = "h".repeat(crate::identifiers::MAX_HOOK_INSTANCE_CHARS + 1);
+        let body = order_select("").replace("d1577c69-dfbe-44ad-ba6d-3e05e953b2ea", &long);
+        let err = parse_hook_call(body.as_bytes(), &BOTH).expect_err("must be rejected");
+        assert!(matches!(err, InvalidHookCall::Identifier(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "`hookInstance` must be at most 128 characters, not 129"
         );
     }
 

@@ -25,7 +25,7 @@ async fn a_minted_token_is_accepted_for_the_url_it_names() {
     let token = issuer.mint(&service_url()).expect("a token");
     let claims = verify(&auth, &token, SERVICE_PATH).await.expect("accepted");
 
-    assert_eq!(claims.issuer, LOCAL_ISSUER);
+    assert_eq!(claims.issuer.as_str(), LOCAL_ISSUER);
     assert_eq!((claims.expires_at - claims.issued_at).whole_seconds(), 300);
     assert!(auth.keys_loaded().await);
 }

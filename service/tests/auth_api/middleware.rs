@@ -14,7 +14,7 @@ use wiremock::MockServer;
 use crate::helpers::*;
 
 async fn service_handler(claims: VerifiedClaims) -> String {
-    claims.issuer
+    claims.issuer.to_string()
 }
 
 fn router(config: AuthConfig) -> Router {

@@ -20,7 +20,7 @@ async fn a_valid_es384_token_is_accepted_with_its_claims() {
         .await
         .expect("accepted");
 
-    assert_eq!(claims.issuer, EHR_ISSUER);
+    assert_eq!(claims.issuer.as_str(), EHR_ISSUER);
     assert_eq!(claims.jti, "nonce-es384");
     assert_eq!(claims.tenant.as_deref(), Some("hospital-a"));
     assert_eq!(claims.subject, None);
@@ -39,7 +39,7 @@ async fn a_valid_rs384_token_is_accepted() {
     )
     .await
     .expect("accepted");
-    assert_eq!(claims.issuer, EHR_ISSUER);
+    assert_eq!(claims.issuer.as_str(), EHR_ISSUER);
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn an_epic_shaped_rs384_token_with_jku_and_nbf_is_accepted() {
         .await
         .expect("accepted");
 
-    assert_eq!(claims.issuer, epic_issuer);
+    assert_eq!(claims.issuer.as_str(), epic_issuer);
     assert_eq!(claims.subject.as_deref(), Some("d2d0b0f1-epic-client-id"));
 }
 
@@ -97,7 +97,7 @@ async fn a_sandbox_shaped_es384_token_with_jku_and_no_sub_is_accepted() {
         .await
         .expect("accepted");
 
-    assert_eq!(claims.issuer, sandbox_issuer);
+    assert_eq!(claims.issuer.as_str(), sandbox_issuer);
     assert_eq!(claims.subject, None);
 }
 
@@ -129,6 +129,19 @@ async fn an_rs384_token_from_an_unknown_issuer_is_refused_without_fetching_keys(
 
     let token = Token::from("https://stranger.example.org").signed_by(&key);
     assert_eq!(refusal(&auth, &token).await, "unknown_issuer");
+}
+
+#[tokio::test]
+async fn a_blank_or_over_long_iss_is_an_unknown_issuer() {
+    let key = TestKey::rs384("ehr-rs384");
+    let server = jwks_server(&[&key], 0).await;
+    let auth = ehr_authenticator(&server);
+
+    let over_long = format!("{EHR_ISSUER}{}", "/x".repeat(300));
+    for iss in ["", " ", over_long.as_str()] {
+        let token = Token::from(iss).signed_by(&key);
+        assert_eq!(refusal(&auth, &token).await, "unknown_issuer", "{iss:?}");
+    }
 }
 
 #[tokio::test]
