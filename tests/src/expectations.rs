@@ -12,6 +12,12 @@ use crate::scenario::{
 /// Every way `answer` misses `expect` and `proves`.
 pub fn check(answer: &Answer, expect: &Expectation, proves: &Proof) -> Vec<String> {
     let mut problems = Vec::new();
+    let whole_answer = answer.body.to_string();
+    for text in &expect.absent_everywhere {
+        if whole_answer.contains(text.as_str()) {
+            problems.push(format!("{text:?} appears in the answer"));
+        }
+    }
     let expected_status = expect.status.unwrap_or(200);
     if answer.status != expected_status {
         problems.push(format!(

@@ -88,6 +88,8 @@ pub struct Expectation {
     pub no_delete_of: Vec<String>,
     /// Phrases a card's summary or detail must contain, by topic.
     pub text_contains: BTreeMap<String, Vec<String>>,
+    /// Text that must appear nowhere in the answer (an id of another patient, say).
+    pub absent_everywhere: Vec<String>,
 }
 
 /// A dose a card suggests: the first MedicationRequest for `drug` in the card's recommended
