@@ -7,7 +7,7 @@ use fhir_mapping::{
     Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseAmount,
     DoseEvent, DoseHistory, Facts, FhirRef, HepatitisBScreening, Hook, Kilograms, LabResult,
     Measured, Measurement, MedicationClass, NeuroblastomaFacts, OmsCondition, OmsDiagnosis,
-    OrderInPlay, PatientFacts, Reading, Route, SquareMetres,
+    OrderInPlay, PatientFacts, Reading, ResultStatus, Route, SquareMetres,
 };
 use time::macros::date;
 use time::Date;
@@ -27,6 +27,7 @@ pub fn facts() -> Facts {
                 months: 4,
             }),
             sex: None,
+            deceased: false,
         },
         oms: OmsDiagnosis::Confirmed(OmsCondition {
             reference: FhirRef::new("Condition", "cond-oms-1"),
@@ -47,10 +48,12 @@ pub fn facts() -> Facts {
         hepatitis_b: HepatitisBScreening {
             hbsag: Some(LabResult {
                 date: date!(2026 - 09 - 14),
+                status: ResultStatus::Negative,
                 source: FhirRef::new("Observation", "hbsag"),
             }),
             anti_hbc: Some(LabResult {
                 date: date!(2026 - 09 - 14),
+                status: ResultStatus::Negative,
                 source: FhirRef::new("Observation", "hbc"),
             }),
         },

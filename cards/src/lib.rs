@@ -64,7 +64,8 @@ const MAX_SUMMARY_CHARS: usize = 139;
 
 /// Applies the guideline to the facts; an empty list means the service stays silent.
 pub fn evaluate(facts: &Facts, config: &ClinicalConfig) -> Vec<Card> {
-    if facts.orders.is_empty() {
+    // No card for a patient recorded as deceased, and none without a relevant order.
+    if facts.orders.is_empty() || facts.patient.deceased {
         return Vec::new();
     }
     match &facts.oms {

@@ -57,6 +57,14 @@ pub enum ValueSetName {
     RouteOral,
     /// Subcutaneous route.
     RouteSubcutaneous,
+    /// Words that negate a finding in free text ("ruled out", "no", "not").
+    Negation,
+    /// A qualitative result that cannot be read ("equivocal").
+    ResultUnreadable,
+    /// A negative result.
+    ResultNegative,
+    /// A positive result.
+    ResultPositive,
 }
 
 /// A value set's name in the data file (`[rituximab]`, `[body_weight]`...).
@@ -90,6 +98,10 @@ enum FileKey {
     RouteIntravenous,
     RouteOral,
     RouteSubcutaneous,
+    Negation,
+    ResultUnreadable,
+    ResultNegative,
+    ResultPositive,
 }
 
 impl FileKey {
@@ -125,6 +137,10 @@ impl FileKey {
             FileKey::RouteIntravenous => ValueSetName::RouteIntravenous,
             FileKey::RouteOral => ValueSetName::RouteOral,
             FileKey::RouteSubcutaneous => ValueSetName::RouteSubcutaneous,
+            FileKey::Negation => ValueSetName::Negation,
+            FileKey::ResultUnreadable => ValueSetName::ResultUnreadable,
+            FileKey::ResultNegative => ValueSetName::ResultNegative,
+            FileKey::ResultPositive => ValueSetName::ResultPositive,
         }
     }
 }
@@ -307,6 +323,19 @@ impl Terminology {
         concept_texts(concept).any(|text| text_matches(set, text))
     }
 
+    /// Whether the concept's text or a coding's display contains one of the set's phrases and no
+    /// negation ("OMS ruled out", "no opsoclonus" never affirm OMS).
+    pub fn has_affirmed_text(&self, name: ValueSetName, concept: &CodeableConcept) -> bool {
+        let Some(set) = self.set(name) else {
+            return false;
+        };
+        let negation = self.set(ValueSetName::Negation);
+        concept_texts(concept).any(|text| {
+            text_matches(set, text)
+                && !negation.is_some_and(|negation| text_matches(negation, text))
+        })
+    }
+
     /// Whether free text (a Procedure note, a Medication's text) contains one of the phrases.
     pub fn text_in(&self, name: ValueSetName, text: &str) -> bool {
         self.set(name).is_some_and(|set| text_matches(set, text))
@@ -380,7 +409,7 @@ mod tests {
     #[test]
     fn the_embedded_value_sets_parse_and_cover_every_name() {
         let terminology = Terminology::embedded();
-        assert_eq!(terminology.sets.len(), 27);
+        assert_eq!(terminology.sets.len(), 31);
     }
 
     #[test]

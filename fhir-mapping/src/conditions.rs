@@ -9,8 +9,9 @@ use crate::elements::{any_code, day_of, text_of};
 use crate::facts::{ClinicalStatus, FhirRef, OmsCondition, OmsDiagnosis, Severity};
 use crate::Context;
 
-/// The OMS diagnosis: confirmed by a specific code or corroborating text, ambiguous when only
-/// G25.3 / H55.89 without such text, or none. Refuted and entered-in-error Conditions are ignored.
+/// The OMS diagnosis: confirmed by a specific code or by the Condition's own code text naming OMS
+/// (never by a note, never by negated text), ambiguous when only G25.3 / H55.89 without such
+/// text, or none. Refuted and entered-in-error Conditions are ignored.
 pub fn oms_diagnosis(context: &Context<'_>) -> OmsDiagnosis {
     let mut confirmed = Vec::new();
     let mut ambiguous = Vec::new();
@@ -22,8 +23,9 @@ pub fn oms_diagnosis(context: &Context<'_>) -> OmsDiagnosis {
             continue;
         };
         let terminology = context.terminology;
-        let corroborated = terminology.has_text(ValueSetName::Oms, code)
-            || condition_notes(condition).any(|note| terminology.text_in(ValueSetName::Oms, note));
+        // The code alone decides (its codings, `code.text`, `coding.display`): notes never make a
+        // Condition an OMS Condition, and negated text ("OMS ruled out") never corroborates.
+        let corroborated = terminology.has_affirmed_text(ValueSetName::Oms, code);
         if terminology.has_code(ValueSetName::Oms, code) || corroborated {
             confirmed.push(oms_condition(reference, condition, context));
         } else if terminology.has_code(ValueSetName::OmsAmbiguous, code) {
@@ -108,10 +110,6 @@ fn relapse_date(condition: &Condition) -> Option<Date> {
         _ => None,
     };
     recorded.max(onset)
-}
-
-fn condition_notes(condition: &Condition) -> impl Iterator<Item = &str> {
-    condition.note.iter().filter_map(|note| text_of!(note.text))
 }
 
 /// Records documenting a fertility concern: a Condition, Observation, Goal or Flag coded in the

@@ -111,6 +111,8 @@ pub struct PatientFacts {
     pub age: Option<Age>,
     /// Administrative sex, when recorded.
     pub sex: Option<Sex>,
+    /// `Patient.deceasedBoolean` true, or a `deceasedDateTime` at or before the evaluation date.
+    pub deceased: bool,
 }
 
 /// `Condition.clinicalStatus` (code system `condition-clinical`).
@@ -252,28 +254,51 @@ pub struct CurrentSteroid {
     pub source: FhirRef,
 }
 
-/// A final lab Observation used as evidence of screening.
+/// What a qualitative lab result says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultStatus {
+    /// Positive, reactive, detected.
+    Positive,
+    /// Negative, non-reactive, not detected.
+    Negative,
+    /// Neither can be read with confidence: equivocal, weakly reactive, a value and an
+    /// interpretation that disagree, or nothing readable.
+    Unreadable,
+}
+
+/// A final lab Observation and what it says.
 #[derive(Debug, Clone)]
 pub struct LabResult {
     /// When it was taken.
     pub date: Date,
+    /// What it says.
+    pub status: ResultStatus,
     /// The Observation.
     pub source: FhirRef,
 }
 
-/// Hepatitis B screening within the configured look-back.
+/// Hepatitis B status, per test: a positive result at any date (unless a later result of the
+/// same test is negative), else the latest result within the look-back.
 #[derive(Debug, Clone, Default)]
 pub struct HepatitisBScreening {
-    /// The latest HBsAg result in the look-back.
+    /// HBsAg.
     pub hbsag: Option<LabResult>,
-    /// The latest anti-HBc result in the look-back.
+    /// Anti-HBc.
     pub anti_hbc: Option<LabResult>,
 }
 
 impl HepatitisBScreening {
-    /// Screening counts only when both tests are on record.
+    /// Both tests have a result on record (whatever it says).
     pub fn is_complete(&self) -> bool {
         self.hbsag.is_some() && self.anti_hbc.is_some()
+    }
+
+    /// Either test is positive.
+    pub fn any_positive(&self) -> bool {
+        [&self.hbsag, &self.anti_hbc]
+            .into_iter()
+            .flatten()
+            .any(|result| result.status == ResultStatus::Positive)
     }
 }
 
@@ -528,6 +553,8 @@ pub enum DataIssueKind {
     UnreadableDate,
     /// Optional data could not be obtained (neither prefetch nor FHIR server).
     MissingOptionalData,
+    /// A resource about another patient (or naming its patient only by an identifier) was left out.
+    OtherPatient,
 }
 
 impl DataIssueKind {
@@ -543,6 +570,7 @@ impl DataIssueKind {
             DataIssueKind::UnresolvedMedication => "unresolved-medication",
             DataIssueKind::UnreadableDate => "unreadable-date",
             DataIssueKind::MissingOptionalData => "missing-optional-data",
+            DataIssueKind::OtherPatient => "other-patient",
         }
     }
 }

@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::facts::{DataIssue, DataIssueKind, FhirRef};
 use crate::parse;
+use crate::subject::{self, Whose};
 use crate::{MappingError, Prefetch, PrefetchKey, PrefetchValue};
 
 /// Bundles nested deeper than this are not read (a guard against hostile input).
@@ -40,6 +41,7 @@ impl ResourceIndex {
     pub fn build(
         prefetch: &Prefetch,
         draft_orders: &RawValue,
+        patient_id: &str,
         issues: &mut Vec<DataIssue>,
     ) -> Result<ResourceIndex, MappingError> {
         let mut index = ResourceIndex::default();
@@ -66,7 +68,44 @@ impl ResourceIndex {
                 index.add_prefetch_value(*key, raw, issues);
             }
         }
+        index.keep_only_this_patient(patient_id, issues)?;
         Ok(index)
+    }
+
+    /// Leaves out every resource about someone else (the right-patient check); a Patient resource
+    /// of another id makes the whole request unusable, since nothing in it can be trusted to be
+    /// about the patient in context.
+    fn keep_only_this_patient(
+        &mut self,
+        patient_id: &str,
+        issues: &mut Vec<DataIssue>,
+    ) -> Result<(), MappingError> {
+        let full_urls = &self.full_urls;
+        let resolve = |url: &str| full_urls.get(url).cloned();
+        let mut excluded = Vec::new();
+        for (reference, resource) in &self.resources {
+            if subject::whose(resource, patient_id, resolve) != Whose::SomeoneElse {
+                continue;
+            }
+            if matches!(resource, Resource::Patient(_)) {
+                return Err(MappingError::PatientMismatch);
+            }
+            excluded.push(reference.clone());
+        }
+        for reference in excluded {
+            self.resources.remove(&reference);
+            self.draft_set.remove(&reference);
+            self.drafts.retain(|draft| draft != &reference);
+            issues.push(DataIssue {
+                kind: DataIssueKind::OtherPatient,
+                source: None,
+                message: format!(
+                    "A {} in the request is about another patient (or names its patient only by an identifier) and was left out.",
+                    reference.resource_type()
+                ),
+            });
+        }
+        Ok(())
     }
 
     fn add_prefetch_value(
@@ -341,7 +380,7 @@ mod tests {
             (PrefetchKey::Conditions, None),
         ]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), &mut issues).unwrap();
+        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
         let references: Vec<_> = index.all().map(|(r, _)| r.to_string()).collect();
         assert_eq!(references, ["Condition/c1", "Patient/p1"]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -362,7 +401,7 @@ mod tests {
             ),
         )]);
         let mut issues = Vec::new();
-        ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), &mut issues).unwrap();
+        ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::PrefetchError);
         assert!(
@@ -375,7 +414,7 @@ mod tests {
     fn a_null_prefetch_value_is_no_data_and_no_issue() {
         let prefetch = prefetch(&[(PrefetchKey::Conditions, None)]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), &mut issues).unwrap();
+        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
         assert_eq!(index.all().count(), 0);
         assert!(issues.is_empty());
     }
@@ -390,7 +429,7 @@ mod tests {
             ),
         )]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), &mut issues).unwrap();
+        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
         assert_eq!(index.observations().count(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::MissingOptionalData);
     }
@@ -401,7 +440,7 @@ mod tests {
             {"resource":{"resourceType":"MedicationRequest","id":"sandbox","status":"draft","category":{"text":"outpatient"},"subject":{"reference":"Patient/p1"}}},
             {"resource":{"resourceType":"ServiceRequest","id":"sr1","status":"draft","intent":"order","subject":{"reference":"Patient/p1"}}}]}"#);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&Prefetch::new(), &drafts, &mut issues).unwrap();
+        let index = ResourceIndex::build(&Prefetch::new(), &drafts, "p1", &mut issues).unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::UnparseableResource);
         assert_eq!(
@@ -418,13 +457,14 @@ mod tests {
         let result = ResourceIndex::build(
             &Prefetch::new(),
             &raw(r#"{"resourceType":"MedicationRequest","id":"x"}"#),
+            "p1",
             &mut issues,
         );
         assert!(matches!(
             result,
             Err(MappingError::DraftOrdersNotABundle(_))
         ));
-        let result = ResourceIndex::build(&Prefetch::new(), &raw("[]"), &mut issues);
+        let result = ResourceIndex::build(&Prefetch::new(), &raw("[]"), "p1", &mut issues);
         assert!(result.is_err());
     }
 }

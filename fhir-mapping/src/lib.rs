@@ -45,6 +45,8 @@ pub mod proposal;
 pub mod quantity;
 mod render;
 mod request;
+mod results;
+mod subject;
 mod units;
 
 pub use codes::Terminology;
@@ -104,6 +106,13 @@ pub enum MappingError {
     /// `context.draftOrders` is not a Bundle.
     #[error("context.draftOrders is not a FHIR Bundle: {0}")]
     DraftOrdersNotABundle(String),
+    /// The prefetched Patient is another patient than `context.patientId` (no id is named: the
+    /// message may reach logs and the EHR).
+    #[error(
+        "the prefetched Patient is not the patient in context (context.patientId); nothing in this \
+         request can be trusted to be about that patient"
+    )]
+    PatientMismatch,
 }
 
 /// Maps requests to facts with one configuration and terminology (build once at start-up).
@@ -126,7 +135,12 @@ impl Mapper {
     /// at all; every other problem is a `DataIssue` in `Facts::issues`.
     pub fn map(&self, request: &HookCall, today: Date) -> Result<MappedRequest, MappingError> {
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&request.prefetch, &request.draft_orders, &mut issues)?;
+        let index = ResourceIndex::build(
+            &request.prefetch,
+            &request.draft_orders,
+            &request.patient_id,
+            &mut issues,
+        )?;
         let context = Context {
             index: &index,
             terminology: &self.terminology,
@@ -149,7 +163,7 @@ impl Mapper {
             cyclophosphamide: history.cyclophosphamide,
             oral_steroid: history.oral_steroid,
             fertility_concern: conditions::fertility_concern(&context),
-            hepatitis_b: observations::hepatitis_b_screening(&context),
+            hepatitis_b: results::hepatitis_b_screening(&context),
             body,
             orders,
             issues,

@@ -1,18 +1,15 @@
-//! Observations: the latest weight and height with UCUM conversion, a recent BSA Observation, and
-//! hepatitis B screening (section 2).
+//! Observations: the latest weight and height with UCUM conversion and a recent BSA Observation.
 //!
 //! Invariant: only `final`, `amended` or `corrected` results count, and a value whose unit is
 //! missing or unknown is a data issue, never converted by guesswork.
 
 use fhirbolt::model::r4::resources::{Observation, ObservationEffective, ObservationValue};
 use rust_decimal::Decimal;
-use time::{Date, Duration};
+use time::Date;
 
 use crate::codes::ValueSetName;
 use crate::elements::{day_of, text_of, ucum_quantity};
-use crate::facts::{
-    DataIssue, DataIssueKind, FhirRef, HepatitisBScreening, LabResult, Measured, Reading,
-};
+use crate::facts::{DataIssue, DataIssueKind, FhirRef, Measured, Reading};
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 use crate::units::{LengthUnit, MassUnit};
 use crate::Context;
@@ -135,35 +132,8 @@ fn latest_reading<Q>(
     None
 }
 
-/// Hepatitis B screening: the latest final HBsAg and anti-HBc results within the look-back.
-pub fn hepatitis_b_screening(context: &Context<'_>) -> HepatitisBScreening {
-    let lookback = Duration::days(i64::from(context.config.hepatitis_b_lookback_days));
-    let earliest = context.today.checked_sub(lookback).unwrap_or(Date::MIN);
-    let latest_lab = |set: ValueSetName| {
-        context
-            .index
-            .observations()
-            .filter(|(_, observation)| is_result(observation))
-            .filter(|(_, observation)| context.terminology.has_code(set, &observation.code))
-            .filter_map(|(reference, observation)| {
-                let date = observation_date(observation)?;
-                (earliest..=context.today)
-                    .contains(&date)
-                    .then(|| LabResult {
-                        date,
-                        source: reference.clone(),
-                    })
-            })
-            .max_by(|a, b| a.date.cmp(&b.date).then_with(|| a.source.cmp(&b.source)))
-    };
-    HepatitisBScreening {
-        hbsag: latest_lab(ValueSetName::Hbsag),
-        anti_hbc: latest_lab(ValueSetName::AntiHbc),
-    }
-}
-
 /// A result a clinician may act on: `final`, `amended` or `corrected`.
-fn is_result(observation: &Observation) -> bool {
+pub fn is_result(observation: &Observation) -> bool {
     matches!(
         text_of!(observation.status),
         Some("final" | "amended" | "corrected")
@@ -171,7 +141,7 @@ fn is_result(observation: &Observation) -> bool {
 }
 
 /// `effective[x]` (dateTime, period start, instant), else `issued`.
-fn observation_date(observation: &Observation) -> Option<Date> {
+pub fn observation_date(observation: &Observation) -> Option<Date> {
     let effective = match &observation.effective {
         Some(ObservationEffective::DateTime(date_time)) => day_of(text_of!(date_time)),
         Some(ObservationEffective::Period(period)) => {

@@ -1,10 +1,10 @@
 //! Age and sex at the evaluation date (section 2: `Patient.birthDate`, partial dates allowed,
 //! and `Patient.gender`).
 
-use fhirbolt::model::r4::resources::Patient;
+use fhirbolt::model::r4::resources::{Patient, PatientDeceased};
 
 use crate::dates::{completed_years_and_months, FhirDate};
-use crate::elements::text_of;
+use crate::elements::{day_of, text_of};
 use crate::facts::{Age, DataIssue, DataIssueKind, FhirRef, PatientFacts, Sex};
 use crate::Context;
 
@@ -29,6 +29,7 @@ pub fn patient_facts(
             reference: wanted,
             age: None,
             sex: None,
+            deceased: false,
         };
     };
     PatientFacts {
@@ -39,6 +40,19 @@ pub fn patient_facts(
             .as_ref()
             .and_then(|g| text_of!(g))
             .map(sex_from_code),
+        deceased: is_deceased(patient, context.today),
+    }
+}
+
+/// `deceasedBoolean` true, or a `deceasedDateTime` on or before `today` (the first day the
+/// recorded date can mean).
+fn is_deceased(patient: &Patient, today: time::Date) -> bool {
+    match &patient.deceased {
+        Some(PatientDeceased::Boolean(flag)) => flag.value == Some(true),
+        Some(PatientDeceased::DateTime(when)) => {
+            day_of(text_of!(when)).is_some_and(|day| day <= today)
+        }
+        _ => false,
     }
 }
 

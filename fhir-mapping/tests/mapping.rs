@@ -27,12 +27,17 @@ impl Request {
     /// An order-sign request for `pat-1` with these draft orders and prefetch resources (all in
     /// one searchset Bundle; the index reads resources whatever key they arrive under).
     fn sign(drafts: Vec<Value>, resources: Vec<Value>) -> Request {
+        Request::sign_for("pat-1", drafts, resources)
+    }
+
+    /// The same for another patient in context.
+    fn sign_for(patient_id: &str, drafts: Vec<Value>, resources: Vec<Value>) -> Request {
         Request::from_hook_json(&json!({
             "hook": "order-sign",
             "hookInstance": "1f0c2b5e-8a53-4f0e-9a1e-2c1c4a1d9b10",
             "context": {
                 "userId": "Practitioner/prac-1",
-                "patientId": "pat-1",
+                "patientId": patient_id,
                 "draftOrders": bundle("collection", drafts),
             },
             "prefetch": { "observations": bundle("searchset", resources) },
@@ -662,8 +667,12 @@ mod never_panics {
             let request = Request::from_hook_json(&body);
             let mapper = Mapper::new(MappingConfig::default(), Terminology::embedded());
             let result = mapper.map(&request.0, TODAY);
-            // The draft-orders envelope is a Bundle, so mapping must succeed whatever is inside.
-            prop_assert!(result.is_ok());
+            // The draft-orders envelope is a Bundle, so mapping succeeds whatever is inside, except
+            // that a Patient resource that is not the patient in context makes it unusable.
+            prop_assert!(
+                matches!(result, Ok(_) | Err(MappingError::PatientMismatch)),
+                "{result:?}"
+            );
         }
     }
 }
@@ -678,6 +687,7 @@ mod hl7_examples {
 
     #[test]
     fn the_official_r4_examples_map_without_parse_failures_and_convert_pounds_and_inches() {
+        // The examples are about two patients: `example` and `pat1`.
         let resources = [
             "Patient-example",
             "Condition-example",
@@ -688,10 +698,20 @@ mod hl7_examples {
         ]
         .map(hl7)
         .to_vec();
-        let facts = Request::sign(vec![], resources).map();
+        let facts = Request::sign_for("example", vec![], resources.clone()).map();
+        let other_patient = issue_kinds(&facts)
+            .into_iter()
+            .filter(|kind| *kind == DataIssueKind::OtherPatient)
+            .count();
+        assert_eq!(
+            other_patient, 2,
+            "pat1's MedicationRequest and MedicationStatement"
+        );
+        let medications = Request::sign_for("pat1", vec![], resources[4..].to_vec()).map();
         let unreadable: Vec<_> = facts
             .issues
             .iter()
+            .chain(&medications.issues)
             .filter(|issue| {
                 matches!(
                     issue.kind,
@@ -813,5 +833,248 @@ mod rendering {
             .unwrap()
             .starts_with("Condition/"));
         assert_eq!(resource["authoredOn"], "2026-11-25");
+    }
+}
+
+mod record_reading {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An HBsAg result with a coded value and/or an interpretation, or a text value.
+    fn hbsag(id: &str, date: &str, value: Option<Value>, interpretation: Option<&str>) -> Value {
+        let mut observation = json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "code": { "coding": [{ "system": "http://loinc.org", "code": "5196-1" }] },
+            "subject": { "reference": "Patient/pat-1" },
+            "effectiveDateTime": date,
+        });
+        if let Some(value) = value {
+            let key = if value.is_string() {
+                "valueString"
+            } else if value.get("value").is_some() {
+                "valueQuantity"
+            } else {
+                "valueCodeableConcept"
+            };
+            observation[key] = value;
+        }
+        if let Some(code) = interpretation {
+            observation["interpretation"] = json!([{ "coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": code }] }]);
+        }
+        observation
+    }
+
+    fn snomed(code: &str, display: &str) -> Value {
+        json!({ "coding": [{ "system": "http://snomed.info/sct", "code": code, "display": display }] })
+    }
+
+    fn hbsag_status(results: Vec<Value>) -> Option<ResultStatus> {
+        let facts = Request::sign(vec![], results).map();
+        facts.hepatitis_b.hbsag.map(|result| result.status)
+    }
+
+    #[test]
+    fn hepatitis_b_results_are_read_for_what_they_say() {
+        let positive = snomed("10828004", "Positive");
+        let negative = snomed("260385009", "Negative");
+        assert_eq!(
+            hbsag_status(vec![hbsag("a", "2026-10-01", Some(positive.clone()), None)]),
+            Some(ResultStatus::Positive)
+        );
+        assert_eq!(
+            hbsag_status(vec![hbsag(
+                "a",
+                "2026-10-01",
+                Some(json!("Non-reactive")),
+                None
+            )]),
+            Some(ResultStatus::Negative)
+        );
+        assert_eq!(
+            hbsag_status(vec![hbsag(
+                "a",
+                "2026-10-01",
+                Some(json!("Weakly reactive")),
+                None
+            )]),
+            Some(ResultStatus::Unreadable)
+        );
+        // A value and an interpretation that disagree cannot be read.
+        assert_eq!(
+            hbsag_status(vec![hbsag(
+                "a",
+                "2026-10-01",
+                Some(negative.clone()),
+                Some("POS")
+            )]),
+            Some(ResultStatus::Unreadable)
+        );
+        // A number is read by its interpretation only.
+        let index = json!({ "value": 0.3, "unit": "{index}" });
+        assert_eq!(
+            hbsag_status(vec![hbsag(
+                "a",
+                "2026-10-01",
+                Some(index.clone()),
+                Some("NEG")
+            )]),
+            Some(ResultStatus::Negative)
+        );
+        assert_eq!(
+            hbsag_status(vec![hbsag("a", "2026-10-01", Some(index), None)]),
+            Some(ResultStatus::Unreadable)
+        );
+    }
+
+    #[test]
+    fn a_positive_result_counts_at_any_date_unless_a_later_one_is_negative() {
+        let positive = snomed("10828004", "Positive");
+        let negative = snomed("260385009", "Negative");
+        // Positive in 2019, outside the one-year look-back: still positive.
+        assert_eq!(
+            hbsag_status(vec![hbsag(
+                "old",
+                "2019-05-01",
+                Some(positive.clone()),
+                None
+            )]),
+            Some(ResultStatus::Positive)
+        );
+        // Positive in 2019, negative in 2026: negative.
+        let later_negative = vec![
+            hbsag("old", "2019-05-01", Some(positive.clone()), None),
+            hbsag("new", "2026-09-01", Some(negative.clone()), None),
+        ];
+        assert_eq!(hbsag_status(later_negative), Some(ResultStatus::Negative));
+        // A negative result outside the look-back is no result.
+        assert_eq!(
+            hbsag_status(vec![hbsag("old", "2024-05-01", Some(negative), None)]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_deceased_patient_is_read_from_the_boolean_or_a_past_date() {
+        let patient = |deceased: Value| {
+            let mut patient =
+                json!({ "resourceType": "Patient", "id": "pat-1", "birthDate": "2020-01-01" });
+            if let Some((key, value)) = deceased.as_object().and_then(|o| o.iter().next()) {
+                patient[key] = value.clone();
+            }
+            Request::sign(vec![], vec![patient]).map().patient.deceased
+        };
+        assert!(patient(json!({ "deceasedBoolean": true })));
+        assert!(patient(
+            json!({ "deceasedDateTime": "2026-11-24T22:10:00Z" })
+        ));
+        assert!(!patient(json!({ "deceasedDateTime": "2027-01-01" })));
+        assert!(!patient(json!({ "deceasedBoolean": false })));
+        assert!(!patient(json!({})));
+    }
+
+    #[test]
+    fn oms_text_with_a_negation_never_confirms_and_notes_never_count() {
+        let g25 = |text: &str| json!({ "coding": [{ "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G25.3" }], "text": text });
+        let oms = |code: Value| {
+            Request::sign(vec![], vec![oms_condition("c", code, "relapse")])
+                .map()
+                .oms
+        };
+        assert!(matches!(
+            oms(g25("Myoclonus, OMS")),
+            OmsDiagnosis::Confirmed(_)
+        ));
+        assert!(matches!(
+            oms(g25("Myoclonus, OMS ruled out")),
+            OmsDiagnosis::AmbiguousOnly { .. }
+        ));
+        assert!(matches!(
+            oms(g25("No opsoclonus; myoclonus")),
+            OmsDiagnosis::AmbiguousOnly { .. }
+        ));
+        let mut noted = oms_condition("c", g25("Myoclonus"), "relapse");
+        noted["note"] = json!([{ "text": "Kinsbourne syndrome (OMS) suspected" }]);
+        let facts = Request::sign(vec![], vec![noted]).map();
+        assert!(matches!(facts.oms, OmsDiagnosis::AmbiguousOnly { .. }));
+    }
+
+    #[test]
+    fn hyaluronidase_alone_is_not_rituximab() {
+        let draft = |text: &str| {
+            json!({
+            "resourceType": "MedicationRequest", "id": "d1", "status": "draft", "intent": "order",
+            "subject": { "reference": "Patient/pat-1" }, "medicationCodeableConcept": { "text": text } })
+        };
+        let class = |text: &str| {
+            Request::sign(vec![draft(text)], vec![])
+                .map()
+                .orders
+                .first()
+                .map(|o| o.medication)
+        };
+        assert_eq!(
+            class("immune globulin infusion 10% with recombinant human hyaluronidase"),
+            None
+        );
+        assert_eq!(
+            class("rituximab and hyaluronidase human"),
+            Some(MedicationClass::RituximabSubcutaneous)
+        );
+        assert_eq!(
+            class("Rituxan Hycela 1400 mg"),
+            Some(MedicationClass::RituximabSubcutaneous)
+        );
+    }
+
+    /// Every written form of a subject reference, for this patient or another.
+    fn subject_reference() -> impl Strategy<Value = (Value, bool)> {
+        let patient = prop_oneof![
+            Just(("pat-1", true)),
+            Just(("pat-2", false)),
+            Just(("pat-10", false))
+        ];
+        let form = 0usize..5;
+        (patient, form).prop_map(|((id, ours), form)| {
+            let subject = match form {
+                0 => json!({ "reference": format!("Patient/{id}") }),
+                1 => json!({ "reference": format!("https://ehr.example/fhir/Patient/{id}") }),
+                2 => json!({ "reference": format!("Patient/{id}/_history/2") }),
+                3 => json!({ "reference": format!("https://ehr.example/fhir/Patient/{id}/_history/7") }),
+                _ => json!({ "identifier": { "system": "urn:mrn", "value": id } }),
+            };
+            // An identifier alone cannot be checked, so it is never this patient's.
+            (subject, ours && form < 4)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// No resource about another patient reaches the facts, in any reference form; this
+        /// patient's resources always do.
+        #[test]
+        fn only_this_patients_resources_reach_the_facts(
+            (weight_subject, weight_ours) in subject_reference(),
+            (condition_subject, condition_ours) in subject_reference(),
+            (draft_subject, draft_ours) in subject_reference(),
+        ) {
+            let mut weight = observation("w", "29463-7", "2026-11-20", 18.0, "kg");
+            weight["subject"] = weight_subject;
+            let mut condition = oms_condition("c", json!({ "coding": [{ "system": "http://snomed.info/sct", "code": "230350000" }] }), "relapse");
+            condition["subject"] = condition_subject;
+            let draft = json!({
+                "resourceType": "MedicationRequest", "id": "d1", "status": "draft", "intent": "order",
+                "subject": draft_subject, "medicationCodeableConcept": rxnorm("121191", "rituximab") });
+            let facts = Request::sign(vec![draft], vec![weight, condition]).map();
+            prop_assert_eq!(facts.body.weight.usable().is_some(), weight_ours);
+            prop_assert_eq!(matches!(facts.oms, OmsDiagnosis::Confirmed(_)), condition_ours);
+            prop_assert_eq!(facts.orders.len(), usize::from(draft_ours));
+            let excluded = [weight_ours, condition_ours, draft_ours].iter().filter(|ours| !**ours).count();
+            let reported = issue_kinds(&facts).into_iter().filter(|k| *k == DataIssueKind::OtherPatient).count();
+            prop_assert_eq!(reported, excluded);
+            let text = format!("{facts:?}");
+            prop_assert!(!text.contains("pat-2") && !text.contains("pat-10"), "another patient's id reached the facts");
+        }
     }
 }

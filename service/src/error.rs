@@ -9,6 +9,7 @@ use crate::evaluation::EvaluationError;
 use crate::wire::feedback::InvalidFeedback;
 use crate::wire::operation_outcome::OperationOutcome;
 use crate::wire::request::InvalidHookCall;
+use fhir_mapping::MappingError;
 
 /// A failed request. Each variant's doc names its status.
 #[derive(Debug, thiserror::Error)]
@@ -94,13 +95,15 @@ impl ApiError {
     }
 }
 
-/// The evaluation's failures keep the statuses and texts they always had: 412 `incomplete` for
-/// missing required data, 400 `structure` for unreadable FHIR.
+/// The evaluation's failures: 412 `incomplete` for missing required data and for a prefetched
+/// Patient that is not the patient in context (the data is unusable: deliberately the "data
+/// unobtainable" status), 400 `structure` for unreadable FHIR.
 impl From<EvaluationError> for ApiError {
     fn from(error: EvaluationError) -> Self {
         let message = error.to_string();
         match error {
-            EvaluationError::RequiredPrefetchMissing { .. } => {
+            EvaluationError::RequiredPrefetchMissing { .. }
+            | EvaluationError::UnreadableFhir(MappingError::PatientMismatch) => {
                 ApiError::MissingRequiredData(message)
             }
             EvaluationError::UnreadableFhir(_) => ApiError::UnreadableFhir(message),
@@ -129,7 +132,6 @@ pub struct InternalErrorDetail(pub String);
 
 #[cfg(test)]
 mod tests {
-    use fhir_mapping::MappingError;
     use serde_json::{json, Value};
 
     use super::*;

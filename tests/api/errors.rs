@@ -196,6 +196,23 @@ async fn missing_required_prefetch_without_a_fhir_server_is_412() {
 }
 
 #[tokio::test]
+async fn a_prefetched_patient_of_another_id_is_412_without_naming_either_patient() {
+    let app = spawn_app().await;
+    let mut request = minimal_order_sign();
+    let in_context = request["context"]["patientId"].as_str().unwrap().to_owned();
+    request["prefetch"]["patient"] = json!({"resourceType": "Patient", "id": "someone-else-77"});
+    let body = outcome_of(app.post_hook(&request).await, 412).await;
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("not the patient in context"),
+        "{diagnostics}"
+    );
+    assert_eq!(body["issue"][0]["code"], "incomplete");
+    assert!(!diagnostics.contains("someone-else-77") && !diagnostics.contains(&in_context));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn null_prefetch_values_mean_no_data_not_an_error() {
     let app = spawn_app().await;
     let mut request = minimal_order_sign();
