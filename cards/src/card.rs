@@ -63,7 +63,7 @@ pub enum Topic {
     HepatitisBScreening,
     /// An ordered dose far from the computed dose.
     DoseCheck,
-    /// A dose is needed but weight or height is missing, stale or implausible.
+    /// A dose is needed but weight or height is missing, stale, implausible or inconsistent.
     MissingBodyMeasurements,
     /// Age 18 or over.
     AdultPatient,

@@ -7,7 +7,7 @@
 //! Invariant: an mg amount exists only through `Dosing::dose`, and a `Dosing` only when the
 //! measurements the call needs are usable.
 
-use fhir_mapping::{BodyMeasurements, BodySurfaceArea, BsaFormula, Measurement};
+use fhir_mapping::{BodyMeasurements, BodySurfaceArea, BsaFormula, Conflict, Measurement};
 use rust_decimal::{Decimal, RoundingStrategy};
 use time::Date;
 
@@ -331,6 +331,10 @@ pub fn measurement_problem<Q: Copy>(
     match measurement {
         Measurement::Usable { .. } => None,
         Measurement::Missing => Some(format!("no {name} is on record")),
+        Measurement::FutureDated(future) => Some(format!(
+            "the only {name} on record is dated in the future ({}, `{}`): check its date",
+            future.date, future.source
+        )),
         Measurement::Stale {
             measured,
             source,
@@ -349,6 +353,34 @@ pub fn measurement_problem<Q: Copy>(
             show(value_of(range.0)),
             show(value_of(range.1))
         )),
+        Measurement::Inconsistent {
+            measured,
+            source,
+            other,
+            conflict,
+        } => {
+            let other_text = format!(
+                "{}, `{}`",
+                describe(other.measured.value, other.measured.date),
+                other.source
+            );
+            Some(match conflict {
+                Conflict::SameDay { limit_percent } => format!(
+                    "the latest {name} ({}, `{source}`) differs by more than {limit_percent}% \
+                     from another {name} the same day ({other_text})",
+                    describe(measured.value, measured.date)
+                ),
+                Conflict::ChangeSincePrevious {
+                    percent,
+                    limit_percent,
+                } => format!(
+                    "the latest {name} ({}, `{source}`) changed by {percent}% since the previous \
+                     one ({other_text}), more than the {limit_percent}% allowed: check the value \
+                     and its unit",
+                    describe(measured.value, measured.date)
+                ),
+            })
+        }
     }
 }
 

@@ -5,11 +5,13 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use time::Date;
 
+use crate::codes::ValueSetName;
+use crate::config::MappingConfig;
 use crate::facts::{
-    BodyMeasurements, BodySurfaceArea, BsaFormula, DataIssue, DataIssueKind, FhirRef, Measured,
-    Measurement, Reading,
+    Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Conflict, DataIssue, DataIssueKind,
+    FhirRef, FutureReading, Measured, Measurement, Reading,
 };
-use crate::observations::{latest_bsa_observation, latest_height, latest_weight};
+use crate::observations::{future_dated, latest_bsa_observation, latest_height, weight_readings};
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 use crate::Context;
 
@@ -37,19 +39,34 @@ pub fn round_bsa(bsa: SquareMetres) -> Option<SquareMetres> {
     )
 }
 
-/// Weight, height and the BSA for dosing; problems become data issues.
-pub fn body_measurements(context: &Context<'_>, issues: &mut Vec<DataIssue>) -> BodyMeasurements {
+/// Weight, height and the BSA for dosing; problems become data issues. `age` decides the
+/// allowed weight change (infants grow fast).
+pub fn body_measurements(
+    context: &Context<'_>,
+    age: Option<Age>,
+    issues: &mut Vec<DataIssue>,
+) -> BodyMeasurements {
     let config = context.config;
+    let weights = weight_readings(context, issues, config.weight_change_window_days);
     let weight = judge(
-        latest_weight(context, issues),
+        weights.first().cloned(),
+        future_dated(context, ValueSetName::BodyWeight),
         "weight",
         context.today,
         config.weight_max_age_days,
         config.weight_range(),
         issues,
     );
+    let weight = consistent(
+        weight,
+        &weights[weights.len().min(1)..],
+        age,
+        config,
+        issues,
+    );
     let height = judge(
         latest_height(context, issues),
+        future_dated(context, ValueSetName::BodyHeight),
         "height",
         context.today,
         config.height_max_age_days,
@@ -103,6 +120,7 @@ fn observed_bsa(context: &Context<'_>, issues: &mut Vec<DataIssue>) -> BodySurfa
     let range = config.bsa_range();
     match judge(
         Some(reading),
+        None,
         "body surface area",
         context.today,
         config.bsa_observation_max_age_days,
@@ -114,10 +132,92 @@ fn observed_bsa(context: &Context<'_>, issues: &mut Vec<DataIssue>) -> BodySurfa
     }
 }
 
+/// A usable weight checked against the weights before it: the same day (they must agree within
+/// the same-day limit; a second, agreeing reading of the day is fine) and the previous day with a
+/// weight in the window (the change must be within the limit, larger for infants).
+fn consistent(
+    weight: Measurement<Kilograms>,
+    earlier: &[Reading<Kilograms>],
+    age: Option<Age>,
+    config: &MappingConfig,
+    issues: &mut Vec<DataIssue>,
+) -> Measurement<Kilograms> {
+    let Measurement::Usable { measured, source } = weight else {
+        return weight;
+    };
+    let latest = measured.value.value();
+    let percent_of = |difference: Decimal, base: Decimal| difference * Decimal::ONE_HUNDRED / base;
+    let same_day_limit = Decimal::from(config.same_day_weight_max_percent);
+    let conflict = earlier
+        .iter()
+        .filter(|other| other.measured.date == measured.date)
+        .find(|other| {
+            let other = other.measured.value.value();
+            percent_of((latest - other).abs(), latest.min(other)) > same_day_limit
+        })
+        .map(|other| {
+            let conflict = Conflict::SameDay {
+                limit_percent: config.same_day_weight_max_percent,
+            };
+            (other, conflict)
+        })
+        .or_else(|| {
+            let previous = earlier
+                .iter()
+                .find(|other| other.measured.date < measured.date)?;
+            let infant = age.is_some_and(|age| age.years == 0);
+            let limit = if infant {
+                config.weight_change_max_percent_infant
+            } else {
+                config.weight_change_max_percent
+            };
+            let before = previous.measured.value.value();
+            let change = percent_of((latest - before).abs(), before);
+            (change > Decimal::from(limit)).then(|| {
+                let conflict = Conflict::ChangeSincePrevious {
+                    percent: change.round(),
+                    limit_percent: limit,
+                };
+                (previous, conflict)
+            })
+        });
+    let Some((other, conflict)) = conflict else {
+        return Measurement::Usable { measured, source };
+    };
+    let why = match conflict {
+        Conflict::SameDay { limit_percent } => format!(
+            "differs by more than {limit_percent}% from the weight {} the same day ({})",
+            other.measured.value, other.source
+        ),
+        Conflict::ChangeSincePrevious {
+            percent,
+            limit_percent,
+        } => format!(
+            "changed by {percent}% since {} on {} ({}), more than the {limit_percent}% allowed",
+            other.measured.value, other.measured.date, other.source
+        ),
+    };
+    issues.push(DataIssue {
+        kind: DataIssueKind::InconsistentMeasurement,
+        source: Some(source.clone()),
+        message: format!(
+            "The latest weight {} on {} ({source}) {why}; it was not used (a unit entered wrongly?).",
+            measured.value, measured.date
+        ),
+    });
+    Measurement::Inconsistent {
+        measured,
+        source,
+        other: other.clone(),
+        conflict,
+    }
+}
+
 /// Implausible values are rejected first (a wrong value is worse than an old one), then stale
 /// ones; each rejection is also a data issue with the value and its date.
 fn judge<Q>(
     reading: Option<Reading<Q>>,
+    future: Option<FutureReading>,
     what: &str,
     today: Date,
     max_age_days: u32,
@@ -128,6 +228,9 @@ where
     Q: Copy + PartialOrd + std::fmt::Display,
 {
     let Some(Reading { measured, source }) = reading else {
+        if let Some(future) = future {
+            return Measurement::FutureDated(future);
+        }
         issues.push(DataIssue {
             kind: DataIssueKind::MissingMeasurement,
             source: None,

@@ -29,6 +29,15 @@ pub struct MappingConfig {
     pub bsa_m2_range: [f64; 2],
     /// Hepatitis B screening older than this many days does not count.
     pub hepatitis_b_lookback_days: u32,
+    /// The latest weight is compared with the previous one taken within this many days.
+    pub weight_change_window_days: u32,
+    /// ... and is inconsistent when it changed by more than this percentage ...
+    pub weight_change_max_percent: u32,
+    /// ... or, under 1 year of age (infants grow fast), by more than this percentage.
+    pub weight_change_max_percent_infant: u32,
+    /// Two weights on the latest day conflict when they differ by more than this percentage of
+    /// the smaller.
+    pub same_day_weight_max_percent: u32,
     /// A TOML file of extra value sets merged over the embedded ones.
     pub terminology_file: Option<PathBuf>,
 }
@@ -44,6 +53,10 @@ impl Default for MappingConfig {
             height_cm_range: [40.0, 230.0],
             bsa_m2_range: [0.15, 3.0],
             hepatitis_b_lookback_days: 365,
+            weight_change_window_days: 90,
+            weight_change_max_percent: 20,
+            weight_change_max_percent_infant: 35,
+            same_day_weight_max_percent: 10,
             terminology_file: None,
         }
     }
@@ -60,6 +73,16 @@ impl MappingConfig {
                 self.bsa_observation_max_age_days,
             ),
             ("hepatitis_b_lookback_days", self.hepatitis_b_lookback_days),
+            ("weight_change_window_days", self.weight_change_window_days),
+            ("weight_change_max_percent", self.weight_change_max_percent),
+            (
+                "weight_change_max_percent_infant",
+                self.weight_change_max_percent_infant,
+            ),
+            (
+                "same_day_weight_max_percent",
+                self.same_day_weight_max_percent,
+            ),
         ];
         for (key, days) in day_limits {
             if days == 0 {

@@ -325,6 +325,8 @@ pub struct Reading<Q> {
 pub enum Measurement<Q> {
     /// Nothing usable on record.
     Missing,
+    /// Nothing dated on or before the evaluation date; a reading dated after it exists.
+    FutureDated(FutureReading),
     /// A value fit for dosing.
     Usable {
         /// The value and date.
@@ -349,6 +351,45 @@ pub enum Measurement<Q> {
         source: FhirRef,
         /// The accepted range, inclusive.
         range: (Q, Q),
+    },
+    /// Disagrees with another reading: a weight that changed by more than the allowed share since
+    /// the previous one (a pound value entered as kilograms), or two weights on the same day
+    /// that differ.
+    Inconsistent {
+        /// The value and date.
+        measured: Measured<Q>,
+        /// The Observation.
+        source: FhirRef,
+        /// The reading it disagrees with.
+        other: Reading<Q>,
+        /// How.
+        conflict: Conflict,
+    },
+}
+
+/// A reading dated after the evaluation date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FutureReading {
+    /// Its date.
+    pub date: Date,
+    /// The Observation.
+    pub source: FhirRef,
+}
+
+/// How two readings disagree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Conflict {
+    /// The change since the previous reading, in percent, is over the limit.
+    ChangeSincePrevious {
+        /// The change, in percent of the previous value, rounded to a whole number.
+        percent: Decimal,
+        /// The limit, in percent.
+        limit_percent: u32,
+    },
+    /// Two readings on the same day differ by more than the limit.
+    SameDay {
+        /// The limit, in percent of the smaller.
+        limit_percent: u32,
     },
 }
 
@@ -555,6 +596,10 @@ pub enum DataIssueKind {
     MissingOptionalData,
     /// A resource about another patient (or naming its patient only by an identifier) was left out.
     OtherPatient,
+    /// A measurement disagrees with another one and was not used.
+    InconsistentMeasurement,
+    /// A measurement is dated after the evaluation date and was not used.
+    FutureDated,
 }
 
 impl DataIssueKind {
@@ -571,6 +616,8 @@ impl DataIssueKind {
             DataIssueKind::UnreadableDate => "unreadable-date",
             DataIssueKind::MissingOptionalData => "missing-optional-data",
             DataIssueKind::OtherPatient => "other-patient",
+            DataIssueKind::InconsistentMeasurement => "inconsistent-measurement",
+            DataIssueKind::FutureDated => "future-dated",
         }
     }
 }

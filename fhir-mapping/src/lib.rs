@@ -151,7 +151,7 @@ impl Mapper {
         let (orders, drafts) =
             orders::orders_in_play(&context, request.hook, &request.selections, &mut issues);
         let history = medications::medication_history(&context, &mut issues);
-        let body = bsa::body_measurements(&context, &mut issues);
+        let body = bsa::body_measurements(&context, patient.age, &mut issues);
         dedup_issues(&mut issues);
         let facts = Facts {
             today,

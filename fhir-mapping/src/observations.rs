@@ -9,24 +9,10 @@ use time::Date;
 
 use crate::codes::ValueSetName;
 use crate::elements::{day_of, text_of, ucum_quantity};
-use crate::facts::{DataIssue, DataIssueKind, FhirRef, Measured, Reading};
+use crate::facts::{DataIssue, DataIssueKind, FhirRef, FutureReading, Measured, Reading};
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 use crate::units::{LengthUnit, MassUnit};
 use crate::Context;
-
-/// The latest body weight in kg whose unit converts.
-pub fn latest_weight(
-    context: &Context<'_>,
-    issues: &mut Vec<DataIssue>,
-) -> Option<Reading<Kilograms>> {
-    latest_reading(
-        context,
-        ValueSetName::BodyWeight,
-        "weight",
-        issues,
-        |value, unit| MassUnit::parse(unit)?.to_kilograms(value),
-    )
-}
 
 /// The latest body height in cm whose unit converts.
 pub fn latest_height(
@@ -69,6 +55,57 @@ fn latest_reading<Q>(
     issues: &mut Vec<DataIssue>,
     convert: impl Fn(Decimal, &str) -> Option<Q>,
 ) -> Option<Reading<Q>> {
+    readings(context, set, what, issues, convert, None)
+        .into_iter()
+        .next()
+}
+
+/// The latest reading dated after the evaluation date, when the record has one (a typing error
+/// more often than not): the answer names it instead of saying that nothing is on record.
+pub fn future_dated(context: &Context<'_>, set: ValueSetName) -> Option<FutureReading> {
+    context
+        .index
+        .observations()
+        .filter(|(_, observation)| is_result(observation))
+        .filter(|(_, observation)| context.terminology.has_code(set, &observation.code))
+        .filter_map(|(reference, observation)| {
+            let date = observation_date(observation).filter(|date| *date > context.today)?;
+            Some(FutureReading {
+                date,
+                source: reference.clone(),
+            })
+        })
+        .min_by(|a, b| a.date.cmp(&b.date))
+}
+
+/// The body weights in kg, newest first: the latest and those taken up to `window_days` before
+/// it (to check the latest against them).
+pub fn weight_readings(
+    context: &Context<'_>,
+    issues: &mut Vec<DataIssue>,
+    window_days: u32,
+) -> Vec<Reading<Kilograms>> {
+    readings(
+        context,
+        ValueSetName::BodyWeight,
+        "weight",
+        issues,
+        |value, unit| MassUnit::parse(unit)?.to_kilograms(value),
+        Some(window_days),
+    )
+}
+
+/// Converted readings, newest first: the latest alone (`window_days` `None`), or the latest and
+/// those up to `window_days` before it.
+fn readings<Q>(
+    context: &Context<'_>,
+    set: ValueSetName,
+    what: &str,
+    issues: &mut Vec<DataIssue>,
+    convert: impl Fn(Decimal, &str) -> Option<Q>,
+    window_days: Option<u32>,
+) -> Vec<Reading<Q>> {
+    let mut found: Vec<Reading<Q>> = Vec::new();
     let mut candidates: Vec<(Date, &FhirRef, &Observation)> = Vec::new();
     for (reference, observation) in context.index.observations() {
         if !is_result(observation) || !context.terminology.has_code(set, &observation.code) {
@@ -76,7 +113,13 @@ fn latest_reading<Q>(
         }
         match observation_date(observation) {
             Some(date) if date <= context.today => candidates.push((date, reference, observation)),
-            Some(_) => {}
+            Some(date) => issues.push(DataIssue {
+                kind: DataIssueKind::FutureDated,
+                source: Some(reference.clone()),
+                message: format!(
+                    "The {what} in {reference} is dated in the future ({date}) and was not used."
+                ),
+            }),
             None => issues.push(DataIssue {
                 kind: DataIssueKind::UnreadableDate,
                 source: Some(reference.clone()),
@@ -89,6 +132,12 @@ fn latest_reading<Q>(
     // Newest first; on the same day the later reference wins, which keeps the choice stable.
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(a.1)));
     for (date, reference, observation) in candidates {
+        if let Some(latest) = found.first() {
+            let window = window_days.map_or(0, i64::from);
+            if window_days.is_none() || (latest.measured.date - date).whole_days() > window {
+                break;
+            }
+        }
         let Some(ObservationValue::Quantity(quantity)) = &observation.value else {
             continue;
         };
@@ -107,15 +156,13 @@ fn latest_reading<Q>(
             continue;
         }
         match unit.and_then(|unit| convert(value, unit)) {
-            Some(converted) => {
-                return Some(Reading {
-                    measured: Measured {
-                        value: converted,
-                        date,
-                    },
-                    source: reference.clone(),
-                })
-            }
+            Some(converted) => found.push(Reading {
+                measured: Measured {
+                    value: converted,
+                    date,
+                },
+                source: reference.clone(),
+            }),
             None => issues.push(DataIssue {
                 kind: DataIssueKind::UnknownUnit,
                 source: Some(reference.clone()),
@@ -129,7 +176,7 @@ fn latest_reading<Q>(
             }),
         }
     }
-    None
+    found
 }
 
 /// A result a clinician may act on: `final`, `amended` or `corrected`.

@@ -1077,4 +1077,39 @@ mod record_reading {
             prop_assert!(!text.contains("pat-2") && !text.contains("pat-10"), "another patient's id reached the facts");
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// A weight flagged inconsistent (more than 20% from the previous weight within 90 days,
+        /// or more than 10% from another weight the same day) never yields a usable BSA.
+        #[test]
+        fn an_inconsistent_weight_never_yields_a_usable_bsa(
+            previous_tenths in 50u32..800,
+            latest_tenths in 50u32..800,
+            same_day in any::<bool>(),
+        ) {
+            let (previous, latest) = (f64::from(previous_tenths) / 10.0, f64::from(latest_tenths) / 10.0);
+            let earlier_date = if same_day { "2026-11-20" } else { "2026-10-20" };
+            let resources = vec![
+                observation("w0", "29463-7", earlier_date, previous, "kg"),
+                observation("w1", "29463-7", "2026-11-20", latest, "kg"),
+                observation("h", "8302-2", "2026-11-01", 110.0, "cm"),
+            ];
+            let facts = Request::sign(vec![], resources).map();
+            let change = if same_day {
+                (latest - previous).abs() / latest.min(previous)
+            } else {
+                (latest - previous).abs() / previous
+            };
+            let limit = if same_day { 0.10 } else { 0.20 };
+            if change > limit + 1e-9 {
+                prop_assert!(matches!(facts.body.weight, Measurement::Inconsistent { .. }), "{:?}", facts.body.weight);
+                prop_assert!(facts.body.bsa.value().is_none(), "{:?}", facts.body.bsa);
+            }
+            if facts.body.bsa.value().is_some() {
+                prop_assert!(change <= limit + 1e-9);
+            }
+        }
+    }
 }

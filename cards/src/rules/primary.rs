@@ -514,7 +514,7 @@ fn amount_text(dose: Option<&ComputedDose>, qualifier: &str) -> String {
 fn no_dose_note(detail: Detail) -> Detail {
     detail.data_issue(
         "No dose in mg is shown and no order is suggested: the body measurements needed for \
-         dosing are missing, stale or implausible (see the missing-body-measurements card).",
+         dosing are missing, stale, implausible or inconsistent (see the missing-body-measurements card).",
     )
 }
 

@@ -320,6 +320,8 @@ fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
                 | fhir_mapping::DataIssueKind::StaleMeasurement
                 | fhir_mapping::DataIssueKind::ImplausibleMeasurement
                 | fhir_mapping::DataIssueKind::UnknownUnit
+                | fhir_mapping::DataIssueKind::InconsistentMeasurement
+                | fhir_mapping::DataIssueKind::FutureDated
         )
     }) {
         detail = match &issue.source {
@@ -331,7 +333,7 @@ fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
     let summary = if summary.chars().count() < 140 {
         summary
     } else {
-        "No dose in mg: weight or height is missing, stale or implausible; record current values"
+        "No dose in mg: weight or height is missing, stale, implausible or inconsistent; record current values"
             .to_owned()
     };
     CardProposal::new(
