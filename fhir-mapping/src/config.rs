@@ -29,6 +29,9 @@ pub struct MappingConfig {
     pub bsa_m2_range: [f64; 2],
     /// Hepatitis B screening older than this many days does not count.
     pub hepatitis_b_lookback_days: u32,
+    /// An `active` medication record written more than this many days ago, with no period
+    /// covering today, is history, not current treatment.
+    pub current_medication_window_days: u32,
     /// The latest weight is compared with the previous one taken within this many days.
     pub weight_change_window_days: u32,
     /// ... and is inconsistent when it changed by more than this percentage ...
@@ -53,6 +56,7 @@ impl Default for MappingConfig {
             height_cm_range: [40.0, 230.0],
             bsa_m2_range: [0.15, 3.0],
             hepatitis_b_lookback_days: 365,
+            current_medication_window_days: 90,
             weight_change_window_days: 90,
             weight_change_max_percent: 20,
             weight_change_max_percent_infant: 35,
@@ -74,6 +78,10 @@ impl MappingConfig {
             ),
             ("hepatitis_b_lookback_days", self.hepatitis_b_lookback_days),
             ("weight_change_window_days", self.weight_change_window_days),
+            (
+                "current_medication_window_days",
+                self.current_medication_window_days,
+            ),
             ("weight_change_max_percent", self.weight_change_max_percent),
             (
                 "weight_change_max_percent_infant",

@@ -500,11 +500,12 @@ impl MedicationClass {
         matches!(self, Self::Rituximab | Self::RituximabSubcutaneous)
     }
 
-    /// A steroid the patient can be "on" by mouth (relapse on oral steroids).
+    /// A steroid the patient can be "on" (relapse on oral steroids): taken by mouth or with no
+    /// route recorded.
     pub fn is_oral_steroid(self) -> bool {
         matches!(
             self,
-            Self::Prednisone | Self::Prednisolone | Self::Dexamethasone
+            Self::Prednisone | Self::Prednisolone | Self::Dexamethasone | Self::Methylprednisolone
         )
     }
 
@@ -600,6 +601,8 @@ pub enum DataIssueKind {
     InconsistentMeasurement,
     /// A measurement is dated after the evaluation date and was not used.
     FutureDated,
+    /// A medication record marked active is too old to be current treatment.
+    OutdatedActiveRecord,
 }
 
 impl DataIssueKind {
@@ -618,6 +621,7 @@ impl DataIssueKind {
             DataIssueKind::OtherPatient => "other-patient",
             DataIssueKind::InconsistentMeasurement => "inconsistent-measurement",
             DataIssueKind::FutureDated => "future-dated",
+            DataIssueKind::OutdatedActiveRecord => "outdated-active-record",
         }
     }
 }

@@ -31,6 +31,7 @@ mod bsa;
 mod codes;
 mod conditions;
 mod config;
+mod currency;
 mod dates;
 mod elements;
 pub mod facts;

@@ -25,7 +25,7 @@ use crate::facts::{
     MedicationClass, Route,
 };
 use crate::units::dose_amount;
-use crate::Context;
+use crate::{currency, Context};
 
 /// A `timing.repeat.count` above this is treated as this many doses: no real course of these
 /// drugs is longer, and it bounds the work a hostile request can cause.
@@ -208,7 +208,11 @@ pub fn medication_history(context: &Context<'_>, issues: &mut Vec<DataIssue>) ->
             class,
             dosage_events(reference, start, dosage, context.today, issues),
         );
-        if status == Some("active") && oral_steroid.is_none() {
+        if status == Some("active")
+            && oral_steroid.is_none()
+            && class.is_oral_steroid()
+            && currency::statement_is_current(reference, statement, context, issues)
+        {
             oral_steroid = current_oral_steroid(reference, class, dosage, context);
         }
     }
@@ -229,7 +233,11 @@ pub fn medication_history(context: &Context<'_>, issues: &mut Vec<DataIssue>) ->
             class,
             dosage_events(reference, start, dosage, context.today, issues),
         );
-        if status == Some("active") && oral_steroid.is_none() {
+        if status == Some("active")
+            && oral_steroid.is_none()
+            && class.is_oral_steroid()
+            && currency::request_is_current(reference, request, context, issues)
+        {
             oral_steroid = current_oral_steroid(reference, class, dosage, context);
         }
     }

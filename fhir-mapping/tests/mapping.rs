@@ -1000,6 +1000,36 @@ mod record_reading {
     }
 
     #[test]
+    fn an_active_steroid_record_is_current_only_when_recent_or_its_period_covers_today() {
+        let request = |authored: &str, bounds: Option<(&str, &str)>| {
+            let mut request = json!({
+                "resourceType": "MedicationRequest", "id": "mr", "status": "active", "intent": "order",
+                "subject": { "reference": "Patient/pat-1" }, "authoredOn": authored,
+                "medicationCodeableConcept": rxnorm("8638", "prednisolone"),
+                "dosageInstruction": [{ "text": "prednisolone 10 mg daily" }] });
+            if let Some((start, end)) = bounds {
+                request["dosageInstruction"][0]["timing"] =
+                    json!({ "repeat": { "boundsPeriod": { "start": start, "end": end } } });
+            }
+            Request::sign(vec![], vec![request]).map()
+        };
+        assert!(
+            request("2026-10-01", None).oral_steroid.is_some(),
+            "authored 55 days ago"
+        );
+        let old = request("2015-03-02", None);
+        assert!(old.oral_steroid.is_none());
+        assert!(issue_kinds(&old).contains(&DataIssueKind::OutdatedActiveRecord));
+        let long_course = request("2025-01-10", Some(("2025-01-10", "2027-01-10")));
+        assert!(
+            long_course.oral_steroid.is_some(),
+            "a period covering today"
+        );
+        let ended = request("2025-01-10", Some(("2025-01-10", "2025-06-10")));
+        assert!(ended.oral_steroid.is_none());
+    }
+
+    #[test]
     fn hyaluronidase_alone_is_not_rituximab() {
         let draft = |text: &str| {
             json!({
