@@ -33,6 +33,11 @@ pub struct ResourceIndex {
     drafts: Vec<FhirRef>,
     draft_set: BTreeSet<FhirRef>,
     unnamed: usize,
+    /// Resources that parsed, and resources that did not (to tell an unreadable key).
+    parsed: usize,
+    failed: usize,
+    /// Prefetch keys that were sent with resources none of which could be read.
+    unreadable_keys: BTreeSet<PrefetchKey>,
 }
 
 impl ResourceIndex {
@@ -109,6 +114,24 @@ impl ResourceIndex {
     }
 
     fn add_prefetch_value(
+        &mut self,
+        key: PrefetchKey,
+        raw: &RawValue,
+        issues: &mut Vec<DataIssue>,
+    ) {
+        let (parsed, failed) = (self.parsed, self.failed);
+        self.add_prefetch_resources(key, raw, issues);
+        if self.parsed == parsed && self.failed > failed {
+            self.unreadable_keys.insert(key);
+        }
+    }
+
+    /// The prefetch keys sent with resources none of which could be read as FHIR R4.
+    pub fn unreadable_keys(&self) -> impl Iterator<Item = PrefetchKey> + '_ {
+        self.unreadable_keys.iter().copied()
+    }
+
+    fn add_prefetch_resources(
         &mut self,
         key: PrefetchKey,
         raw: &RawValue,
@@ -191,6 +214,7 @@ impl ResourceIndex {
         let reference = self.reference_for(&resource_type, head.id.as_deref(), full_url.as_deref());
         match parse::resource(raw) {
             Ok(resource) => {
+                self.parsed += 1;
                 if let Some(url) = full_url {
                     self.full_urls
                         .entry(url)
@@ -205,7 +229,10 @@ impl ResourceIndex {
                 }
                 self.resources.insert(reference, resource);
             }
-            Err(reason) => issues.push(unparseable(Some(reference), &resource_type, &reason)),
+            Err(reason) => {
+                self.failed += 1;
+                issues.push(unparseable(Some(reference), &resource_type, &reason));
+            }
         }
     }
 

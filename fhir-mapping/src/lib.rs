@@ -99,6 +99,8 @@ pub struct MappedRequest {
     pub facts: Facts,
     /// The draft orders in play, as sent.
     pub drafts: DraftOrders,
+    /// Prefetch keys sent with resources none of which could be read as FHIR R4.
+    pub unreadable_keys: Vec<PrefetchKey>,
 }
 
 /// A request that cannot be mapped at all (its required parts are unreadable).
@@ -169,7 +171,11 @@ impl Mapper {
             orders,
             issues,
         };
-        Ok(MappedRequest { facts, drafts })
+        Ok(MappedRequest {
+            facts,
+            drafts,
+            unreadable_keys: index.unreadable_keys().collect(),
+        })
     }
 }
 

@@ -90,6 +90,14 @@ impl PrefetchKey {
         }
     }
 
+    /// The resource type the key's query returns: the Patient, or a searchset Bundle.
+    pub fn expected_type(self) -> &'static str {
+        match self {
+            PrefetchKey::Patient => "Patient",
+            _ => "Bundle",
+        }
+    }
+
     /// The key for a name; `None` for a key the service did not define.
     pub fn from_code(code: &str) -> Option<PrefetchKey> {
         PrefetchKey::ALL.into_iter().find(|key| key.code() == code)

@@ -89,6 +89,17 @@ impl Engine {
     ) -> Result<MappedRequest, EvaluationError> {
         require_prefetch(call, report)?;
         let mut mapped = self.mapper.map(call, today)?;
+        // Required data that was sent but could not be read is as good as missing.
+        let unreadable: Vec<String> = REQUIRED_PREFETCH_KEYS
+            .iter()
+            .filter(|key| mapped.unreadable_keys.contains(key))
+            .map(|key| format!("`{key}` (sent, but none of its entries could be read as FHIR R4)"))
+            .collect();
+        if !unreadable.is_empty() {
+            return Err(EvaluationError::RequiredPrefetchMissing {
+                missing: unreadable,
+            });
+        }
         mapped.facts.issues.extend(optional_data_issues(report));
         Ok(mapped)
     }
@@ -107,11 +118,16 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), Eval
         .iter()
         .filter_map(|key| {
             let sent = match call.prefetch.get(key) {
-                None => "not sent",
+                None => "not sent".to_owned(),
                 Some(PrefetchValue::Resource(raw)) if is_operation_outcome(raw.get()) => {
-                    "the EHR sent an OperationOutcome"
+                    "the EHR sent an OperationOutcome".to_owned()
                 }
-                Some(_) if report.failure(*key).is_some() => "incomplete",
+                Some(PrefetchValue::Resource(raw))
+                    if !is_of_type(raw.get(), key.expected_type()) =>
+                {
+                    format!("sent, but not a {}", key.expected_type())
+                }
+                Some(_) if report.failure(*key).is_some() => "incomplete".to_owned(),
                 Some(_) => return None,
             };
             let why = report.failure(*key).map_or_else(
@@ -149,6 +165,10 @@ fn optional_data_issues(report: &PrefetchReport) -> Vec<DataIssue> {
             })
         })
         .collect()
+}
+
+fn is_of_type(raw: &str, expected: &str) -> bool {
+    crate::fhir_client::resource_type_of(raw).as_deref() == Some(expected)
 }
 
 fn is_operation_outcome(raw: &str) -> bool {

@@ -32,6 +32,7 @@ use http::FhirHttp;
 use paging::{expect_type, read_remaining_pages, Paged};
 use plan::Need;
 
+pub use plan::resource_type_of;
 pub use report::{FetchFailure, KeyOutcome, PrefetchReport};
 pub use settings::{FhirSettings, InvalidFhirSettings};
 
@@ -97,7 +98,7 @@ impl FhirFetcher {
         let mut report = PrefetchReport::default();
         let mut jobs = Vec::new();
         for (key, template) in self.catalogue.templates() {
-            match plan::need_of(call.prefetch.get(&key)) {
+            match plan::need_of(key, call.prefetch.get(&key)) {
                 None => report.record(key, KeyOutcome::Satisfied),
                 Some(need) => jobs.push(Job {
                     key,

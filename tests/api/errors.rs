@@ -213,6 +213,30 @@ async fn a_prefetched_patient_of_another_id_is_412_without_naming_either_patient
 }
 
 #[tokio::test]
+async fn required_prefetch_that_cannot_be_read_is_412() {
+    let app = spawn_app().await;
+    let mut request = minimal_order_sign();
+    request["prefetch"]["conditions"] = json!({"resourceType": "Bundle", "type": "searchset",
+        "entry": [{"resource": {"resourceType": "Condition", "id": "c1", "clinicalStatus": {"coding": "relapse"}}}]});
+    let body = outcome_of(app.post_hook(&request).await, 412).await;
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("`conditions` (sent, but none of its entries could be read"),
+        "{diagnostics}"
+    );
+
+    let mut request = minimal_order_sign();
+    request["prefetch"]["conditions"] = json!({"resourceType": "Condition", "id": "c1"});
+    let body = outcome_of(app.post_hook(&request).await, 412).await;
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("`conditions` (sent, but not a Bundle"),
+        "{diagnostics}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn null_prefetch_values_mean_no_data_not_an_error() {
     let app = spawn_app().await;
     let mut request = minimal_order_sign();

@@ -2,7 +2,7 @@
 //! resource is used, `null` means no data, absent or an OperationOutcome means fetch, and a
 //! Bundle with `link[next]` is completed page by page.
 
-use fhir_mapping::PrefetchValue;
+use fhir_mapping::{PrefetchKey, PrefetchValue};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -18,8 +18,9 @@ pub enum Need {
 }
 
 /// What `sent` (the key's value in the request, if any) needs; `None` when it was sent
-/// complete (a resource, or `null` for no data).
-pub fn need_of(sent: Option<&PrefetchValue>) -> Option<Need> {
+/// complete (the resource the key asks for, or `null` for no data). A value of another type
+/// than the key's query returns cannot be used: it is fetched as if absent.
+pub fn need_of(key: PrefetchKey, sent: Option<&PrefetchValue>) -> Option<Need> {
     let raw = match sent {
         None => return Some(Need::Fetch),
         Some(PrefetchValue::Null) => return None,
@@ -27,12 +28,18 @@ pub fn need_of(sent: Option<&PrefetchValue>) -> Option<Need> {
     };
     match resource_type(raw).as_deref() {
         Some("OperationOutcome") => Some(Need::Fetch),
+        Some(found) if found != key.expected_type() => Some(Need::Fetch),
         Some("Bundle") => serde_json::from_str::<Value>(raw)
             .ok()
             .filter(|bundle| next_link(bundle).is_some())
             .map(Need::MorePages),
         _ => None,
     }
+}
+
+/// The resource type of a prefetch value, when it has one.
+pub fn resource_type_of(raw: &str) -> Option<String> {
+    resource_type(raw)
 }
 
 fn resource_type(raw: &str) -> Option<String> {
@@ -56,18 +63,38 @@ mod tests {
 
     #[test]
     fn absent_and_operation_outcome_are_fetched() {
-        assert_eq!(need_of(None), Some(Need::Fetch));
+        assert_eq!(need_of(PrefetchKey::Conditions, None), Some(Need::Fetch));
         let outcome = sent(json!({"resourceType": "OperationOutcome", "issue": []}));
-        assert_eq!(need_of(Some(&outcome)), Some(Need::Fetch));
+        assert_eq!(
+            need_of(PrefetchKey::Conditions, Some(&outcome)),
+            Some(Need::Fetch)
+        );
+    }
+
+    #[test]
+    fn a_value_of_another_type_than_the_query_returns_is_fetched() {
+        let condition = sent(json!({"resourceType": "Condition", "id": "c1"}));
+        assert_eq!(
+            need_of(PrefetchKey::Conditions, Some(&condition)),
+            Some(Need::Fetch)
+        );
+        let bundle = sent(json!({"resourceType": "Bundle", "type": "searchset"}));
+        assert_eq!(
+            need_of(PrefetchKey::Patient, Some(&bundle)),
+            Some(Need::Fetch)
+        );
     }
 
     #[test]
     fn null_and_complete_resources_are_used_as_sent() {
-        assert_eq!(need_of(Some(&PrefetchValue::Null)), None);
+        assert_eq!(
+            need_of(PrefetchKey::Conditions, Some(&PrefetchValue::Null)),
+            None
+        );
         let bundle = sent(json!({"resourceType": "Bundle", "type": "searchset", "entry": []}));
-        assert_eq!(need_of(Some(&bundle)), None);
+        assert_eq!(need_of(PrefetchKey::Conditions, Some(&bundle)), None);
         let patient = sent(json!({"resourceType": "Patient", "id": "p1"}));
-        assert_eq!(need_of(Some(&patient)), None);
+        assert_eq!(need_of(PrefetchKey::Patient, Some(&patient)), None);
     }
 
     #[test]
@@ -75,7 +102,7 @@ mod tests {
         let first = json!({"resourceType": "Bundle", "type": "searchset",
             "link": [{"relation": "next", "url": "https://ehr.example.org/fhir?page=2"}]});
         assert_eq!(
-            need_of(Some(&sent(first.clone()))),
+            need_of(PrefetchKey::Conditions, Some(&sent(first.clone()))),
             Some(Need::MorePages(first))
         );
     }
