@@ -80,34 +80,34 @@ fn result_status(observation: &Observation, context: &Context<'_>) -> ResultStat
     }
 }
 
+/// The order phrases are tried in: unreadable first, then negative ("non-reactive" contains
+/// "reactive"), then positive.
+const BY_TEXT: [(ValueSetName, ResultStatus); 3] = [
+    (ValueSetName::ResultUnreadable, ResultStatus::Unreadable),
+    (ValueSetName::ResultNegative, ResultStatus::Negative),
+    (ValueSetName::ResultPositive, ResultStatus::Positive),
+];
+
 fn read_concept(concept: &CodeableConcept, context: &Context<'_>) -> Option<ResultStatus> {
     let terminology = context.terminology;
-    [
-        (ValueSetName::ResultUnreadable, ResultStatus::Unreadable),
-        (ValueSetName::ResultNegative, ResultStatus::Negative),
-        (ValueSetName::ResultPositive, ResultStatus::Positive),
-    ]
-    .into_iter()
-    .find(|(set, _)| terminology.has_text(*set, concept))
-    .or_else(|| {
-        [
-            (ValueSetName::ResultNegative, ResultStatus::Negative),
-            (ValueSetName::ResultPositive, ResultStatus::Positive),
-        ]
+    BY_TEXT
         .into_iter()
-        .find(|(set, _)| terminology.has_code(*set, concept))
-    })
-    .map(|(_, status)| status)
+        .find(|(set, _)| terminology.has_text(*set, concept))
+        .or_else(|| {
+            [
+                (ValueSetName::ResultNegative, ResultStatus::Negative),
+                (ValueSetName::ResultPositive, ResultStatus::Positive),
+            ]
+            .into_iter()
+            .find(|(set, _)| terminology.has_code(*set, concept))
+        })
+        .map(|(_, status)| status)
 }
 
 fn read_text(text: &str, context: &Context<'_>) -> Option<ResultStatus> {
     let terminology = context.terminology;
-    [
-        (ValueSetName::ResultUnreadable, ResultStatus::Unreadable),
-        (ValueSetName::ResultNegative, ResultStatus::Negative),
-        (ValueSetName::ResultPositive, ResultStatus::Positive),
-    ]
-    .into_iter()
-    .find(|(set, _)| terminology.text_in(*set, text))
-    .map(|(_, status)| status)
+    BY_TEXT
+        .into_iter()
+        .find(|(set, _)| terminology.text_in(*set, text))
+        .map(|(_, status)| status)
 }
