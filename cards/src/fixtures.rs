@@ -7,7 +7,7 @@ use fhir_mapping::{
     Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseAmount,
     DoseEvent, DoseHistory, Facts, FhirRef, HepatitisBScreening, Hook, Kilograms, LabResult,
     Measured, Measurement, MedicationClass, NeuroblastomaFacts, OmsCondition, OmsDiagnosis,
-    OrderInPlay, PatientFacts, Reading, ResultStatus, Route, SquareMetres,
+    OrderInPlay, OrderIndication, PatientFacts, Reading, ResultStatus, Route, SquareMetres,
 };
 use time::macros::date;
 use time::Date;
@@ -59,6 +59,7 @@ pub fn facts() -> Facts {
         },
         body: body(18.0, 105.0, 0.72),
         orders: vec![order("draft-1", MedicationClass::Rituximab, None)],
+        orders_for_other_indications: Vec::new(),
         issues: Vec::new(),
     }
 }
@@ -107,6 +108,7 @@ pub fn order(id: &str, medication: MedicationClass, dose: Option<DoseAmount>) ->
         medication,
         route: Some(Route::Intravenous),
         dose,
+        indication: OrderIndication::NotStated,
     }
 }
 

@@ -59,6 +59,8 @@ pub enum ValueSetName {
     RouteSubcutaneous,
     /// Words that negate a finding in free text ("ruled out", "no", "not").
     Negation,
+    /// OMS symptoms an order may be given for (opsoclonus, myoclonus, ataxia).
+    OmsSymptom,
     /// A qualitative result that cannot be read ("equivocal").
     ResultUnreadable,
     /// A negative result.
@@ -99,6 +101,7 @@ enum FileKey {
     RouteOral,
     RouteSubcutaneous,
     Negation,
+    OmsSymptom,
     ResultUnreadable,
     ResultNegative,
     ResultPositive,
@@ -138,6 +141,7 @@ impl FileKey {
             FileKey::RouteOral => ValueSetName::RouteOral,
             FileKey::RouteSubcutaneous => ValueSetName::RouteSubcutaneous,
             FileKey::Negation => ValueSetName::Negation,
+            FileKey::OmsSymptom => ValueSetName::OmsSymptom,
             FileKey::ResultUnreadable => ValueSetName::ResultUnreadable,
             FileKey::ResultNegative => ValueSetName::ResultNegative,
             FileKey::ResultPositive => ValueSetName::ResultPositive,
@@ -409,7 +413,7 @@ mod tests {
     #[test]
     fn the_embedded_value_sets_parse_and_cover_every_name() {
         let terminology = Terminology::embedded();
-        assert_eq!(terminology.sets.len(), 31);
+        assert_eq!(terminology.sets.len(), 32);
     }
 
     #[test]

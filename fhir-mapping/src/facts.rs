@@ -76,6 +76,10 @@ pub struct Facts {
     pub body: BodyMeasurements,
     /// The medication orders in play (selected ones on `order-select`, all on `order-sign`).
     pub orders: Vec<OrderInPlay>,
+    /// Draft orders of a listed drug given for another condition (their `reasonReference` /
+    /// `reasonCode` names something that is not OMS): never OMS orders, so no card can touch
+    /// them; kept so that cards may mention them.
+    pub orders_for_other_indications: Vec<OrderInPlay>,
     /// Problems with the data that may limit the answer.
     pub issues: Vec<DataIssue>,
 }
@@ -561,6 +565,19 @@ pub struct OrderInPlay {
     pub route: Option<Route>,
     /// The ordered dose per administration, when given in a usable unit.
     pub dose: Option<DoseAmount>,
+    /// What the order is for, by its `reasonReference` / `reasonCode`.
+    pub indication: OrderIndication,
+}
+
+/// What an order is given for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderIndication {
+    /// OMS: its reason is the OMS Condition, an ambiguous OMS code, or an OMS symptom.
+    Oms,
+    /// No reason is given (read as an OMS order for a patient with relapsed OMS).
+    NotStated,
+    /// Another condition (a neuroblastoma, a malignancy, anything else): not an OMS order.
+    OtherCondition,
 }
 
 /// Something in the data that limits the answer; shown on cards, never fatal.

@@ -153,6 +153,11 @@ impl Mapper {
         let patient = patient::patient_facts(&context, &request.patient_id, &mut issues);
         let (orders, drafts) =
             orders::orders_in_play(&context, request.hook, &request.selections, &mut issues);
+        // An order given for another condition is not an OMS order: kept apart, so that no rule
+        // can update, delete or dose-check it.
+        let (orders_for_other_indications, orders): (Vec<_>, Vec<_>) = orders
+            .into_iter()
+            .partition(|order| order.indication == OrderIndication::OtherCondition);
         let history = medications::medication_history(&context, &mut issues);
         let body = bsa::body_measurements(&context, patient.age, &mut issues);
         dedup_issues(&mut issues);
@@ -169,6 +174,7 @@ impl Mapper {
             hepatitis_b: results::hepatitis_b_screening(&context),
             body,
             orders,
+            orders_for_other_indications,
             issues,
         };
         Ok(MappedRequest {

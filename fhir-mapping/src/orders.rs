@@ -2,10 +2,13 @@
 //! `context.selections`, on `order-sign` every draft order; only MedicationRequests of a
 //! recognised medication class count, other request types are ignored quietly.
 
-use fhirbolt::model::r4::types::DosageDoseAndRateDose;
+use fhirbolt::model::r4::resources::MedicationRequest;
+use fhirbolt::model::r4::types::{CodeableConcept, DosageDoseAndRateDose};
 use fhirbolt::model::r4::Resource;
 
-use crate::facts::{DataIssue, FhirRef, Hook, OrderInPlay};
+use crate::codes::ValueSetName;
+use crate::elements::{reference_text, text_of};
+use crate::facts::{DataIssue, FhirRef, Hook, OrderInPlay, OrderIndication};
 use crate::medications::{amount_of, medication_class, route_of, MedicationChoice};
 use crate::{Context, DraftOrders};
 
@@ -53,8 +56,47 @@ pub fn orders_in_play(
             medication,
             route,
             dose,
+            indication: indication(context, request),
         });
         drafts.insert(reference.clone(), request.clone());
     }
     (orders, drafts)
+}
+
+/// What an order is given for: OMS when a reason names the OMS Condition (or an ambiguous OMS
+/// code, or an OMS symptom), another condition when every reason names something else, not
+/// stated when it gives no reason that can be read.
+fn indication(context: &Context<'_>, request: &MedicationRequest) -> OrderIndication {
+    let terminology = context.terminology;
+    let says_oms = |concept: &CodeableConcept| {
+        terminology.has_code(ValueSetName::Oms, concept)
+            || terminology.has_code(ValueSetName::OmsAmbiguous, concept)
+            || terminology.has_affirmed_text(ValueSetName::Oms, concept)
+            || terminology.has_affirmed_text(ValueSetName::OmsSymptom, concept)
+    };
+    let mut readings = Vec::new();
+    for reason in &request.reason_reference {
+        let resolved = reference_text(reason).and_then(|text| context.index.resolve(text));
+        let reading = match resolved {
+            Some((_, Resource::Condition(condition))) => condition.code.as_deref().map(says_oms),
+            // An Observation or other resource as the reason: read its display, if any.
+            _ => reason
+                .display
+                .as_ref()
+                .and_then(|display| text_of!(display))
+                .map(|display| {
+                    terminology.text_in(ValueSetName::Oms, display)
+                        || terminology.text_in(ValueSetName::OmsSymptom, display)
+                }),
+        };
+        readings.extend(reading);
+    }
+    readings.extend(request.reason_code.iter().map(says_oms));
+    if readings.is_empty() {
+        OrderIndication::NotStated
+    } else if readings.contains(&true) {
+        OrderIndication::Oms
+    } else {
+        OrderIndication::OtherCondition
+    }
 }

@@ -1030,6 +1030,67 @@ mod record_reading {
     }
 
     #[test]
+    fn an_orders_indication_is_read_from_its_reason() {
+        let draft = |reason: Value| {
+            let mut draft = json!({
+                "resourceType": "MedicationRequest", "id": "d1", "status": "draft", "intent": "order",
+                "subject": { "reference": "Patient/pat-1" }, "medicationCodeableConcept": rxnorm("3002", "cyclophosphamide") });
+            if let Some((key, value)) = reason.as_object().and_then(|o| o.iter().next()) {
+                draft[key] = value.clone();
+            }
+            draft
+        };
+        let nb = json!({ "resourceType": "Condition", "id": "nb", "subject": { "reference": "Patient/pat-1" },
+            "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "432328008" }] } });
+        let oms = oms_condition(
+            "oms",
+            json!({ "coding": [{ "system": "http://snomed.info/sct", "code": "230350000" }] }),
+            "relapse",
+        );
+        let read = |reason: Value| {
+            let facts = Request::sign(vec![draft(reason)], vec![nb.clone(), oms.clone()]).map();
+            let other = facts
+                .orders_for_other_indications
+                .iter()
+                .map(|o| o.indication);
+            facts
+                .orders
+                .iter()
+                .map(|o| o.indication)
+                .chain(other)
+                .next()
+        };
+        assert_eq!(read(json!({})), Some(OrderIndication::NotStated));
+        assert_eq!(
+            read(json!({ "reasonReference": [{ "reference": "Condition/oms" }] })),
+            Some(OrderIndication::Oms)
+        );
+        assert_eq!(
+            read(json!({ "reasonReference": [{ "reference": "Condition/nb" }] })),
+            Some(OrderIndication::OtherCondition)
+        );
+        assert_eq!(
+            read(json!({ "reasonCode": [{ "text": "myoclonus and ataxia" }] })),
+            Some(OrderIndication::Oms)
+        );
+        assert_eq!(
+            read(json!({ "reasonCode": [{ "text": "Burkitt lymphoma" }] })),
+            Some(OrderIndication::OtherCondition)
+        );
+        let facts = Request::sign(
+            vec![draft(
+                json!({ "reasonReference": [{ "reference": "Condition/nb" }] }),
+            )],
+            vec![nb.clone(), oms.clone()],
+        )
+        .map();
+        assert!(
+            facts.orders.is_empty(),
+            "an order for the neuroblastoma is not an OMS order"
+        );
+    }
+
+    #[test]
     fn hyaluronidase_alone_is_not_rituximab() {
         let draft = |text: &str| {
             json!({
