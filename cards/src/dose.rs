@@ -366,8 +366,8 @@ pub fn measurement_problem<Q: Copy>(
             );
             Some(match conflict {
                 Conflict::SameDay { limit_percent } => format!(
-                    "the latest {name} ({}, `{source}`) differs by more than {limit_percent}% \
-                     from another {name} the same day ({other_text})",
+                    "two {name}s on the same day differ by more than {limit_percent}% ({}, \
+                     `{source}`; {other_text}): re-weigh and mark the wrong one entered-in-error",
                     describe(measured.value, measured.date)
                 ),
                 Conflict::ChangeSincePrevious {

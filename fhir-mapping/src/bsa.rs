@@ -197,11 +197,15 @@ fn consistent(
             other.measured.value, other.measured.date, other.source
         ),
     };
+    let advice = match conflict {
+        Conflict::SameDay { .. } => "re-weigh and mark the wrong one entered-in-error",
+        Conflict::ChangeSincePrevious { .. } => "check the value and its unit",
+    };
     issues.push(DataIssue {
         kind: DataIssueKind::InconsistentMeasurement,
         source: Some(source.clone()),
         message: format!(
-            "The latest weight {} on {} ({source}) {why}; it was not used (a unit entered wrongly?).",
+            "The weight {} on {} ({source}) {why}; it was not used: {advice}.",
             measured.value, measured.date
         ),
     });

@@ -16,6 +16,7 @@ use crate::Context;
 /// An `active` statement is current: its `effectivePeriod` includes today, or its
 /// `effectiveDateTime` / `dateAsserted` is within the window.
 pub fn statement_is_current(
+    drug: &str,
     reference: &FhirRef,
     statement: &MedicationStatement,
     context: &Context<'_>,
@@ -30,12 +31,20 @@ pub fn statement_is_current(
         .date_asserted
         .as_ref()
         .and_then(|when| day_of(text_of!(when)));
-    judge(reference, period, effective.max(asserted), context, issues)
+    judge(
+        drug,
+        reference,
+        period,
+        effective.max(asserted),
+        context,
+        issues,
+    )
 }
 
 /// An `active` request is current: its `timing.repeat.boundsPeriod` (else its
 /// `dispenseRequest.validityPeriod`) includes today, or it was authored within the window.
 pub fn request_is_current(
+    drug: &str,
     reference: &FhirRef,
     request: &MedicationRequest,
     context: &Context<'_>,
@@ -57,10 +66,18 @@ pub fn request_is_current(
         .authored_on
         .as_ref()
         .and_then(|when| day_of(text_of!(when)));
-    judge(reference, bounds.or(validity), authored, context, issues)
+    judge(
+        drug,
+        reference,
+        bounds.or(validity),
+        authored,
+        context,
+        issues,
+    )
 }
 
 fn judge(
+    drug: &str,
     reference: &FhirRef,
     period: Option<&Period>,
     written: Option<Date>,
@@ -85,8 +102,9 @@ fn judge(
         kind: DataIssueKind::OutdatedActiveRecord,
         source: Some(reference.clone()),
         message: format!(
-            "{reference} is marked active but dates from {when}, more than {} days ago, with no \
-             period covering today; it was read as history, not as current treatment.",
+            "A {drug} record from {when} is still marked active, with no period covering today \
+             (more than {} days old): it was read as history, not as current treatment; consider \
+             closing it.",
             context.config.current_medication_window_days
         ),
     });

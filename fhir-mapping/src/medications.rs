@@ -211,7 +211,7 @@ pub fn medication_history(context: &Context<'_>, issues: &mut Vec<DataIssue>) ->
         if status == Some("active")
             && oral_steroid.is_none()
             && class.is_oral_steroid()
-            && currency::statement_is_current(reference, statement, context, issues)
+            && currency::statement_is_current(class.name(), reference, statement, context, issues)
         {
             oral_steroid = current_oral_steroid(reference, class, dosage, context);
         }
@@ -236,7 +236,7 @@ pub fn medication_history(context: &Context<'_>, issues: &mut Vec<DataIssue>) ->
         if status == Some("active")
             && oral_steroid.is_none()
             && class.is_oral_steroid()
-            && currency::request_is_current(reference, request, context, issues)
+            && currency::request_is_current(class.name(), reference, request, context, issues)
         {
             oral_steroid = current_oral_steroid(reference, class, dosage, context);
         }

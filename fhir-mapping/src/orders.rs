@@ -8,7 +8,9 @@ use fhirbolt::model::r4::Resource;
 
 use crate::codes::ValueSetName;
 use crate::elements::{reference_text, text_of};
-use crate::facts::{DataIssue, FhirRef, Hook, OrderInPlay, OrderIndication};
+use crate::facts::{
+    DataIssue, FhirRef, Hook, MedicationClass, OrderInPlay, OrderIndication, Route,
+};
 use crate::medications::{amount_of, medication_class, route_of, MedicationChoice};
 use crate::{Context, DraftOrders};
 
@@ -43,6 +45,10 @@ pub fn orders_in_play(
         let route = dosage
             .and_then(|d| d.route.as_deref())
             .map(|route| route_of(context, route));
+        // Subcutaneous immunoglobulin is not IV immunoglobulin: not a relevant order.
+        if medication == MedicationClass::Ivig && route == Some(Route::Subcutaneous) {
+            continue;
+        }
         let dose = dosage
             .and_then(|d| d.dose_and_rate.first())
             .and_then(|dose_and_rate| match &dose_and_rate.dose {

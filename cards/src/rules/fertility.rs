@@ -97,11 +97,13 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
                 format!("Replace cyclophosphamide: {}", lower_first(&option.label))
             };
             let suggestion = ProposedSuggestion::new(label, actions);
-            card = card.suggest(if option.recommended {
-                suggestion.recommended()
-            } else {
-                suggestion
-            });
+            card = card.suggest(
+                if option.recommended && !assessment.facts.hepatitis_b.any_positive() {
+                    suggestion.recommended()
+                } else {
+                    suggestion
+                },
+            );
         }
         card = card.selection(SelectionBehavior::AtMostOne);
     }

@@ -435,7 +435,16 @@ fn rituximab_card(
             ..card
         };
     };
-    let detail = detail.working(regimen::working(&dose));
+    let mut detail = detail.working(regimen::working(&dose));
+    if assessment.facts.hepatitis_b.any_positive() {
+        // Until the reactivation-risk card exists, the risk is said here and nothing is
+        // pre-selected: a one-click rituximab order must not be the default for this patient.
+        detail = detail.also(
+            "A positive hepatitis B result is on record: rituximab can reactivate hepatitis B. \
+             Check HBV DNA and start antiviral prophylaxis (entecavir or tenofovir) with \
+             hepatology before the first dose; no rituximab suggestion is pre-selected.",
+        );
+    }
     let (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     CardProposal { detail, ..card }
 }
@@ -466,11 +475,13 @@ fn offer_rituximab(
     for option in rituximab_options(assessment, dose) {
         let suggestion =
             ProposedSuggestion::new(option.label, rituximab_actions(assessment, option.dosage));
-        card = card.suggest(if option.recommended {
-            suggestion.recommended()
-        } else {
-            suggestion
-        });
+        card = card.suggest(
+            if option.recommended && !assessment.facts.hepatitis_b.any_positive() {
+                suggestion.recommended()
+            } else {
+                suggestion
+            },
+        );
     }
     (card.selection(SelectionBehavior::AtMostOne), detail)
 }
