@@ -6,9 +6,9 @@
 //! recorded as given or active, counts.
 
 use fhirbolt::model::r4::resources::{
-    MedicationAdministration, MedicationAdministrationEffective,
-    MedicationAdministrationMedication, MedicationRequest, MedicationRequestMedication,
-    MedicationStatementEffective, MedicationStatementMedication,
+    Medication, MedicationAdministration, MedicationAdministrationEffective,
+    MedicationAdministrationMedication, MedicationIngredientItem, MedicationRequest,
+    MedicationRequestMedication, MedicationStatementEffective, MedicationStatementMedication,
 };
 use fhirbolt::model::r4::types::{
     CodeableConcept, Dosage, DosageDoseAndRateDose, Quantity, Reference, TimingRepeatBounds,
@@ -90,8 +90,7 @@ pub fn medication_class(
         MedicationChoice::Missing => return None,
         MedicationChoice::Reference(reference) => {
             match resolve_medication(context, contained, reference) {
-                Some(Some(concept)) => concept,
-                Some(None) => return None,
+                Some(medication) => return class_of_medication(context, medication),
                 None => {
                     issues.push(DataIssue {
                         kind: DataIssueKind::UnresolvedMedication,
@@ -111,12 +110,54 @@ pub fn medication_class(
     context.terminology.medication_class(concept)
 }
 
-/// `None` when unresolved; `Some(None)` when the Medication has no code.
+/// A Medication's class: by its code, else by its ingredients (EHRs code products with product
+/// codes the value sets may not list; the ingredient is then rituximab, say). Ingredients naming
+/// both rituximab and hyaluronidase make the subcutaneous product.
+fn class_of_medication(context: &Context<'_>, medication: &Medication) -> Option<MedicationClass> {
+    let terminology = context.terminology;
+    if let Some(class) = medication
+        .code
+        .as_deref()
+        .and_then(|code| terminology.medication_class(code))
+    {
+        return Some(class);
+    }
+    let ingredients: Vec<&CodeableConcept> = medication
+        .ingredient
+        .iter()
+        .filter(|ingredient| ingredient.is_active.as_ref().and_then(|a| a.value) != Some(false))
+        .filter_map(|ingredient| match &ingredient.item {
+            MedicationIngredientItem::CodeableConcept(concept) => Some(&**concept),
+            _ => None,
+        })
+        .collect();
+    let classes: Vec<MedicationClass> = ingredients
+        .iter()
+        .filter_map(|concept| terminology.medication_class(concept))
+        .collect();
+    let with_hyaluronidase = ingredients.iter().any(|concept| {
+        terminology.text_in(
+            ValueSetName::Medication(MedicationClass::RituximabSubcutaneous),
+            &format!(
+                "rituximab and {}",
+                concept_label(concept).unwrap_or_default()
+            ),
+        )
+    });
+    match classes.first() {
+        Some(MedicationClass::Rituximab) if with_hyaluronidase => {
+            Some(MedicationClass::RituximabSubcutaneous)
+        }
+        first => first.copied(),
+    }
+}
+
+/// The Medication a reference names (contained or in the request); `None` when unresolved.
 fn resolve_medication<'a>(
     context: &Context<'a>,
     contained: &'a [Resource],
     reference: &Reference,
-) -> Option<Option<&'a CodeableConcept>> {
+) -> Option<&'a Medication> {
     let text = reference_text(reference)?;
     let medication = if let Some(local_id) = text.strip_prefix('#') {
         contained.iter().find_map(|resource| match resource {
@@ -133,7 +174,7 @@ fn resolve_medication<'a>(
             _ => None,
         }
     }?;
-    Some(medication.code.as_deref())
+    Some(medication)
 }
 
 /// The dose histories and the current oral steroid.

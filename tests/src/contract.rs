@@ -142,7 +142,7 @@ fn check_action(action: &Value, draft_ids: &HashSet<&str>, patient: &str) -> Vec
     if resource.is_null() {
         return vec![format!("{kind} without a resource")];
     }
-    let mut problems = check_resource(resource, patient);
+    let mut problems = check_resource(resource, patient, kind == "update");
     if kind == "update"
         && !resource["id"]
             .as_str()
@@ -153,7 +153,9 @@ fn check_action(action: &Value, draft_ids: &HashSet<&str>, patient: &str) -> Vec
     problems
 }
 
-fn check_resource(resource: &Value, patient: &str) -> Vec<String> {
+/// `keeps_draft_medication`: an update keeps the draft's medication as the EHR sent it (a
+/// `medicationReference` to a contained Medication is fine); a created order codes it in RxNorm.
+fn check_resource(resource: &Value, patient: &str, keeps_draft_medication: bool) -> Vec<String> {
     let mut problems = Vec::new();
     let kind = resource["resourceType"].as_str().unwrap_or_default();
     if !matches!(kind, "MedicationRequest" | "ServiceRequest") {
@@ -171,7 +173,9 @@ fn check_resource(resource: &Value, patient: &str) -> Vec<String> {
             .into_iter()
             .flatten()
             .any(|coding| coding["system"] == "http://www.nlm.nih.gov/research/umls/rxnorm");
-        if !rxnorm {
+        let kept_reference =
+            keeps_draft_medication && resource["medicationReference"]["reference"].is_string();
+        if !rxnorm && !kept_reference {
             problems.push("MedicationRequest without an RxNorm coding".to_owned());
         }
         let dosage = &resource["dosageInstruction"][0];

@@ -232,14 +232,33 @@ pub fn suggested_medication_requests(card: &Value) -> Vec<&Value> {
         .collect()
 }
 
-/// A MedicationRequest's drug, in lower case: its medication text, else its first display.
+/// A MedicationRequest's drug, in lower case: its medication text, else its first display; for a
+/// contained Medication (an updated draft keeps the one the EHR sent), its code's, else its
+/// first ingredient's.
 pub fn drug_of(request: &Value) -> String {
-    let concept = &request["medicationCodeableConcept"];
-    concept["text"]
+    let label = |concept: &Value| {
+        concept["text"]
+            .as_str()
+            .or_else(|| concept["coding"][0]["display"].as_str())
+            .map(str::to_lowercase)
+    };
+    if let Some(drug) = label(&request["medicationCodeableConcept"]) {
+        return drug;
+    }
+    let local = request["medicationReference"]["reference"]
         .as_str()
-        .or_else(|| concept["coding"][0]["display"].as_str())
-        .unwrap_or("?")
-        .to_lowercase()
+        .and_then(|reference| reference.strip_prefix('#'));
+    let medication = request["contained"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|resource| local.is_some() && resource["id"].as_str() == local);
+    medication
+        .and_then(|medication| {
+            label(&medication["code"])
+                .or_else(|| label(&medication["ingredient"][0]["itemCodeableConcept"]))
+        })
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// A response card's topic code.
