@@ -34,6 +34,7 @@ pub fn facts() -> Facts {
             status: ClinicalStatus::Relapse,
             severity: None,
             relapse_date: Some(date!(2026 - 11 - 20)),
+            verification: fhir_mapping::VerificationStatus::Confirmed,
         }),
         neuroblastoma: NeuroblastomaFacts {
             present: false,

@@ -202,6 +202,7 @@ mod tests {
             status: ClinicalStatus::Remission,
             severity: None,
             relapse_date: None,
+            verification: fhir_mapping::VerificationStatus::Confirmed,
         });
         assert!(run(&facts).is_empty());
     }

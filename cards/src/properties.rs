@@ -108,6 +108,7 @@ prop_compose! {
             status,
             severity: severe.then_some(Severity::Severe),
             relapse_date: relapse_days_ago.map(|days| TODAY - Duration::days(days)),
+            verification: fhir_mapping::VerificationStatus::Confirmed,
         });
         let kg = Kilograms::new(Decimal::new(kg_tenths, 1)).unwrap();
         let cm = Centimetres::new(Decimal::new(cm_tenths, 1)).unwrap();

@@ -6,7 +6,9 @@ use time::Date;
 
 use crate::codes::ValueSetName;
 use crate::elements::{any_code, day_of, text_of};
-use crate::facts::{ClinicalStatus, FhirRef, OmsCondition, OmsDiagnosis, Severity};
+use crate::facts::{
+    ClinicalStatus, FhirRef, OmsCondition, OmsDiagnosis, Severity, VerificationStatus,
+};
 use crate::Context;
 
 /// The OMS diagnosis: confirmed by a specific code or by the Condition's own code text naming OMS
@@ -55,6 +57,7 @@ fn oms_condition(
         status: clinical_status(condition),
         severity: severity(condition, context),
         relapse_date: relapse_date(condition),
+        verification: verification_status(condition),
     }
 }
 
@@ -74,6 +77,22 @@ pub fn clinical_status(condition: &Condition) -> ClinicalStatus {
             _ => None,
         })
         .unwrap_or(ClinicalStatus::Unknown)
+}
+
+/// `verificationStatus`, read by code (the system is often omitted by EHRs).
+fn verification_status(condition: &Condition) -> VerificationStatus {
+    let Some(status) = condition.verification_status.as_deref() else {
+        return VerificationStatus::NotRecorded;
+    };
+    any_code(status)
+        .find_map(|code| match code {
+            "confirmed" => Some(VerificationStatus::Confirmed),
+            "provisional" => Some(VerificationStatus::Provisional),
+            "differential" => Some(VerificationStatus::Differential),
+            "unconfirmed" => Some(VerificationStatus::Unconfirmed),
+            _ => None,
+        })
+        .unwrap_or(VerificationStatus::NotRecorded)
 }
 
 /// `verificationStatus` is refuted or entered-in-error: the Condition does not count.

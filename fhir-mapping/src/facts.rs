@@ -176,6 +176,24 @@ pub struct OmsCondition {
     /// The relapse date: the later of `recordedDate` and onset; `None` when neither is given
     /// (the rules then use the evaluation date).
     pub relapse_date: Option<Date>,
+    /// `verificationStatus` (refuted and entered-in-error Conditions never get here).
+    pub verification: VerificationStatus,
+}
+
+/// `Condition.verificationStatus` of a Condition that counts (code system
+/// `condition-ver-status`): the cards name a provisional or differential diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationStatus {
+    /// `confirmed`.
+    Confirmed,
+    /// `provisional`.
+    Provisional,
+    /// `differential`.
+    Differential,
+    /// `unconfirmed`.
+    Unconfirmed,
+    /// Not recorded, or another code.
+    NotRecorded,
 }
 
 impl OmsCondition {
