@@ -93,6 +93,12 @@ impl<'a> Assessment<'a> {
             && self.has_usable_bsa()
     }
 
+    /// Whether a rituximab suggestion may be pre-selected (`isRecommended`): not while a positive
+    /// hepatitis B result is on record.
+    pub fn may_preselect_rituximab(&self) -> bool {
+        !self.facts.hepatitis_b.any_positive()
+    }
+
     /// Whether the primary recommendation is a rituximab one (not refractory).
     pub fn primary_is_rituximab(&self) -> bool {
         matches!(

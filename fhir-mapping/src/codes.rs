@@ -69,85 +69,52 @@ pub enum ValueSetName {
     ResultPositive,
 }
 
-/// A value set's name in the data file (`[rituximab]`, `[body_weight]`...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum FileKey {
-    Oms,
-    OmsAmbiguous,
-    Neuroblastoma,
-    NeuroblastomaResection,
-    Resection,
-    NeuroblastomaScreening,
-    Fertility,
-    SeveritySevere,
-    SeverityModerate,
-    SeverityMild,
-    RituximabSubcutaneous,
-    Rituximab,
-    Cyclophosphamide,
-    Dexamethasone,
-    Prednisone,
-    Prednisolone,
-    Methylprednisolone,
-    Ivig,
-    Corticotropin,
-    BodyWeight,
-    BodyHeight,
-    BodySurfaceArea,
-    Hbsag,
-    AntiHbc,
-    RouteIntravenous,
-    RouteOral,
-    RouteSubcutaneous,
-    Negation,
-    OmsSymptom,
-    ResultUnreadable,
-    ResultNegative,
-    ResultPositive,
-}
-
-impl FileKey {
-    fn name(self) -> ValueSetName {
-        use MedicationClass as Class;
-        match self {
-            FileKey::Oms => ValueSetName::Oms,
-            FileKey::OmsAmbiguous => ValueSetName::OmsAmbiguous,
-            FileKey::Neuroblastoma => ValueSetName::Neuroblastoma,
-            FileKey::NeuroblastomaResection => ValueSetName::NeuroblastomaResection,
-            FileKey::Resection => ValueSetName::Resection,
-            FileKey::NeuroblastomaScreening => ValueSetName::NeuroblastomaScreening,
-            FileKey::Fertility => ValueSetName::Fertility,
-            FileKey::SeveritySevere => ValueSetName::SeveritySevere,
-            FileKey::SeverityModerate => ValueSetName::SeverityModerate,
-            FileKey::SeverityMild => ValueSetName::SeverityMild,
-            FileKey::RituximabSubcutaneous => {
-                ValueSetName::Medication(Class::RituximabSubcutaneous)
-            }
-            FileKey::Rituximab => ValueSetName::Medication(Class::Rituximab),
-            FileKey::Cyclophosphamide => ValueSetName::Medication(Class::Cyclophosphamide),
-            FileKey::Dexamethasone => ValueSetName::Medication(Class::Dexamethasone),
-            FileKey::Prednisone => ValueSetName::Medication(Class::Prednisone),
-            FileKey::Prednisolone => ValueSetName::Medication(Class::Prednisolone),
-            FileKey::Methylprednisolone => ValueSetName::Medication(Class::Methylprednisolone),
-            FileKey::Ivig => ValueSetName::Medication(Class::Ivig),
-            FileKey::Corticotropin => ValueSetName::Medication(Class::Corticotropin),
-            FileKey::BodyWeight => ValueSetName::BodyWeight,
-            FileKey::BodyHeight => ValueSetName::BodyHeight,
-            FileKey::BodySurfaceArea => ValueSetName::BodySurfaceArea,
-            FileKey::Hbsag => ValueSetName::Hbsag,
-            FileKey::AntiHbc => ValueSetName::AntiHbc,
-            FileKey::RouteIntravenous => ValueSetName::RouteIntravenous,
-            FileKey::RouteOral => ValueSetName::RouteOral,
-            FileKey::RouteSubcutaneous => ValueSetName::RouteSubcutaneous,
-            FileKey::Negation => ValueSetName::Negation,
-            FileKey::OmsSymptom => ValueSetName::OmsSymptom,
-            FileKey::ResultUnreadable => ValueSetName::ResultUnreadable,
-            FileKey::ResultNegative => ValueSetName::ResultNegative,
-            FileKey::ResultPositive => ValueSetName::ResultPositive,
-        }
-    }
-}
+/// Every value set by its name in the data file (`[rituximab]`, `[body_weight]`...): one list,
+/// read when a data file is loaded.
+const FILE_NAMES: [(&str, ValueSetName); 32] = {
+    use MedicationClass as Class;
+    use ValueSetName as Set;
+    [
+        ("oms", Set::Oms),
+        ("oms_ambiguous", Set::OmsAmbiguous),
+        ("neuroblastoma", Set::Neuroblastoma),
+        ("neuroblastoma_resection", Set::NeuroblastomaResection),
+        ("resection", Set::Resection),
+        ("neuroblastoma_screening", Set::NeuroblastomaScreening),
+        ("fertility", Set::Fertility),
+        ("severity_severe", Set::SeveritySevere),
+        ("severity_moderate", Set::SeverityModerate),
+        ("severity_mild", Set::SeverityMild),
+        (
+            "rituximab_subcutaneous",
+            Set::Medication(Class::RituximabSubcutaneous),
+        ),
+        ("rituximab", Set::Medication(Class::Rituximab)),
+        ("cyclophosphamide", Set::Medication(Class::Cyclophosphamide)),
+        ("dexamethasone", Set::Medication(Class::Dexamethasone)),
+        ("prednisone", Set::Medication(Class::Prednisone)),
+        ("prednisolone", Set::Medication(Class::Prednisolone)),
+        (
+            "methylprednisolone",
+            Set::Medication(Class::Methylprednisolone),
+        ),
+        ("ivig", Set::Medication(Class::Ivig)),
+        ("corticotropin", Set::Medication(Class::Corticotropin)),
+        ("body_weight", Set::BodyWeight),
+        ("body_height", Set::BodyHeight),
+        ("body_surface_area", Set::BodySurfaceArea),
+        ("hbsag", Set::Hbsag),
+        ("anti_hbc", Set::AntiHbc),
+        ("route_intravenous", Set::RouteIntravenous),
+        ("route_oral", Set::RouteOral),
+        ("route_subcutaneous", Set::RouteSubcutaneous),
+        ("negation", Set::Negation),
+        ("oms_symptom", Set::OmsSymptom),
+        ("result_unreadable", Set::ResultUnreadable),
+        ("result_negative", Set::ResultNegative),
+        ("result_positive", Set::ResultPositive),
+    ]
+};
 
 /// The order in which medication value sets are tried: subcutaneous rituximab before rituximab,
 /// methylprednisolone before the other steroids.
@@ -257,13 +224,19 @@ impl Terminology {
 
     /// These value sets extended (or, per set, replaced) by a TOML value-set document.
     pub fn merged(mut self, toml_text: &str, origin: &str) -> Result<Terminology, ConfigError> {
-        let file: BTreeMap<FileKey, ValueSetEntry> =
-            toml::from_str(toml_text).map_err(|error| ConfigError::TerminologyInvalid {
-                origin: origin.to_owned(),
-                reason: error.to_string(),
-            })?;
+        let invalid = |reason: String| ConfigError::TerminologyInvalid {
+            origin: origin.to_owned(),
+            reason,
+        };
+        let file: BTreeMap<String, ValueSetEntry> =
+            toml::from_str(toml_text).map_err(|error| invalid(error.to_string()))?;
         for (key, entry) in file {
-            self.sets.entry(key.name()).or_default().extend(entry);
+            let name = FILE_NAMES
+                .iter()
+                .find(|(file_name, _)| *file_name == key)
+                .map(|(_, name)| *name)
+                .ok_or_else(|| invalid(format!("unknown value set `{key}`")))?;
+            self.sets.entry(name).or_default().extend(entry);
         }
         Ok(self)
     }
@@ -413,7 +386,13 @@ mod tests {
     #[test]
     fn the_embedded_value_sets_parse_and_cover_every_name() {
         let terminology = Terminology::embedded();
-        assert_eq!(terminology.sets.len(), 32);
+        assert_eq!(terminology.sets.len(), FILE_NAMES.len());
+        for (file_name, name) in FILE_NAMES {
+            assert!(
+                terminology.set(name).is_some(),
+                "[{file_name}] is not in the file"
+            );
+        }
     }
 
     #[test]

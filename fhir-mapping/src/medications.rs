@@ -131,25 +131,20 @@ fn class_of_medication(context: &Context<'_>, medication: &Medication) -> Option
             _ => None,
         })
         .collect();
-    let classes: Vec<MedicationClass> = ingredients
+    // The product's ingredients read together ("rituximab and hyaluronidase human") decide a
+    // subcutaneous product by the same value set as a coded product's text.
+    let together = ingredients
         .iter()
-        .filter_map(|concept| terminology.medication_class(concept))
-        .collect();
-    let with_hyaluronidase = ingredients.iter().any(|concept| {
-        terminology.text_in(
-            ValueSetName::Medication(MedicationClass::RituximabSubcutaneous),
-            &format!(
-                "rituximab and {}",
-                concept_label(concept).unwrap_or_default()
-            ),
-        )
-    });
-    match classes.first() {
-        Some(MedicationClass::Rituximab) if with_hyaluronidase => {
-            Some(MedicationClass::RituximabSubcutaneous)
-        }
-        first => first.copied(),
+        .filter_map(|concept| concept_label(concept))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let subcutaneous = MedicationClass::RituximabSubcutaneous;
+    if terminology.text_in(ValueSetName::Medication(subcutaneous), &together) {
+        return Some(subcutaneous);
     }
+    ingredients
+        .iter()
+        .find_map(|concept| terminology.medication_class(concept))
 }
 
 /// The Medication a reference names (contained or in the request); `None` when unresolved.

@@ -6,12 +6,11 @@ use fhir_mapping::{
     DataIssue, DataIssueKind, Facts, HookCall, MappedRequest, Mapper, MappingError, PrefetchKey,
     PrefetchValue, Terminology,
 };
-use serde::Deserialize;
 use time::Date;
 
 use crate::catalogue::REQUIRED_PREFETCH_KEYS;
 use crate::config::Settings;
-use crate::fhir_client::{KeyOutcome, PrefetchReport};
+use crate::fhir_client::{resource_type_of, KeyOutcome, PrefetchReport};
 
 /// One evaluated call: the mapped request and the rules' cards.
 #[derive(Debug)]
@@ -117,18 +116,21 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), Eval
     let missing: Vec<String> = REQUIRED_PREFETCH_KEYS
         .iter()
         .filter_map(|key| {
-            let sent = match call.prefetch.get(key) {
-                None => "not sent".to_owned(),
-                Some(PrefetchValue::Resource(raw)) if is_operation_outcome(raw.get()) => {
+            // One look at each value's resourceType (the value can be a large Bundle).
+            let found = match call.prefetch.get(key) {
+                Some(PrefetchValue::Resource(raw)) => resource_type_of(raw.get()),
+                _ => None,
+            };
+            let sent = match (call.prefetch.get(key), found.as_deref()) {
+                (None, _) => "not sent".to_owned(),
+                (Some(PrefetchValue::Resource(_)), Some("OperationOutcome")) => {
                     "the EHR sent an OperationOutcome".to_owned()
                 }
-                Some(PrefetchValue::Resource(raw))
-                    if !is_of_type(raw.get(), key.expected_type()) =>
-                {
+                (Some(PrefetchValue::Resource(_)), found) if found != Some(key.expected_type()) => {
                     format!("sent, but not a {}", key.expected_type())
                 }
-                Some(_) if report.failure(*key).is_some() => "incomplete".to_owned(),
-                Some(_) => return None,
+                (Some(_), _) if report.failure(*key).is_some() => "incomplete".to_owned(),
+                (Some(_), _) => return None,
             };
             let why = report.failure(*key).map_or_else(
                 || "no fhirServer was given to fetch it from".to_owned(),
@@ -165,21 +167,4 @@ fn optional_data_issues(report: &PrefetchReport) -> Vec<DataIssue> {
             })
         })
         .collect()
-}
-
-fn is_of_type(raw: &str, expected: &str) -> bool {
-    crate::fhir_client::resource_type_of(raw).as_deref() == Some(expected)
-}
-
-fn is_operation_outcome(raw: &str) -> bool {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Probe<'a> {
-        #[serde(borrow)]
-        resource_type: Option<&'a str>,
-    }
-    serde_json::from_str::<Probe<'_>>(raw)
-        .ok()
-        .and_then(|p| p.resource_type)
-        .is_some_and(|t| t == "OperationOutcome")
 }

@@ -98,7 +98,7 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
             };
             let suggestion = ProposedSuggestion::new(label, actions);
             card = card.suggest(
-                if option.recommended && !assessment.facts.hepatitis_b.any_positive() {
+                if option.recommended && assessment.may_preselect_rituximab() {
                     suggestion.recommended()
                 } else {
                     suggestion

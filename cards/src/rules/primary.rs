@@ -436,7 +436,7 @@ fn rituximab_card(
         };
     };
     let mut detail = detail.working(regimen::working(&dose));
-    if assessment.facts.hepatitis_b.any_positive() {
+    if !assessment.may_preselect_rituximab() {
         // Until the reactivation-risk card exists, the risk is said here and nothing is
         // pre-selected: a one-click rituximab order must not be the default for this patient.
         detail = detail.also(
@@ -476,7 +476,7 @@ fn offer_rituximab(
         let suggestion =
             ProposedSuggestion::new(option.label, rituximab_actions(assessment, option.dosage));
         card = card.suggest(
-            if option.recommended && !assessment.facts.hepatitis_b.any_positive() {
+            if option.recommended && assessment.may_preselect_rituximab() {
                 suggestion.recommended()
             } else {
                 suggestion
