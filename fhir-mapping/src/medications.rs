@@ -133,9 +133,19 @@ fn class_of_medication(context: &Context<'_>, medication: &Medication) -> Option
         .collect();
     // The product's ingredients read together ("rituximab and hyaluronidase human") decide a
     // subcutaneous product by the same value set as a coded product's text.
-    let together = ingredients
+    // Rituximab first, so "hyaluronidase human" + "rituximab" reads as the product's name does.
+    let mut labels: Vec<(bool, &str)> = ingredients
         .iter()
-        .filter_map(|concept| concept_label(concept))
+        .filter_map(|concept| {
+            let is_rituximab =
+                terminology.medication_class(concept) == Some(MedicationClass::Rituximab);
+            Some((!is_rituximab, concept_label(concept)?))
+        })
+        .collect();
+    labels.sort_by_key(|(not_rituximab, _)| *not_rituximab);
+    let together = labels
+        .iter()
+        .map(|(_, label)| *label)
         .collect::<Vec<_>>()
         .join(" and ");
     let subcutaneous = MedicationClass::RituximabSubcutaneous;

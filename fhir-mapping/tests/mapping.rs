@@ -1118,6 +1118,35 @@ mod record_reading {
         );
     }
 
+    #[test]
+    fn a_medication_known_by_its_ingredients_is_read_through_them() {
+        let by_ingredients = |names: &[&str]| {
+            let ingredient: Vec<Value> = names
+                .iter()
+                .map(|name| json!({ "itemCodeableConcept": { "text": name } }))
+                .collect();
+            let draft = json!({
+                "resourceType": "MedicationRequest", "id": "d1", "status": "draft", "intent": "order",
+                "subject": { "reference": "Patient/pat-1" },
+                "contained": [{ "resourceType": "Medication", "id": "m", "ingredient": ingredient }],
+                "medicationReference": { "reference": "#m" } });
+            Request::sign(vec![draft], vec![])
+                .map()
+                .orders
+                .first()
+                .map(|o| o.medication)
+        };
+        assert_eq!(
+            by_ingredients(&["rituximab"]),
+            Some(MedicationClass::Rituximab)
+        );
+        assert_eq!(
+            by_ingredients(&["hyaluronidase human", "rituximab"]),
+            Some(MedicationClass::RituximabSubcutaneous)
+        );
+        assert_eq!(by_ingredients(&["hyaluronidase human"]), None);
+    }
+
     /// Every written form of a subject reference, for this patient or another.
     fn subject_reference() -> impl Strategy<Value = (Value, bool)> {
         let patient = prop_oneof![
