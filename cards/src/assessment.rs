@@ -91,12 +91,14 @@ impl<'a> Assessment<'a> {
             && self.primary_is_rituximab()
             && !self.orders_of(MedicationClass::Cyclophosphamide).is_empty()
             && self.has_usable_bsa()
+            // No card replaces an order with rituximab after a rituximab reaction.
+            && self.facts.rituximab_reactions.is_empty()
     }
 
     /// Whether a rituximab suggestion may be pre-selected (`isRecommended`): not while a positive
-    /// hepatitis B result is on record.
+    /// hepatitis B result, or a rituximab reaction or allergy, is on record.
     pub fn may_preselect_rituximab(&self) -> bool {
-        !self.facts.hepatitis_b.any_positive()
+        !self.facts.hepatitis_b.any_positive() && self.facts.rituximab_reactions.is_empty()
     }
 
     /// Whether the primary recommendation is a rituximab one (not refractory).

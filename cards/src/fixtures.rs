@@ -5,9 +5,10 @@
 use fhir_mapping::proposal::{MedicationDosage, ProposedAction, ProposedOrder};
 use fhir_mapping::{
     Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseAmount,
-    DoseEvent, DoseHistory, Facts, FhirRef, HepatitisBScreening, Hook, Kilograms, LabResult,
-    Measured, Measurement, MedicationClass, NeuroblastomaFacts, OmsCondition, OmsDiagnosis,
-    OrderInPlay, OrderIndication, PatientFacts, Reading, ResultStatus, Route, SquareMetres,
+    DoseEvent, DoseHistory, DoseKnownFrom, Facts, FhirRef, HepatitisBScreening, Hook, Kilograms,
+    LabResult, Measured, Measurement, MedicationClass, NeuroblastomaFacts, OmsCondition,
+    OmsDiagnosis, OrderInPlay, OrderIndication, PatientFacts, Reading, ResultStatus, Route,
+    SquareMetres,
 };
 use time::macros::date;
 use time::Date;
@@ -35,17 +36,24 @@ pub fn facts() -> Facts {
             severity: None,
             relapse_date: Some(date!(2026 - 11 - 20)),
             verification: fhir_mapping::VerificationStatus::Confirmed,
+            onset: Some(date!(2024 - 03 - 12)),
         }),
         neuroblastoma: NeuroblastomaFacts {
             present: false,
+            latest_onset: None,
             resected: false,
+            resection_date: None,
             workup_on_record: true,
+            latest_workup: Some(date!(2024 - 03 - 20)),
             references: vec![FhirRef::new("Observation", "obs-vma")],
         },
         rituximab: DoseHistory::default(),
         cyclophosphamide: DoseHistory::default(),
         oral_steroid: None,
         fertility_concern: Vec::new(),
+        rituximab_reactions: Vec::new(),
+        pregnancy: fhir_mapping::Pregnancy::NotKnown,
+        adult_tumour_workup: None,
         hepatitis_b: HepatitisBScreening {
             hbsag: Some(LabResult {
                 date: date!(2026 - 09 - 14),
@@ -109,6 +117,7 @@ pub fn order(id: &str, medication: MedicationClass, dose: Option<DoseAmount>) ->
         medication,
         route: Some(Route::Intravenous),
         dose,
+        timing: None,
         indication: OrderIndication::NotStated,
     }
 }
@@ -123,6 +132,8 @@ pub fn weekly(first: Date, count: u32) -> DoseHistory {
                     date,
                     amount: None,
                     source: FhirRef::new("MedicationAdministration", &format!("m{week}")),
+                    known_from: DoseKnownFrom::Given,
+                    indication: OrderIndication::NotStated,
                 }
             })
             .collect(),
@@ -138,6 +149,8 @@ pub fn on(dates: &[Date], resource: &str) -> DoseHistory {
                 date: *date,
                 amount: None,
                 source: FhirRef::new(resource, &date.to_string()),
+                known_from: DoseKnownFrom::Given,
+                indication: OrderIndication::NotStated,
             })
             .collect(),
     )
@@ -226,11 +239,21 @@ pub fn mentions_mg_amount(text: &str) -> bool {
     false
 }
 
-/// Whether any card shows an mg amount anywhere: summary, detail, or a suggested dose.
+/// The text without its "configured cap" lines: a cap is a limit, not a computed amount, and may
+/// be shown without usable measurements (precision rule 4).
+fn without_configured_caps(text: &str) -> String {
+    text.lines()
+        .filter(|line| !line.starts_with("- configured cap: "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Whether any card shows an mg amount anywhere: summary, detail, or a suggested dose (a
+/// configured cap is not an amount).
 pub fn any_mg_amount(cards: &[crate::Card]) -> bool {
     cards.iter().any(|card| {
         mentions_mg_amount(&card.summary)
-            || mentions_mg_amount(&card.detail)
+            || mentions_mg_amount(&without_configured_caps(&card.detail))
             || card.suggestions.iter().any(|suggestion| {
                 suggestion
                     .actions

@@ -4,7 +4,7 @@
 //! Everything here is dated against the relapse date, which is the OMS Condition's relapse date or,
 //! when the record gives none, the evaluation date.
 
-use fhir_mapping::{DoseEvent, DoseHistory};
+use fhir_mapping::{DoseEvent, DoseHistory, OrderIndication, UncountedDoses};
 use time::{Date, Duration, Month};
 
 use crate::config::ClinicalConfig;
@@ -63,8 +63,10 @@ pub enum RituximabHistory {
     Naive,
     /// Some rituximab, less than a full course.
     Partial {
-        /// The doses on record.
+        /// The counted doses on record.
         doses: Vec<DoseEvent>,
+        /// Records of an unknown number of doses (never a full course).
+        uncounted: Vec<UncountedDoses>,
     },
     /// At least one full course on record.
     AfterFullCourse(AfterFullCourse),
@@ -106,12 +108,13 @@ pub fn classify(
     config: &ClinicalConfig,
 ) -> RituximabHistory {
     let doses = rituximab.events();
-    if doses.is_empty() {
+    if rituximab.is_empty() {
         return RituximabHistory::Naive;
     }
     let Some(course) = full_courses(doses, config).pop() else {
         return RituximabHistory::Partial {
             doses: doses.to_vec(),
+            uncounted: rituximab.uncounted().to_vec(),
         };
     };
     let last_dose = course.last_date();
@@ -121,9 +124,12 @@ pub fn classify(
         .filter(|dose| dose.date - last_dose > gap)
         .cloned()
         .collect();
+    // A pulse given for another condition (neuroblastoma chemotherapy) is exposure, not the
+    // OMS escalation.
     let cyclophosphamide_after_course: Vec<DoseEvent> = cyclophosphamide
         .events()
         .iter()
+        .filter(|pulse| pulse.indication != OrderIndication::OtherCondition)
         .filter(|pulse| pulse.date > last_dose)
         .cloned()
         .collect();
@@ -214,6 +220,8 @@ mod tests {
             date,
             amount: None,
             source: FhirRef::new("MedicationAdministration", &date.to_string()),
+            known_from: fhir_mapping::DoseKnownFrom::Given,
+            indication: fhir_mapping::OrderIndication::NotStated,
         }
     }
 
@@ -254,7 +262,7 @@ mod tests {
             date!(2026 - 11 - 24),
             &config,
         );
-        assert!(matches!(result, RituximabHistory::Partial { ref doses } if doses.len() == 3));
+        assert!(matches!(result, RituximabHistory::Partial { ref doses, .. } if doses.len() == 3));
     }
 
     #[test]

@@ -203,6 +203,7 @@ mod tests {
             severity: None,
             relapse_date: None,
             verification: fhir_mapping::VerificationStatus::Confirmed,
+            onset: None,
         });
         assert!(run(&facts).is_empty());
     }

@@ -34,6 +34,8 @@ fn history(days_ago: Vec<i64>, resource: &str) -> DoseHistory {
                 date: TODAY - Duration::days(days),
                 amount: None,
                 source: FhirRef::new(resource, &days.to_string()),
+                known_from: fhir_mapping::DoseKnownFrom::Given,
+                indication: fhir_mapping::OrderIndication::NotStated,
             })
             .collect(),
     )
@@ -109,6 +111,7 @@ prop_compose! {
             severity: severe.then_some(Severity::Severe),
             relapse_date: relapse_days_ago.map(|days| TODAY - Duration::days(days)),
             verification: fhir_mapping::VerificationStatus::Confirmed,
+            onset: None,
         });
         let kg = Kilograms::new(Decimal::new(kg_tenths, 1)).unwrap();
         let cm = Centimetres::new(Decimal::new(cm_tenths, 1)).unwrap();

@@ -15,20 +15,56 @@ pub mod primary;
 pub mod safety;
 pub mod steroids;
 
-use fhir_mapping::{DoseEvent, MedicationClass, OrderInPlay};
+use fhir_mapping::{DoseEvent, DoseKnownFrom, MedicationClass, OrderInPlay, UncountedDoses};
 
 use crate::assessment::Assessment;
 use crate::markdown::Detail;
 use crate::proposal::{MedicationDosage, ProposedAction, ProposedOrder};
 use crate::regimen;
 
-/// Dates and sources of doses, as one line: `2026-08-17 (`MedicationAdministration/1`), ...`.
+/// Dates and sources of doses, as one line: `2026-08-17 (`MedicationAdministration/1`), ...`;
+/// a dose known only from a statement or an order says so.
 pub fn dose_list(doses: &[DoseEvent]) -> String {
     doses
         .iter()
-        .map(|dose| format!("{} (`{}`)", dose.date, dose.source))
+        .map(|dose| {
+            format!(
+                "{}{} (`{}`)",
+                dose.date,
+                how_known(dose.known_from),
+                dose.source
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Records of an unknown number of doses, as one line.
+pub fn uncounted_list(records: &[UncountedDoses]) -> String {
+    records
+        .iter()
+        .map(|record| {
+            let period = match record.last {
+                Some(last) if last != record.first => format!("{} to {last}", record.first),
+                _ => format!("from {}", record.first),
+            };
+            format!(
+                "{period}, number of doses unknown{} (`{}`)",
+                how_known(record.known_from),
+                record.source
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Nothing for a dose given; "(reported)" or "(ordered, administration not on record)".
+fn how_known(known_from: DoseKnownFrom) -> &'static str {
+    match known_from {
+        DoseKnownFrom::Given => "",
+        DoseKnownFrom::Reported => " (reported)",
+        DoseKnownFrom::Ordered => " (ordered, administration not on record)",
+    }
 }
 
 /// The relapsed OMS Condition as a trigger line.

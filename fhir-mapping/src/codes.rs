@@ -67,11 +67,27 @@ pub enum ValueSetName {
     ResultNegative,
     /// A positive result.
     ResultPositive,
+    /// Words that make a stop reason or an allergy manifestation a drug reaction.
+    DrugReaction,
+    /// Anti-CD20 antibodies (rituximab, ofatumumab, ocrelizumab, obinutuzumab): an allergy to
+    /// any of them is a rituximab allergy.
+    AntiCd20,
+    /// Pregnancy Conditions.
+    Pregnancy,
+    /// Pregnancy-status Observations (LOINC 82810-3).
+    PregnancyStatus,
+    /// Human chorionic gonadotropin tests (urine and serum).
+    Hcg,
+    /// Adult tumour screening: imaging of chest, abdomen and pelvis, FDG-PET, breast imaging,
+    /// pelvic or testicular ultrasound, onconeural antibodies.
+    AdultTumourScreening,
+    /// Malignancy Conditions.
+    Malignancy,
 }
 
 /// Every value set by its name in the data file (`[rituximab]`, `[body_weight]`...): one list,
 /// read when a data file is loaded.
-const FILE_NAMES: [(&str, ValueSetName); 32] = {
+const FILE_NAMES: [(&str, ValueSetName); 39] = {
     use MedicationClass as Class;
     use ValueSetName as Set;
     [
@@ -113,6 +129,13 @@ const FILE_NAMES: [(&str, ValueSetName); 32] = {
         ("result_unreadable", Set::ResultUnreadable),
         ("result_negative", Set::ResultNegative),
         ("result_positive", Set::ResultPositive),
+        ("drug_reaction", Set::DrugReaction),
+        ("anti_cd20", Set::AntiCd20),
+        ("pregnancy", Set::Pregnancy),
+        ("pregnancy_status", Set::PregnancyStatus),
+        ("hcg", Set::Hcg),
+        ("adult_tumour_screening", Set::AdultTumourScreening),
+        ("malignancy", Set::Malignancy),
     ]
 };
 
@@ -262,6 +285,8 @@ impl Terminology {
             ValueSetName::BodySurfaceArea,
             ValueSetName::Hbsag,
             ValueSetName::AntiHbc,
+            ValueSetName::PregnancyStatus,
+            ValueSetName::Hcg,
         ];
         let mut codes: Vec<(String, String)> = Vec::new();
         let entries = read_from_observations
@@ -492,7 +517,7 @@ mod tests {
             embedded,
             [
                 "29463-7", "3141-9", "8302-2", "8306-3", "8277-6", "3140-1", "5196-1", "13952-7",
-                "16933-4"
+                "16933-4", "82810-3", "2106-3", "2118-8", "19080-1"
             ]
             .map(loinc)
         );

@@ -58,6 +58,7 @@ fn oms_condition(
         severity: severity(condition, context),
         relapse_date: relapse_date(condition),
         verification: verification_status(condition),
+        onset: onset_date(condition),
     }
 }
 
@@ -120,15 +121,23 @@ fn severity(condition: &Condition, context: &Context<'_>) -> Option<Severity> {
 
 /// The later of `recordedDate` and onset (`onsetDateTime` or `onsetPeriod.start`).
 fn relapse_date(condition: &Condition) -> Option<Date> {
-    let recorded = day_of(condition.recorded_date.as_ref().and_then(|d| text_of!(d)));
-    let onset = match &condition.onset {
+    recorded_date(condition).max(onset_date(condition))
+}
+
+/// `onsetDateTime`, or `onsetPeriod.start`.
+pub fn onset_date(condition: &Condition) -> Option<Date> {
+    match &condition.onset {
         Some(ConditionOnset::DateTime(date_time)) => day_of(text_of!(date_time)),
         Some(ConditionOnset::Period(period)) => {
             day_of(period.start.as_ref().and_then(|s| text_of!(s)))
         }
         _ => None,
-    };
-    recorded.max(onset)
+    }
+}
+
+/// `recordedDate`.
+pub fn recorded_date(condition: &Condition) -> Option<Date> {
+    day_of(condition.recorded_date.as_ref().and_then(|d| text_of!(d)))
 }
 
 /// Records documenting a fertility concern: a Condition, Observation, Goal or Flag coded in the

@@ -41,6 +41,12 @@ pub struct MappingConfig {
     /// Two weights on the latest day conflict when they differ by more than this percentage of
     /// the smaller.
     pub same_day_weight_max_percent: u32,
+    /// A quantitative hCG without an interpretation is positive at or above this many IU/L.
+    pub pregnancy_hcg_positive_iu_per_l: rust_decimal::Decimal,
+    /// A positive hCG counts as pregnancy for this many days.
+    pub pregnancy_hcg_window_days: u32,
+    /// Any pregnancy evidence older than this many days does not count.
+    pub pregnancy_evidence_window_days: u32,
     /// A TOML file of extra value sets merged over the embedded ones.
     pub terminology_file: Option<PathBuf>,
 }
@@ -61,6 +67,9 @@ impl Default for MappingConfig {
             weight_change_max_percent: 20,
             weight_change_max_percent_infant: 35,
             same_day_weight_max_percent: 10,
+            pregnancy_hcg_positive_iu_per_l: rust_decimal::Decimal::from(25),
+            pregnancy_hcg_window_days: 30,
+            pregnancy_evidence_window_days: 300,
             terminology_file: None,
         }
     }
@@ -91,6 +100,11 @@ impl MappingConfig {
                 "same_day_weight_max_percent",
                 self.same_day_weight_max_percent,
             ),
+            ("pregnancy_hcg_window_days", self.pregnancy_hcg_window_days),
+            (
+                "pregnancy_evidence_window_days",
+                self.pregnancy_evidence_window_days,
+            ),
         ];
         for (key, days) in day_limits {
             if days == 0 {
@@ -99,6 +113,12 @@ impl MappingConfig {
                     reason: "must be at least 1 day".into(),
                 });
             }
+        }
+        if self.pregnancy_hcg_positive_iu_per_l <= rust_decimal::Decimal::ZERO {
+            return Err(ConfigError::Invalid {
+                key: "pregnancy_hcg_positive_iu_per_l",
+                reason: "must be above 0".into(),
+            });
         }
         let ranges = [
             ("weight_kg_range", self.weight_kg_range),

@@ -72,6 +72,13 @@ pub struct Facts {
     pub fertility_concern: Vec<FhirRef>,
     /// Hepatitis B screening (HBsAg and anti-HBc) within the look-back.
     pub hepatitis_b: HepatitisBScreening,
+    /// Rituximab (or any anti-CD20 antibody) reactions and allergies on record, oldest first.
+    pub rituximab_reactions: Vec<DrugReaction>,
+    /// Whether the record says the patient is pregnant now.
+    pub pregnancy: Pregnancy,
+    /// An adult tumour work-up (imaging, onconeural antibodies, a malignancy Condition) dated on
+    /// or after the OMS onset: the latest one.
+    pub adult_tumour_workup: Option<AdultTumourWorkup>,
     /// Weight, height and body surface area.
     pub body: BodyMeasurements,
     /// The medication orders in play (selected ones on `order-select`, all on `order-sign`).
@@ -178,6 +185,9 @@ pub struct OmsCondition {
     pub relapse_date: Option<Date>,
     /// `verificationStatus` (refuted and entered-in-error Conditions never get here).
     pub verification: VerificationStatus,
+    /// The onset (`onsetDateTime` / `onsetPeriod.start`), when recorded: adult-onset OMS and the
+    /// tumour work-up are judged from it.
+    pub onset: Option<Date>,
 }
 
 /// `Condition.verificationStatus` of a Condition that counts (code system
@@ -211,10 +221,19 @@ impl OmsCondition {
 pub struct NeuroblastomaFacts {
     /// A neuroblastoma Condition that is active, recurrent or relapsed.
     pub present: bool,
-    /// A resection Procedure on record (by code, or by `reasonReference` to the NB Condition).
+    /// The latest onset of a present neuroblastoma (`onsetDateTime` / `onsetPeriod.start`), or
+    /// its `recordedDate` when no onset is given.
+    pub latest_onset: Option<Date>,
+    /// A resection of the present tumour: a resection Procedure (by code, or by `reasonReference`
+    /// to the NB Condition) dated on or after its latest onset (or up to 30 days before its
+    /// `recordedDate` when only that is given). A resection before a recurrence does not count.
     pub resected: bool,
+    /// The date of the latest resection Procedure on record, whether or not it counts.
+    pub resection_date: Option<Date>,
     /// Any NB Condition (any status) or a screening test (urine catecholamines, MIBG, imaging).
     pub workup_on_record: bool,
+    /// The latest dated work-up (a Condition's onset or recorded date, a test's date).
+    pub latest_workup: Option<Date>,
     /// The Conditions, Procedures and Observations behind these answers.
     pub references: Vec<FhirRef>,
 }
@@ -230,6 +249,29 @@ pub enum DoseAmount {
     MilligramsPerKilogram(Decimal),
 }
 
+/// How a dose is known (section 2): the cards say "ordered" for a dose only an order records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DoseKnownFrom {
+    /// A completed MedicationAdministration.
+    Given,
+    /// A MedicationStatement (active, completed, or stopped after doses were taken).
+    Reported,
+    /// A MedicationRequest (active or completed, never a draft): an order does not prove that a
+    /// dose was given.
+    Ordered,
+}
+
+impl DoseKnownFrom {
+    /// The word a card uses: "given", "reported", "ordered".
+    pub fn word(self) -> &'static str {
+        match self {
+            DoseKnownFrom::Given => "given",
+            DoseKnownFrom::Reported => "reported",
+            DoseKnownFrom::Ordered => "ordered",
+        }
+    }
+}
+
 /// One dose of a drug, dated, with the record it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoseEvent {
@@ -239,31 +281,102 @@ pub struct DoseEvent {
     pub amount: Option<DoseAmount>,
     /// The MedicationAdministration, MedicationStatement or MedicationRequest behind it.
     pub source: FhirRef,
+    /// Given, reported or ordered.
+    pub known_from: DoseKnownFrom,
+    /// What the dose was for, by its record's `reasonReference` / `reasonCode`: a
+    /// cyclophosphamide pulse for a neuroblastoma counts towards exposure, not the OMS regimen.
+    pub indication: OrderIndication,
+}
+
+/// A record of a drug over a period that does not say how many doses it stands for (a statement
+/// without `timing.repeat.count`, or stopped without a period): the number is unknown, never one
+/// dose and never a full course.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UncountedDoses {
+    /// The first day of the period (or the record's date).
+    pub first: Date,
+    /// The last day, when the period has an end.
+    pub last: Option<Date>,
+    /// The amount per dose, when recorded in a usable unit.
+    pub amount: Option<DoseAmount>,
+    /// The record.
+    pub source: FhirRef,
+    /// Reported or ordered.
+    pub known_from: DoseKnownFrom,
+    /// What it was for.
+    pub indication: OrderIndication,
+}
+
+/// A treatment recorded as stopped (a `stopped` MedicationStatement, or a MedicationAdministration
+/// `stopped` / `not-done`), with its `statusReason` when given (an infusion reaction, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppedTreatment {
+    /// The day it stopped (the end of the statement's period, or the administration's date).
+    pub date: Option<Date>,
+    /// The `statusReason` text, when recorded.
+    pub reason: Option<String>,
+    /// The record.
+    pub source: FhirRef,
 }
 
 /// The doses of one drug, oldest first, one event per day (same-day duplicates across sources
-/// merged).
+/// merged: an administration wins over a statement, a statement over an order).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DoseHistory {
     events: Vec<DoseEvent>,
+    uncounted: Vec<UncountedDoses>,
+    stopped: Vec<StoppedTreatment>,
 }
 
 impl DoseHistory {
-    /// Sorts the events by date and keeps one per day (the first source seen wins).
+    /// Sorts the events by date and keeps one per day (given before reported before ordered,
+    /// then the first source).
     pub fn new(mut events: Vec<DoseEvent>) -> Self {
-        events.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.source.cmp(&b.source)));
+        events.sort_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then_with(|| a.known_from.cmp(&b.known_from))
+                .then_with(|| a.source.cmp(&b.source))
+        });
         events.dedup_by(|later, earlier| later.date == earlier.date);
-        Self { events }
+        Self {
+            events,
+            uncounted: Vec::new(),
+            stopped: Vec::new(),
+        }
     }
 
-    /// The events, oldest first.
+    /// The same history with records of an unknown number of doses and stopped treatments.
+    pub fn with_uncounted_and_stopped(
+        mut self,
+        mut uncounted: Vec<UncountedDoses>,
+        mut stopped: Vec<StoppedTreatment>,
+    ) -> Self {
+        uncounted.sort_by(|a, b| a.first.cmp(&b.first).then_with(|| a.source.cmp(&b.source)));
+        stopped.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.source.cmp(&b.source)));
+        self.uncounted = uncounted;
+        self.stopped = stopped;
+        self
+    }
+
+    /// The counted doses, oldest first.
     pub fn events(&self) -> &[DoseEvent] {
         &self.events
     }
 
-    /// Whether no dose is on record.
+    /// Records of an unknown number of doses, oldest first.
+    pub fn uncounted(&self) -> &[UncountedDoses] {
+        &self.uncounted
+    }
+
+    /// Treatments recorded as stopped, oldest first.
+    pub fn stopped(&self) -> &[StoppedTreatment] {
+        &self.stopped
+    }
+
+    /// Whether no dose is on record (counted or not).
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.events.is_empty() && self.uncounted.is_empty()
     }
 }
 
@@ -322,6 +435,56 @@ impl HepatitisBScreening {
             .flatten()
             .any(|result| result.status == ResultStatus::Positive)
     }
+}
+
+/// A reaction to, or an allergy to, rituximab or another anti-CD20 antibody.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrugReaction {
+    /// What the record says happened (the manifestation or the stop reason), in its own words.
+    pub description: String,
+    /// When, if dated.
+    pub date: Option<Date>,
+    /// How it is recorded.
+    pub recorded_as: ReactionRecord,
+    /// The AllergyIntolerance, MedicationStatement or MedicationAdministration.
+    pub source: FhirRef,
+}
+
+/// Where a drug reaction is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionRecord {
+    /// An AllergyIntolerance (allergy or intolerance), not refuted or entered in error.
+    RituximabReaction,
+    /// A rituximab statement or administration stopped for a reaction.
+    StoppedForReaction,
+}
+
+/// Whether the patient is pregnant (section 2): the latest evidence within the window wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pregnancy {
+    /// An active pregnancy Condition, a pregnancy-status Observation saying pregnant, or a
+    /// positive hCG within its window, with no later evidence against it.
+    Pregnant {
+        /// The date of the evidence.
+        date: Date,
+        /// The evidence, in clinical words ("serum hCG 850 [IU]/L").
+        evidence: String,
+        /// The record.
+        source: FhirRef,
+    },
+    /// Nothing on record says so (not the same as "not pregnant").
+    NotKnown,
+}
+
+/// The latest adult tumour work-up after the OMS onset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdultTumourWorkup {
+    /// Its date.
+    pub date: Date,
+    /// What it was, in the record's words.
+    pub description: String,
+    /// The Procedure, DiagnosticReport, Observation, ServiceRequest or Condition.
+    pub source: FhirRef,
 }
 
 /// A body measurement with the date and the Observation it came from.
@@ -583,8 +746,24 @@ pub struct OrderInPlay {
     pub route: Option<Route>,
     /// The ordered dose per administration, when given in a usable unit.
     pub dose: Option<DoseAmount>,
+    /// How often it is given (`timing.repeat`, or a single `timing.event`), when stated.
+    pub timing: Option<OrderTiming>,
     /// What the order is for, by its `reasonReference` / `reasonCode`.
     pub indication: OrderIndication,
+}
+
+/// An order's schedule, from its `timing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderTiming {
+    /// Administrations per period (`timing.repeat.frequency`; 1 when absent).
+    pub frequency: u32,
+    /// The period in days (`period` x `periodUnit`), when stated.
+    pub period_days: Option<Decimal>,
+    /// The number of administrations in all (`timing.repeat.count`), when stated.
+    pub count: Option<u32>,
+    /// A single administration: `count` 1 or exactly one `timing.event` (a premedication, an
+    /// antiemetic).
+    pub single_administration: bool,
 }
 
 /// What an order is given for.

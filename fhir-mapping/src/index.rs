@@ -364,6 +364,14 @@ impl ResourceIndex {
         /// MedicationRequests, drafts included.
         medication_requests, MedicationRequest
     );
+    typed_iterator!(
+        /// AllergyIntolerances.
+        allergy_intolerances, AllergyIntolerance
+    );
+    typed_iterator!(
+        /// ServiceRequests (a completed one can be a tumour work-up).
+        service_requests, ServiceRequest
+    );
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@
     allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")
 )]
 
+mod allergies;
 mod bsa;
 mod codes;
 mod conditions;
@@ -41,6 +42,7 @@ mod observations;
 mod orders;
 mod parse;
 mod patient;
+mod pregnancy;
 mod procedures;
 pub mod proposal;
 pub mod quantity;
@@ -48,6 +50,7 @@ mod render;
 mod request;
 mod results;
 mod subject;
+mod tumour_workup;
 mod units;
 
 pub use codes::Terminology;
@@ -160,18 +163,30 @@ impl Mapper {
             .partition(|order| order.indication == OrderIndication::OtherCondition);
         let history = medications::medication_history(&context, &mut issues);
         let body = bsa::body_measurements(&context, patient.age, &mut issues);
+        let oms = conditions::oms_diagnosis(&context);
+        let oms_onset = match &oms {
+            OmsDiagnosis::Confirmed(condition) => condition.onset,
+            _ => None,
+        };
+        let mut rituximab_reactions = allergies::rituximab_allergies(&context);
+        rituximab_reactions.extend(history.rituximab_reactions);
+        rituximab_reactions
+            .sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.source.cmp(&b.source)));
         dedup_issues(&mut issues);
         let facts = Facts {
             today,
             hook: request.hook,
             patient,
-            oms: conditions::oms_diagnosis(&context),
+            oms,
             neuroblastoma: procedures::neuroblastoma_facts(&context),
             rituximab: history.rituximab,
             cyclophosphamide: history.cyclophosphamide,
             oral_steroid: history.oral_steroid,
             fertility_concern: conditions::fertility_concern(&context),
             hepatitis_b: results::hepatitis_b_screening(&context),
+            rituximab_reactions,
+            pregnancy: pregnancy::pregnancy(&context),
+            adult_tumour_workup: tumour_workup::adult_tumour_workup(&context, oms_onset),
             body,
             orders,
             orders_for_other_indications,

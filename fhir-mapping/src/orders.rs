@@ -2,16 +2,15 @@
 //! `context.selections`, on `order-sign` every draft order; only MedicationRequests of a
 //! recognised medication class count, other request types are ignored quietly.
 
-use fhirbolt::model::r4::resources::MedicationRequest;
-use fhirbolt::model::r4::types::{CodeableConcept, DosageDoseAndRateDose};
+use fhirbolt::model::r4::types::{CodeableConcept, DosageDoseAndRateDose, Reference, Timing};
 use fhirbolt::model::r4::Resource;
 
 use crate::codes::ValueSetName;
 use crate::elements::{reference_text, text_of};
 use crate::facts::{
-    DataIssue, FhirRef, Hook, MedicationClass, OrderInPlay, OrderIndication, Route,
+    DataIssue, FhirRef, Hook, MedicationClass, OrderInPlay, OrderIndication, OrderTiming, Route,
 };
-use crate::medications::{amount_of, medication_class, route_of, MedicationChoice};
+use crate::medications::{amount_of, medication_class, period_in_days, route_of, MedicationChoice};
 use crate::{Context, DraftOrders};
 
 /// The relevant draft MedicationRequests in play, in the order the EHR sent them, and the drafts
@@ -62,17 +61,39 @@ pub fn orders_in_play(
             medication,
             route,
             dose,
-            indication: indication(context, request),
+            timing: dosage.and_then(|d| d.timing.as_deref()).map(order_timing),
+            indication: indication_of(context, &request.reason_reference, &request.reason_code),
         });
         drafts.insert(reference.clone(), request.clone());
     }
     (orders, drafts)
 }
 
-/// What an order is given for: OMS when a reason names the OMS Condition (or an ambiguous OMS
-/// code, or an OMS symptom), another condition when every reason names something else, not
-/// stated when it gives no reason that can be read.
-fn indication(context: &Context<'_>, request: &MedicationRequest) -> OrderIndication {
+/// An order's schedule: `timing.repeat` frequency, period and count, or a single event.
+fn order_timing(timing: &Timing) -> OrderTiming {
+    let repeat = timing.repeat.as_ref();
+    let frequency = repeat
+        .and_then(|r| r.frequency.as_ref())
+        .and_then(|f| f.value)
+        .unwrap_or(1);
+    let count = repeat.and_then(|r| r.count.as_ref()).and_then(|c| c.value);
+    OrderTiming {
+        frequency,
+        period_days: repeat.and_then(period_in_days),
+        count,
+        single_administration: count == Some(1) || (repeat.is_none() && timing.event.len() == 1),
+    }
+}
+
+/// What a record (an order, a statement, an administration) is given for, by its
+/// `reasonReference` and `reasonCode`: OMS when a reason names the OMS Condition (or an
+/// ambiguous OMS code, or an OMS symptom), another condition when every reason names something
+/// else, not stated when it gives no reason that can be read.
+pub fn indication_of(
+    context: &Context<'_>,
+    reason_references: &[Reference],
+    reason_codes: &[CodeableConcept],
+) -> OrderIndication {
     let terminology = context.terminology;
     let says_oms = |concept: &CodeableConcept| {
         terminology.has_code(ValueSetName::Oms, concept)
@@ -81,7 +102,7 @@ fn indication(context: &Context<'_>, request: &MedicationRequest) -> OrderIndica
             || terminology.has_affirmed_text(ValueSetName::OmsSymptom, concept)
     };
     let mut readings = Vec::new();
-    for reason in &request.reason_reference {
+    for reason in reason_references {
         let resolved = reference_text(reason).and_then(|text| context.index.resolve(text));
         let reading = match resolved {
             Some((_, Resource::Condition(condition))) => condition.code.as_deref().map(says_oms),
@@ -97,7 +118,7 @@ fn indication(context: &Context<'_>, request: &MedicationRequest) -> OrderIndica
         };
         readings.extend(reading);
     }
-    readings.extend(request.reason_code.iter().map(says_oms));
+    readings.extend(reason_codes.iter().map(says_oms));
     if readings.is_empty() {
         OrderIndication::NotStated
     } else if readings.contains(&true) {

@@ -63,11 +63,13 @@ pub enum PrefetchKey {
     Observations,
     /// The patient's Procedures.
     Procedures,
+    /// The patient's AllergyIntolerances (a rituximab allergy or reaction).
+    Allergies,
 }
 
 impl PrefetchKey {
     /// Every key, in the order discovery lists them.
-    pub const ALL: [PrefetchKey; 7] = [
+    pub const ALL: [PrefetchKey; 8] = [
         PrefetchKey::Patient,
         PrefetchKey::Conditions,
         PrefetchKey::MedicationStatements,
@@ -75,6 +77,7 @@ impl PrefetchKey {
         PrefetchKey::MedicationAdministrations,
         PrefetchKey::Observations,
         PrefetchKey::Procedures,
+        PrefetchKey::Allergies,
     ];
 
     /// The key's name in the discovery document and the request's `prefetch` object.
@@ -87,6 +90,7 @@ impl PrefetchKey {
             PrefetchKey::MedicationAdministrations => "medicationAdministrations",
             PrefetchKey::Observations => "observations",
             PrefetchKey::Procedures => "procedures",
+            PrefetchKey::Allergies => "allergies",
         }
     }
 

@@ -62,7 +62,7 @@ fn test_status(context: &Context<'_>, test: ValueSetName) -> Option<LabResult> {
 }
 
 /// What one result says, from its value and its interpretation.
-fn result_status(observation: &Observation, context: &Context<'_>) -> ResultStatus {
+pub fn result_status(observation: &Observation, context: &Context<'_>) -> ResultStatus {
     let from_value = match &observation.value {
         Some(ObservationValue::CodeableConcept(concept)) => read_concept(concept, context),
         Some(ObservationValue::String(text)) => text_of!(text).and_then(|t| read_text(t, context)),

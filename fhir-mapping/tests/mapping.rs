@@ -279,11 +279,19 @@ mod facts_from_fhir {
             ],
         )
         .map();
-        // 2026-04-06 and 2026-05-04 from the request; the administration repeats 2026-05-04.
+        // 2026-04-06 and 2026-05-04 from the request; the administration records 2026-05-04,
+        // so that dose is known as given and the other stays ordered.
         assert_eq!(
             dates(&facts.cyclophosphamide),
             [date!(2026 - 04 - 06), date!(2026 - 05 - 04)]
         );
+        let known: Vec<DoseKnownFrom> = facts
+            .cyclophosphamide
+            .events()
+            .iter()
+            .map(|dose| dose.known_from)
+            .collect();
+        assert_eq!(known, [DoseKnownFrom::Ordered, DoseKnownFrom::Given]);
         assert_eq!(facts.orders.len(), 1);
         assert_eq!(
             facts.orders[0].reference,
@@ -1231,5 +1239,335 @@ mod record_reading {
                 prop_assert!(change <= limit + 1e-9);
             }
         }
+    }
+}
+
+/// Contract v2, section 2: how doses are known, reactions, pregnancy, dated resection, the adult
+/// tumour work-up and each order's schedule.
+mod treatment_and_risk_facts {
+    use super::*;
+
+    fn patient(gender: &str, birth: &str) -> Value {
+        json!({ "resourceType": "Patient", "id": "pat-1", "gender": gender, "birthDate": birth })
+    }
+
+    fn rituximab_statement(id: &str, status: &str, period: Value, count: Option<u32>) -> Value {
+        let mut timing = json!({ "repeat": { "frequency": 1, "period": 1, "periodUnit": "wk" } });
+        if let Some(count) = count {
+            timing["repeat"]["count"] = json!(count);
+        }
+        json!({
+            "resourceType": "MedicationStatement", "id": id, "status": status,
+            "medicationCodeableConcept": rxnorm("121191", "rituximab"),
+            "subject": { "reference": "Patient/pat-1" },
+            "effectivePeriod": period,
+            "statusReason": [{ "text": "Infusion reaction" }],
+            "dosage": [{ "timing": timing }]
+        })
+    }
+
+    fn with_oms(mut resources: Vec<Value>) -> Facts {
+        resources.push(oms_condition(
+            "oms",
+            json!({ "text": "Opsoclonus-myoclonus syndrome" }),
+            "relapse",
+        ));
+        Request::sign(Vec::new(), resources).map()
+    }
+
+    #[test]
+    fn a_stopped_statement_counts_the_doses_within_its_period_and_keeps_its_reason() {
+        let facts = with_oms(vec![rituximab_statement(
+            "ms-1",
+            "stopped",
+            json!({ "start": "2026-03-02", "end": "2026-03-09" }),
+            Some(4),
+        )]);
+        assert_eq!(
+            dates(&facts.rituximab),
+            [date!(2026 - 03 - 02), date!(2026 - 03 - 09)]
+        );
+        assert!(facts
+            .rituximab
+            .events()
+            .iter()
+            .all(|dose| dose.known_from == DoseKnownFrom::Reported));
+        let stopped = facts.rituximab.stopped();
+        assert_eq!(stopped.len(), 1);
+        assert_eq!(stopped[0].reason.as_deref(), Some("Infusion reaction"));
+        // Stopped for a reaction: a rituximab reaction on record.
+        assert_eq!(facts.rituximab_reactions.len(), 1);
+        assert_eq!(
+            facts.rituximab_reactions[0].recorded_as,
+            ReactionRecord::StoppedForReaction
+        );
+    }
+
+    #[test]
+    fn a_statement_without_a_count_or_a_stopped_one_without_an_end_is_an_unknown_number() {
+        let no_count = rituximab_statement(
+            "ms-1",
+            "completed",
+            json!({ "start": "2026-03-02", "end": "2026-03-23" }),
+            None,
+        );
+        let stopped_open =
+            rituximab_statement("ms-2", "stopped", json!({ "start": "2026-06-01" }), Some(4));
+        let facts = with_oms(vec![no_count, stopped_open]);
+        assert!(facts.rituximab.events().is_empty());
+        let uncounted = facts.rituximab.uncounted();
+        assert_eq!(uncounted.len(), 2);
+        assert_eq!(uncounted[0].first, date!(2026 - 03 - 02));
+        assert_eq!(uncounted[0].last, Some(date!(2026 - 03 - 23)));
+        assert_eq!(uncounted[1].first, date!(2026 - 06 - 01));
+        assert!(!facts.rituximab.is_empty());
+    }
+
+    #[test]
+    fn a_cyclophosphamide_pulse_keeps_the_indication_of_its_record() {
+        let nb = json!({
+            "resourceType": "Condition", "id": "nb",
+            "clinicalStatus": { "coding": [{ "code": "remission" }] },
+            "code": { "text": "Neuroblastoma" }, "subject": { "reference": "Patient/pat-1" }
+        });
+        let pulse = |id: &str, day: &str, reason: Option<&str>| {
+            let mut administration = json!({
+                "resourceType": "MedicationAdministration", "id": id, "status": "completed",
+                "medicationCodeableConcept": rxnorm("3002", "cyclophosphamide"),
+                "subject": { "reference": "Patient/pat-1" }, "effectiveDateTime": day
+            });
+            if let Some(reason) = reason {
+                administration["reasonReference"] = json!([{ "reference": reason }]);
+            }
+            administration
+        };
+        let facts = with_oms(vec![
+            nb,
+            pulse("ma-nb", "2025-04-10", Some("Condition/nb")),
+            pulse("ma-oms", "2026-02-10", Some("Condition/oms")),
+        ]);
+        let indications: Vec<OrderIndication> = facts
+            .cyclophosphamide
+            .events()
+            .iter()
+            .map(|pulse| pulse.indication)
+            .collect();
+        assert_eq!(
+            indications,
+            [OrderIndication::OtherCondition, OrderIndication::Oms]
+        );
+    }
+
+    fn allergy(id: &str, code: Value, verification: &str) -> Value {
+        json!({
+            "resourceType": "AllergyIntolerance", "id": id,
+            "verificationStatus": { "coding": [{ "code": verification }] },
+            "code": code, "patient": { "reference": "Patient/pat-1" },
+            "recordedDate": "2025-06-10",
+            "reaction": [{ "manifestation": [{ "text": "Anaphylaxis" }], "onset": "2025-06-09" }]
+        })
+    }
+
+    #[test]
+    fn an_anti_cd20_allergy_is_a_rituximab_reaction_unless_refuted() {
+        let facts = with_oms(vec![
+            allergy("a-1", json!({ "text": "Ocrelizumab" }), "confirmed"),
+            allergy("a-2", rxnorm("121191", "rituximab"), "refuted"),
+            allergy("a-3", json!({ "text": "Penicillin" }), "confirmed"),
+        ]);
+        assert_eq!(facts.rituximab_reactions.len(), 1);
+        let reaction = &facts.rituximab_reactions[0];
+        assert_eq!(reaction.source, FhirRef::new("AllergyIntolerance", "a-1"));
+        assert_eq!(reaction.description, "Anaphylaxis");
+        assert_eq!(reaction.date, Some(date!(2025 - 06 - 09)));
+    }
+
+    fn hcg(id: &str, day: &str, value: Value) -> Value {
+        let mut observation = json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "code": { "coding": [{ "system": "http://loinc.org", "code": "2118-8" }] },
+            "subject": { "reference": "Patient/pat-1" }, "effectiveDateTime": day
+        });
+        let key = if value.get("value").is_some() {
+            "valueQuantity"
+        } else {
+            "valueCodeableConcept"
+        };
+        observation[key] = value;
+        observation
+    }
+
+    fn iu(value: f64) -> Value {
+        json!({ "value": value, "unit": "IU/L", "system": "http://unitsofmeasure.org", "code": "[IU]/L" })
+    }
+
+    fn pregnancy_of(resources: Vec<Value>) -> Pregnancy {
+        let mut resources = resources;
+        resources.push(patient("female", "2010-05-01"));
+        with_oms(resources).pregnancy
+    }
+
+    #[test]
+    fn pregnancy_is_read_from_hcg_by_threshold_and_window_and_the_latest_evidence_wins() {
+        let positive = pregnancy_of(vec![hcg("h-1", "2026-11-18", iu(850.0))]);
+        assert!(
+            matches!(positive, Pregnancy::Pregnant { date, .. } if date == date!(2026 - 11 - 18))
+        );
+        // Below 25 IU/L: not positive.
+        assert_eq!(
+            pregnancy_of(vec![hcg("h-1", "2026-11-18", iu(4.0))]),
+            Pregnancy::NotKnown
+        );
+        // A positive hCG older than 30 days no longer counts.
+        assert_eq!(
+            pregnancy_of(vec![hcg("h-1", "2026-09-01", iu(850.0))]),
+            Pregnancy::NotKnown
+        );
+        // A negative test after a positive one: not known.
+        let negative = json!({ "coding": [{ "system": "http://snomed.info/sct", "code": "260385009", "display": "Negative" }] });
+        assert_eq!(
+            pregnancy_of(vec![
+                hcg("h-1", "2026-11-10", iu(850.0)),
+                hcg("h-2", "2026-11-20", negative)
+            ]),
+            Pregnancy::NotKnown
+        );
+        // A pregnancy Condition counts within 300 days; "not pregnant" text never does.
+        let condition = |id: &str, text: &str, onset: &str| {
+            json!({
+                "resourceType": "Condition", "id": id,
+                "clinicalStatus": { "coding": [{ "code": "active" }] },
+                "code": { "text": text }, "subject": { "reference": "Patient/pat-1" }, "onsetDateTime": onset
+            })
+        };
+        assert!(matches!(
+            pregnancy_of(vec![condition("p-1", "Pregnancy, 10 weeks", "2026-10-01")]),
+            Pregnancy::Pregnant { .. }
+        ));
+        assert_eq!(
+            pregnancy_of(vec![condition("p-1", "Pregnancy", "2025-01-01")]),
+            Pregnancy::NotKnown
+        );
+        assert_eq!(
+            pregnancy_of(vec![condition("p-1", "Not pregnant", "2026-11-01")]),
+            Pregnancy::NotKnown
+        );
+    }
+
+    fn nb_condition(status: &str, onset: Option<&str>, recorded: &str) -> Value {
+        let mut condition = json!({
+            "resourceType": "Condition", "id": "nb",
+            "clinicalStatus": { "coding": [{ "code": status }] },
+            "code": { "text": "Neuroblastoma" }, "subject": { "reference": "Patient/pat-1" },
+            "recordedDate": recorded
+        });
+        if let Some(onset) = onset {
+            condition["onsetDateTime"] = json!(onset);
+        }
+        condition
+    }
+
+    fn resection(day: &str) -> Value {
+        json!({
+            "resourceType": "Procedure", "id": "resection", "status": "completed",
+            "code": { "text": "Tumour excision" }, "reasonReference": [{ "reference": "Condition/nb" }],
+            "subject": { "reference": "Patient/pat-1" }, "performedDateTime": day
+        })
+    }
+
+    #[test]
+    fn a_resection_counts_only_on_or_after_the_tumours_latest_onset() {
+        let recurrence = nb_condition("recurrence", Some("2026-09-15"), "2026-09-20");
+        let before = with_oms(vec![recurrence.clone(), resection("2024-05-10")]);
+        assert!(before.neuroblastoma.present && !before.neuroblastoma.resected);
+        assert_eq!(
+            before.neuroblastoma.resection_date,
+            Some(date!(2024 - 05 - 10))
+        );
+        let after = with_oms(vec![recurrence, resection("2026-10-01")]);
+        assert!(after.neuroblastoma.resected);
+        // Only a recorded date: a resection up to 30 days before it counts.
+        let recorded_only = nb_condition("active", None, "2026-10-20");
+        assert!(
+            with_oms(vec![recorded_only.clone(), resection("2026-10-01")])
+                .neuroblastoma
+                .resected
+        );
+        assert!(
+            !with_oms(vec![recorded_only, resection("2026-08-01")])
+                .neuroblastoma
+                .resected
+        );
+    }
+
+    #[test]
+    fn the_adult_tumour_work_up_is_the_latest_after_the_oms_onset() {
+        let oms = json!({
+            "resourceType": "Condition", "id": "oms",
+            "clinicalStatus": { "coding": [{ "code": "relapse" }] },
+            "code": { "text": "Opsoclonus-myoclonus syndrome" }, "onsetDateTime": "2026-06-01",
+            "subject": { "reference": "Patient/pat-1" }
+        });
+        let procedure = |id: &str, text: &str, day: &str| {
+            json!({
+                "resourceType": "Procedure", "id": id, "status": "completed", "code": { "text": text },
+                "subject": { "reference": "Patient/pat-1" }, "performedDateTime": day
+            })
+        };
+        let no_malignancy = json!({
+            "resourceType": "Condition", "id": "c-2", "code": { "text": "No evidence of malignancy" },
+            "clinicalStatus": { "coding": [{ "code": "active" }] },
+            "subject": { "reference": "Patient/pat-1" }, "onsetDateTime": "2026-09-01"
+        });
+        let facts = Request::sign(
+            Vec::new(),
+            vec![
+                oms,
+                procedure("ct-old", "CT chest abdomen and pelvis", "2025-01-10"),
+                procedure("pet", "FDG PET-CT", "2026-07-02"),
+                no_malignancy,
+            ],
+        )
+        .map();
+        let workup = facts.adult_tumour_workup.unwrap();
+        assert_eq!(workup.date, date!(2026 - 07 - 02));
+        assert_eq!(workup.source, FhirRef::new("Procedure", "pet"));
+    }
+
+    #[test]
+    fn an_orders_schedule_is_kept_and_a_single_event_is_a_single_administration() {
+        let draft = |id: &str, timing: Value| {
+            json!({
+                "resourceType": "MedicationRequest", "id": id, "status": "draft", "intent": "order",
+                "medicationCodeableConcept": rxnorm("3264", "dexamethasone"),
+                "subject": { "reference": "Patient/pat-1" },
+                "dosageInstruction": [{ "timing": timing, "doseAndRate": [{ "doseQuantity": {
+                    "value": 16, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg" } }] }]
+            })
+        };
+        let twice_daily = draft(
+            "d-1",
+            json!({ "repeat": { "frequency": 2, "period": 1, "periodUnit": "d" } }),
+        );
+        let once = draft("d-2", json!({ "event": ["2026-11-26T08:00:00Z"] }));
+        let facts = Request::sign(vec![twice_daily, once], vec![relapsed()]).map();
+        let timing: Vec<OrderTiming> = facts
+            .orders
+            .iter()
+            .filter_map(|order| order.timing)
+            .collect();
+        assert_eq!(timing.len(), 2);
+        assert_eq!(timing[0].frequency, 2);
+        assert_eq!(timing[0].period_days, Some(dec("1")));
+        assert!(!timing[0].single_administration);
+        assert!(timing[1].single_administration);
+    }
+
+    fn relapsed() -> Value {
+        oms_condition(
+            "oms",
+            json!({ "text": "Opsoclonus-myoclonus syndrome" }),
+            "relapse",
+        )
     }
 }

@@ -87,6 +87,7 @@ fn template_of(key: PrefetchKey, terminology: &Terminology) -> String {
             "MedicationAdministration?patient={{context.patientId}}"
         }
         PrefetchKey::Procedures => "Procedure?patient={{context.patientId}}",
+        PrefetchKey::Allergies => "AllergyIntolerance?patient={{context.patientId}}",
         PrefetchKey::Observations => return observation_search(terminology),
     };
     fixed.to_owned()
@@ -200,12 +201,17 @@ mod tests {
                 "Observation?patient={{context.patientId}}&code=http://loinc.org|29463-7,\
                  http://loinc.org|3141-9,http://loinc.org|8302-2,http://loinc.org|8306-3,\
                  http://loinc.org|8277-6,http://loinc.org|3140-1,http://loinc.org|5196-1,\
-                 http://loinc.org|13952-7,http://loinc.org|16933-4"
+                 http://loinc.org|13952-7,http://loinc.org|16933-4,http://loinc.org|82810-3,\
+                 http://loinc.org|2106-3,http://loinc.org|2118-8,http://loinc.org|19080-1"
             )
         );
         assert_eq!(
             catalogue.template(PrefetchKey::Patient),
             Some("Patient/{{context.patientId}}")
+        );
+        assert_eq!(
+            catalogue.template(PrefetchKey::Allergies),
+            Some("AllergyIntolerance?patient={{context.patientId}}")
         );
     }
 

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::helpers::{assert_no_empty_fields, spawn_app, spawn_app_with, temp_dir, SERVICE_ID};
 
-const PREFETCH_KEYS: [&str; 7] = [
+const PREFETCH_KEYS: [&str; 8] = [
     "patient",
     "conditions",
     "medicationStatements",
@@ -12,6 +12,7 @@ const PREFETCH_KEYS: [&str; 7] = [
     "medicationAdministrations",
     "observations",
     "procedures",
+    "allergies",
 ];
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 //! | `cyclophosphamide-dexamethasone-pulses` | refractory, not highly refractory | 2-patient case report |
 //! | `specialist-referral` | highly refractory | literature (guideline list empty) |
 
-use fhir_mapping::MedicationClass;
+use fhir_mapping::{MedicationClass, ReactionRecord};
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
@@ -26,7 +26,7 @@ use crate::proposal::{
 };
 use crate::regimen;
 use crate::rules::{
-    data_issues, delete, dose_list, orders_in_play, relapsed_oms, update_or_create,
+    data_issues, delete, dose_list, orders_in_play, relapsed_oms, uncounted_list, update_or_create,
 };
 use fhir_mapping::proposal::SNOMED;
 
@@ -36,7 +36,7 @@ pub const PATIENT_REFERRAL: &str = "3457005";
 /// The primary card for the assessment's primary topic.
 pub fn card(assessment: &Assessment<'_>) -> CardProposal {
     let card = match (&assessment.history, assessment.primary) {
-        (RituximabHistory::Partial { doses }, _) => partial_prior(assessment, doses.len()),
+        (RituximabHistory::Partial { .. }, _) => partial_prior(assessment),
         (RituximabHistory::AfterFullCourse(after), Topic::SpecialistReferral) => {
             specialist_referral(assessment, after)
         }
@@ -51,7 +51,12 @@ pub fn card(assessment: &Assessment<'_>) -> CardProposal {
         assessment,
     );
     let detail = hepatitis_b_reminder(detail, assessment);
-    CardProposal { detail, ..card }
+    let card = CardProposal { detail, ..card };
+    if assessment.primary_is_rituximab() {
+        reaction_warning(card, assessment)
+    } else {
+        card
+    }
 }
 
 /// The `hepatitis-b-screening` card fires for a rituximab order in play. When the service itself
@@ -147,25 +152,53 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
 
 /// `rituximab-partial-prior`: some rituximab, less than a full course. Not in the guideline: the
 /// clinician chooses between completing the course and one dose.
-fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposal {
+fn partial_prior(assessment: &Assessment<'_>) -> CardProposal {
     let config = assessment.config;
     let full = config.full_course_min_doses;
-    let given = u32::try_from(doses_given).unwrap_or(u32::MAX);
-    let remaining = full.saturating_sub(given).max(1);
+    let (doses, given, count_known) = match &assessment.history {
+        RituximabHistory::Partial { doses, uncounted } if uncounted.is_empty() => {
+            (dose_list(doses), doses.len(), true)
+        }
+        RituximabHistory::Partial { doses, uncounted } => {
+            let counted = (!doses.is_empty()).then(|| dose_list(doses));
+            let listed = counted.into_iter().chain([uncounted_list(uncounted)]);
+            (listed.collect::<Vec<_>>().join(", "), doses.len(), false)
+        }
+        _ => (String::new(), 0, true),
+    };
+    let remaining = remaining_doses(assessment);
     let per_m2 = show(config.rituximab_mg_per_m2);
-    let summary = format!(
-        "Partial rituximab course on record ({given} of {full} doses): complete the course or give one dose"
-    );
-    let doses = match &assessment.history {
-        RituximabHistory::Partial { doses } => dose_list(doses),
-        _ => String::new(),
+    let (summary, on_record) = if count_known {
+        (
+            format!(
+                "Partial rituximab course on record ({given} of {full} doses): complete the course or give one dose"
+            ),
+            format!("{given} rituximab dose(s) on record"),
+        )
+    } else {
+        (
+            "Rituximab on record, number of doses unknown: a full course or one dose".to_owned(),
+            "rituximab on record, number of doses unknown".to_owned(),
+        )
     };
     let dose = regimen::rituximab_dose(assessment);
     let amount = amount_text(dose.as_ref(), " per dose");
+    let course_option = if count_known {
+        format!("complete the course with the remaining {remaining} weekly dose(s)")
+    } else {
+        format!(
+            "a full course of {remaining} weekly doses (the record does not say how many doses \
+             were given, so it cannot count as a full course)"
+        )
+    };
+    let opening = if count_known {
+        "Less than a full course of rituximab is on record."
+    } else {
+        "Rituximab is on record, but not how many doses were given."
+    };
     let detail = Detail::new(format!(
-        "Less than a full course of rituximab is on record. Two options, at {per_m2} mg/m2 IV \
-         per dose{amount}: complete the course with the remaining {remaining} weekly dose(s), or \
-         give a single dose."
+        "{opening} Two options, at {per_m2} mg/m2 IV per dose{amount}: {course_option}, or give \
+         a single dose."
     ))
     .also(
         "The guideline does not cover a relapse after a partial course; this is a matter of \
@@ -177,7 +210,7 @@ fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposa
     .off_label()
     .because(
         format!(
-            "{given} rituximab dose(s) on record, fewer than a full course ({full} within {} days): {doses}",
+            "{on_record}, fewer than a full course ({full} within {} days): {doses}",
             config.full_course_window_days
         ),
         None,
@@ -189,6 +222,19 @@ fn partial_prior(assessment: &Assessment<'_>, doses_given: usize) -> CardProposa
         dose,
         assessment,
     )
+}
+
+/// The weekly doses left to complete a course: the full course less the counted doses (at least
+/// one); a full course when the number of doses on record is unknown.
+fn remaining_doses(assessment: &Assessment<'_>) -> u32 {
+    let full = assessment.config.full_course_min_doses;
+    match &assessment.history {
+        RituximabHistory::Partial { doses, uncounted } if uncounted.is_empty() => {
+            let given = u32::try_from(doses.len()).unwrap_or(u32::MAX);
+            full.saturating_sub(given).max(1)
+        }
+        _ => full,
+    }
 }
 
 /// `cyclophosphamide-dexamethasone-pulses`: refractory to rituximab, not highly refractory.
@@ -403,15 +449,15 @@ pub fn rituximab_options(assessment: &Assessment<'_>, dose: &ComputedDose) -> Ve
         (_, Topic::RituximabRedose) => {
             vec![option("Order one rituximab dose".to_owned(), 1, true)]
         }
-        (RituximabHistory::Partial { doses }, Topic::RituximabPartialPrior) => {
-            let given = u32::try_from(doses.len()).unwrap_or(u32::MAX);
-            let remaining = config.full_course_min_doses.saturating_sub(given).max(1);
+        (RituximabHistory::Partial { uncounted, .. }, Topic::RituximabPartialPrior) => {
+            let remaining = remaining_doses(assessment);
+            let label = if uncounted.is_empty() {
+                format!("Complete the course ({remaining} weekly doses)")
+            } else {
+                format!("Give a full course ({remaining} weekly doses)")
+            };
             vec![
-                option(
-                    format!("Complete the course ({remaining} weekly doses)"),
-                    remaining,
-                    false,
-                ),
+                option(label, remaining, false),
                 option("Give one rituximab dose".to_owned(), 1, false),
             ]
         }
@@ -436,7 +482,7 @@ fn rituximab_card(
         };
     };
     let mut detail = detail.working(regimen::working(&dose));
-    if !assessment.may_preselect_rituximab() {
+    if assessment.facts.hepatitis_b.any_positive() {
         // Until the reactivation-risk card exists, the risk is said here and nothing is
         // pre-selected: a one-click rituximab order must not be the default for this patient.
         detail = detail.also(
@@ -447,6 +493,40 @@ fn rituximab_card(
     }
     let (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     CardProposal { detail, ..card }
+}
+
+/// A rituximab reaction or allergy on record makes a rituximab primary a warning that names it:
+/// re-challenge is a specialist decision, and nothing is pre-selected.
+fn reaction_warning(card: CardProposal, assessment: &Assessment<'_>) -> CardProposal {
+    let reactions = &assessment.facts.rituximab_reactions;
+    if reactions.is_empty() {
+        return card;
+    }
+    let named: Vec<String> = reactions
+        .iter()
+        .map(|reaction| {
+            let when = reaction
+                .date
+                .map_or_else(|| "undated".to_owned(), |date| date.to_string());
+            let how = match reaction.recorded_as {
+                ReactionRecord::RituximabReaction => "recorded as an allergy or intolerance",
+                ReactionRecord::StoppedForReaction => "rituximab stopped for it",
+            };
+            format!("{} ({when}; {how})", reaction.description)
+        })
+        .collect();
+    let detail = card.detail.also(format!(
+        "A reaction to rituximab (or another anti-CD20 antibody) is on record: {}. Re-challenge \
+         needs specialist input (premedication, slow infusion or desensitisation); the \
+         cyclophosphamide and dexamethasone pulses are the alternative regimen. No rituximab \
+         suggestion is pre-selected.",
+        named.join("; ")
+    ));
+    CardProposal {
+        indicator: Indicator::Warning,
+        detail,
+        ..card
+    }
 }
 
 /// Adds the rituximab options to a rituximab primary card, unless the fertility card offers them
