@@ -14,8 +14,9 @@
 //! - `index`: all resources of the request by `Type/id`, deduplicated, whatever key they came in.
 //! - `codes`: value sets from data files (`terminology/value-sets.toml`), concept matching.
 //! - `units`, `dates`, `elements`: UCUM conversion, partial dates, FHIR datatype readers.
-//! - `patient`, `conditions`, `procedures`, `medications`, `orders`, `observations`, `bsa`: one
-//!   group of facts each.
+//! - `patient`, `conditions`, `procedures`, `medications`, `orders`, `observations`, `bsa`,
+//!   `results`, `allergies`, `pregnancy`, `tumour_workup`, `currency`, `subject`: one group of
+//!   facts (or one check) each.
 //!
 //! Invariants: no public item of `facts` or `proposal` names a fhirbolt or JSON type; all
 //! fhirbolt (de)serialisation lives in `parse` behind non-generic functions,
