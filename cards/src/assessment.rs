@@ -96,9 +96,19 @@ impl<'a> Assessment<'a> {
     }
 
     /// Whether a rituximab suggestion may be pre-selected (`isRecommended`): not while a positive
-    /// hepatitis B result, or a rituximab reaction or allergy, is on record.
+    /// hepatitis B result, a rituximab reaction or allergy, or a pregnancy is on record.
     pub fn may_preselect_rituximab(&self) -> bool {
-        !self.facts.hepatitis_b.any_positive() && self.facts.rituximab_reactions.is_empty()
+        !self.facts.hepatitis_b.any_positive()
+            && self.facts.rituximab_reactions.is_empty()
+            && !self.is_pregnant()
+    }
+
+    /// Whether the record says the patient is pregnant (section 2).
+    pub fn is_pregnant(&self) -> bool {
+        matches!(
+            self.facts.pregnancy,
+            fhir_mapping::Pregnancy::Pregnant { .. }
+        )
     }
 
     /// Whether the primary recommendation is a rituximab one (not refractory).
@@ -149,10 +159,10 @@ impl<'a> Assessment<'a> {
     /// The relapse date as a card states it, saying when it is the evaluation date.
     pub fn relapse_date_text(&self) -> String {
         match self.oms.relapse_date {
-            Some(date) => date.to_string(),
+            Some(date) => fhir_mapping::date_in_words(date),
             None => format!(
                 "{} (no relapse date on record: the evaluation date)",
-                self.relapse_date
+                fhir_mapping::date_in_words(self.relapse_date)
             ),
         }
     }

@@ -218,4 +218,7 @@ pub struct Card {
     pub override_reasons: Vec<Coding>,
     /// Evidence links.
     pub links: Vec<Link>,
+    /// The FHIR references of the facts behind the card (`Condition/123`), for audit: carried
+    /// in the card's `extension`, never in its visible text.
+    pub references: Vec<fhir_mapping::FhirRef>,
 }

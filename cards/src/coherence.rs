@@ -49,9 +49,8 @@ fn contradictions(proposals: &[CardProposal], index: usize) -> (BTreeSet<usize>,
             {
                 withdrawn.insert(position);
                 notes.insert(format!(
-                    "`{target}` is not changed here: the suggestion of the card \"{}\" removes \
-                     this draft. If the draft is kept, check its dose against the working below.",
-                    remover.topic.display()
+                    "A draft order is not updated here: the card \"{}\" removes it.",
+                    remover.summary
                 ));
                 continue;
             }
@@ -69,9 +68,8 @@ fn contradictions(proposals: &[CardProposal], index: usize) -> (BTreeSet<usize>,
             }) {
                 withdrawn.insert(position);
                 notes.insert(format!(
-                    "The corrected dosage for `{target}` is in the suggestion of the card \"{}\" \
-                     (this card does not choose between its options).",
-                    setter.topic.display()
+                    "The corrected dosage is on the card \"{}\".",
+                    setter.summary
                 ));
             }
         }
@@ -149,10 +147,12 @@ mod tests {
             "{}",
             check.detail
         );
-        assert!(check.detail.contains(
-            "`MedicationRequest/draft-1` is not changed here: the suggestion of the card \
-             \"Cyclophosphamide + dexamethasone pulses\" removes this draft"
-        ));
+        assert!(check
+            .detail
+            .contains("A draft order is not updated here: the card \"Refractory to rituximab"));
+        assert!(check
+            .references
+            .contains(&fhir_mapping::FhirRef::new("MedicationRequest", "draft-1")));
     }
 
     #[test]
@@ -165,17 +165,15 @@ mod tests {
         )];
         let cards = evaluate(&facts);
         let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
-        assert_eq!(
-            kinds(fertility),
-            vec![ActionKind::Delete, ActionKind::Create]
-        );
+        assert_eq!(kinds(fertility), vec![ActionKind::Delete]);
         let check = find(&cards, Topic::DoseCheck).unwrap();
         assert!(check.suggestions.is_empty(), "{:?}", kinds(check));
-        assert!(check.detail.contains("removes this draft"));
+        assert!(check.detail.contains("removes it"), "{}", check.detail);
     }
 
     #[test]
-    fn the_rituximab_course_is_created_by_the_fertility_card_only() {
+    fn the_rituximab_course_is_created_by_the_primary_only_and_the_fertility_card_removes_the_draft(
+    ) {
         let mut facts = fixtures::facts();
         facts.orders = vec![fixtures::order(
             "draft-2",
@@ -184,50 +182,54 @@ mod tests {
         )];
         let cards = evaluate(&facts);
         let primary = find(&cards, Topic::RituximabFullCourse).unwrap();
-        assert!(primary.suggestions.is_empty());
         assert!(
             primary.summary.contains("270 mg per dose"),
             "{}",
             primary.summary
         );
-        assert!(primary.detail.contains("`MedicationRequest/draft-2`"));
+        assert_eq!(first_dose_mg(primary).as_deref(), Some("270"));
         let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
-        assert_eq!(first_dose_mg(fertility).as_deref(), Some("270"));
+        assert_eq!(first_dose_mg(fertility), None);
+        assert_eq!(kinds(fertility), vec![ActionKind::Delete]);
         assert!(fertility.suggestions[0].is_recommended);
+        // The fertility card names the primary by its visible summary and shows no working.
+        assert!(
+            fertility.detail.contains(&primary.summary),
+            "{}",
+            fertility.detail
+        );
+        assert!(!fertility.detail.contains("**Working**"));
     }
 
     #[test]
-    fn after_a_partial_course_the_fertility_card_offers_the_primary_options_unranked() {
+    fn after_a_partial_course_the_primary_keeps_its_options_and_the_fertility_card_only_removes() {
         let mut facts = fixtures::facts();
-        facts.rituximab = fixtures::weekly(date!(2026 - 03 - 02), 2);
+        facts.rituximab = fixtures::weekly(date!(2026 - 11 - 02), 2);
         facts.orders = vec![fixtures::order(
             "draft-2",
             MedicationClass::Cyclophosphamide,
             None,
         )];
         let cards = evaluate(&facts);
-        assert!(find(&cards, Topic::RituximabPartialPrior)
-            .unwrap()
-            .suggestions
-            .is_empty());
-        let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
-        assert_eq!(fertility.suggestions.len(), 2);
-        assert!(fertility.suggestions.iter().all(|s| !s.is_recommended));
+        let primary = find(&cards, Topic::RituximabPartialPrior).unwrap();
+        assert!(primary.suggestions.iter().all(|s| !s.is_recommended));
         assert_eq!(
-            fertility.selection_behavior,
+            primary.selection_behavior,
             Some(SelectionBehavior::AtMostOne)
         );
-        let counts: Vec<_> = fixtures::dosages(fertility)
+        let counts: Vec<_> = fixtures::dosages(primary)
             .iter()
             .map(|dosage| dosage.schedule.count)
             .collect();
         assert_eq!(counts, vec![2, 1]);
+        let fertility = find(&cards, Topic::FertilityPreferRituximab).unwrap();
+        assert_eq!(kinds(fertility), vec![ActionKind::Delete]);
     }
 
     #[test]
     fn dose_check_does_not_choose_between_the_primary_options_after_a_partial_course() {
         let mut facts = fixtures::facts();
-        facts.rituximab = fixtures::weekly(date!(2026 - 03 - 02), 2);
+        facts.rituximab = fixtures::weekly(date!(2026 - 11 - 02), 2);
         facts.orders = vec![fixtures::order(
             "draft-1",
             MedicationClass::Rituximab,
@@ -243,10 +245,13 @@ mod tests {
         );
         let check = find(&cards, Topic::DoseCheck).unwrap();
         assert!(check.suggestions.is_empty());
-        assert!(check.detail.contains(
-            "The corrected dosage for `MedicationRequest/draft-1` is in the suggestion of the card \
-             \"Rituximab after a partial course\""
-        ), "{}", check.detail);
+        assert!(
+            check
+                .detail
+                .contains("The corrected dosage is on the card \"Partial rituximab course"),
+            "{}",
+            check.detail
+        );
     }
 
     #[test]

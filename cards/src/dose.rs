@@ -7,7 +7,9 @@
 //! Invariant: an mg amount exists only through `Dosing::dose`, and a `Dosing` only when the
 //! measurements the call needs are usable.
 
-use fhir_mapping::{BodyMeasurements, BodySurfaceArea, BsaFormula, Conflict, Measurement};
+use fhir_mapping::{
+    date_in_words, BodyMeasurements, BodySurfaceArea, BsaFormula, Conflict, FhirRef, Measurement,
+};
 use rust_decimal::{Decimal, RoundingStrategy};
 use time::Date;
 
@@ -39,6 +41,7 @@ pub struct DosingBasis {
     amount: Decimal,
     unit: BasisUnit,
     provenance: String,
+    sources: Vec<FhirRef>,
 }
 
 impl DosingBasis {
@@ -52,13 +55,18 @@ impl DosingBasis {
         self.unit
     }
 
-    /// Where the value came from: the readings with their dates and FHIR references.
+    /// Where the value came from: the readings with their dates, in clinical words.
     pub fn provenance(&self) -> &str {
         &self.provenance
     }
 
+    /// The Observations the value came from (for the card's references).
+    pub fn sources(&self) -> &[FhirRef] {
+        &self.sources
+    }
+
     fn body_surface_area(body: &BodyMeasurements) -> Option<Self> {
-        let (value, provenance) = match &body.bsa {
+        let (value, provenance, sources) = match &body.bsa {
             BodySurfaceArea::Unavailable => return None,
             BodySurfaceArea::Computed {
                 value,
@@ -72,19 +80,19 @@ impl DosingBasis {
                     BsaFormula::Haycock => "Haycock",
                 };
                 let provenance = format!(
-                    "{formula}; weight {} kg on {} (`{}`), height {} cm on {} (`{}`)",
+                    "{formula}; weight {} kg on {}, height {} cm on {}",
                     show(weight.measured.value.value()),
-                    weight.measured.date,
-                    weight.source,
+                    date_in_words(weight.measured.date),
                     show(height.measured.value.value()),
-                    height.measured.date,
-                    height.source
+                    date_in_words(height.measured.date),
                 );
-                (*value, provenance)
+                let sources = vec![weight.source.clone(), height.source.clone()];
+                (*value, provenance, sources)
             }
             BodySurfaceArea::Observed { measured, source } => (
                 measured.value,
-                format!("recorded BSA on {} (`{source}`)", measured.date),
+                format!("recorded BSA on {}", date_in_words(measured.date)),
+                vec![source.clone()],
             ),
         };
         // The BSA was rounded once, by the mapping; it is used as it is.
@@ -93,6 +101,7 @@ impl DosingBasis {
             amount,
             unit: BasisUnit::SquareMetre,
             provenance: format!("BSA {} m2 ({provenance})", show(amount)),
+            sources,
         })
     }
 
@@ -102,7 +111,12 @@ impl DosingBasis {
         Some(Self {
             amount,
             unit: BasisUnit::Kilogram,
-            provenance: format!("weight {} kg on {} (`{source}`)", show(amount), weight.date),
+            provenance: format!(
+                "weight {} kg on {}",
+                show(amount),
+                date_in_words(weight.date)
+            ),
+            sources: vec![source.clone()],
         })
     }
 }
@@ -261,21 +275,22 @@ impl ComputedDose {
         } else {
             product
         };
-        lines.push(format!(
+        let rounded = format!(
             "{per_dose}, rounded to the nearest {} mg: {} mg",
             show(rule.rounding_step),
             show(self.rounded)
-        ));
-        if let Some(cap_line) = self.cap_line() {
-            lines.push(cap_line);
-        }
+        );
+        // A cap is a line of its own when it binds or is reached; one that does not is on the
+        // rulebook page, not on the card.
+        lines.push(rounded);
+        lines.extend(self.cap_line());
         lines
     }
 
-    fn cap_line(&self) -> Option<String> {
-        let cap = self.rule.cap?;
+    /// The cap as text ("1000 mg", "1000 mg/m2 x 1.24 m2 = 1240 mg"), when there is one.
+    fn cap_text(&self) -> Option<String> {
         let cap_mg = self.cap_mg?;
-        let cap_text = match cap {
+        Some(match self.rule.cap? {
             DoseCap::Milligrams(mg) => format!("{} mg", show(mg)),
             DoseCap::MilligramsPerSquareMetre(per_m2) => format!(
                 "{} mg/m2 x {} m2 = {} mg",
@@ -283,17 +298,24 @@ impl ComputedDose {
                 show(self.basis.amount),
                 show(cap_mg)
             ),
-        };
-        Some(if self.cap_applied() {
-            format!(
+        })
+    }
+
+    /// A line of its own when the cap binds or is reached; `None` otherwise.
+    fn cap_line(&self) -> Option<String> {
+        let cap_text = self.cap_text()?;
+        if self.cap_applied() {
+            Some(format!(
                 "cap applied: the maximum of {cap_text} limits the dose to {}",
                 self.dose
-            )
+            ))
         } else if self.at_cap() {
-            format!("maximum {cap_text}: reached, the dose is the maximum")
+            Some(format!(
+                "maximum {cap_text}: reached, the dose is the maximum"
+            ))
         } else {
-            format!("maximum {cap_text}: not reached")
-        })
+            None
+        }
     }
 }
 
@@ -327,54 +349,54 @@ pub fn measurement_problem<Q: Copy>(
     value_of: impl Fn(Q) -> Decimal,
     unit: &str,
 ) -> Option<String> {
-    let describe = |value: Q, date: Date| format!("{} {unit} on {date}", show(value_of(value)));
+    let describe = |value: Q, date: Date| {
+        format!(
+            "{} {unit} on {}",
+            show(value_of(value)),
+            date_in_words(date)
+        )
+    };
     match measurement {
         Measurement::Usable { .. } => None,
         Measurement::Missing => Some(format!("no {name} is on record")),
         Measurement::FutureDated(future) => Some(format!(
-            "the only {name} on record is dated in the future ({}, `{}`): check its date",
-            future.date, future.source
+            "the only {name} on record is dated in the future ({}): check its date",
+            date_in_words(future.date)
         )),
         Measurement::Stale {
             measured,
-            source,
             max_age_days,
+            ..
         } => Some(format!(
-            "the latest {name} ({}, `{source}`) is older than {max_age_days} days",
+            "the latest {name} ({}) is older than {max_age_days} days",
             describe(measured.value, measured.date)
         )),
         Measurement::Implausible {
-            measured,
-            source,
-            range,
+            measured, range, ..
         } => Some(format!(
-            "the latest {name} ({}, `{source}`) is outside the plausible range {}-{} {unit}",
+            "the latest {name} ({}) is outside the plausible range {}-{} {unit}",
             describe(measured.value, measured.date),
             show(value_of(range.0)),
             show(value_of(range.1))
         )),
         Measurement::Inconsistent {
             measured,
-            source,
             other,
             conflict,
+            ..
         } => {
-            let other_text = format!(
-                "{}, `{}`",
-                describe(other.measured.value, other.measured.date),
-                other.source
-            );
+            let other_text = describe(other.measured.value, other.measured.date);
             Some(match conflict {
                 Conflict::SameDay { limit_percent } => format!(
-                    "two {name}s on the same day differ by more than {limit_percent}% ({}, \
-                     `{source}`; {other_text}): re-weigh and mark the wrong one entered-in-error",
+                    "two {name}s on the same day differ by more than {limit_percent}% ({}; \
+                     {other_text}): re-weigh and mark the wrong one entered-in-error",
                     describe(measured.value, measured.date)
                 ),
                 Conflict::ChangeSincePrevious {
                     percent,
                     limit_percent,
                 } => format!(
-                    "the latest {name} ({}, `{source}`) changed by {percent}% since the previous \
+                    "the latest {name} ({}) changed by {percent}% since the previous \
                      one ({other_text}), more than the {limit_percent}% allowed: check the value \
                      and its unit",
                     describe(measured.value, measured.date)
@@ -422,14 +444,13 @@ mod tests {
         let working = dose.working();
         assert_eq!(
             working[0],
-            "BSA 0.62 m2 (Mosteller; weight 14.2 kg on 2026-11-20 (`Observation/obs-weight`), height 96 \
-             cm on 2026-10-02 (`Observation/obs-height`))"
+            "BSA 0.62 m2 (Mosteller; weight 14.2 kg on 20 Nov 2026, height 96 cm on 2 Oct 2026)"
         );
         assert_eq!(
             working[1],
             "375 mg/m2 x 0.62 m2 = 232.5 mg, rounded to the nearest 10 mg: 230 mg"
         );
-        assert_eq!(working[2], "maximum 1000 mg: not reached");
+        assert_eq!(working.len(), 2);
     }
 
     #[test]
@@ -557,6 +578,7 @@ mod tests {
                 amount: Decimal::new(i64::from(hundredths), 2),
                 unit: BasisUnit::SquareMetre,
                 provenance: String::new(),
+                sources: Vec::new(),
             }
         }
 
@@ -591,7 +613,7 @@ mod tests {
             #[test]
             fn weight_doses_never_decrease_as_weight_grows(a in 20u32..2500, b in 20u32..2500) {
                 let rule = DoseRule { per_unit: Decimal::from(30), per_unit_label: "mg/kg/day", basis: BasisUnit::Kilogram, ..rituximab() };
-                let basis = |tenths: u32| DosingBasis { amount: Decimal::new(i64::from(tenths), 1), unit: BasisUnit::Kilogram, provenance: String::new() };
+                let basis = |tenths: u32| DosingBasis { amount: Decimal::new(i64::from(tenths), 1), unit: BasisUnit::Kilogram, provenance: String::new(), sources: Vec::new() };
                 let low = ComputedDose::compute(&rule, &basis(a.min(b)));
                 let high = ComputedDose::compute(&rule, &basis(a.max(b)));
                 prop_assert!(low.dose <= high.dose);

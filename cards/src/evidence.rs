@@ -14,10 +14,30 @@ pub struct Evidence {
     pub strength: &'static str,
     /// A DOI (without the `https://doi.org/` prefix) when the rules give one.
     pub doi: Option<&'static str>,
+    /// The citation in two or three words, for the card's one evidence line ("Wilken 2008").
+    pub short: &'static str,
 }
 
 impl Evidence {
-    /// The evidence line for the card's detail.
+    /// This source in the card's one evidence line: "2-patient case report (Wilken 2008)".
+    pub fn brief(&self) -> String {
+        if *self == GUIDELINE {
+            // Cited as what it is, never as an authority of its own.
+            return "the guideline (an unreviewed summary)".to_owned();
+        }
+        format!("{} ({})", self.strength_brief(), self.short)
+    }
+
+    /// The strength without its qualifications (the part before a semicolon).
+    fn strength_brief(&self) -> &'static str {
+        self.strength
+            .split(';')
+            .next()
+            .unwrap_or(self.strength)
+            .trim()
+    }
+
+    /// The full evidence line (claim, citation, DOI, strength), for the rulebook.
     pub fn line(&self) -> String {
         let doi = self
             .doi
@@ -52,16 +72,19 @@ pub const GUIDELINE: Evidence = Evidence {
     claim: "Treatment algorithm for relapsed OMS",
     citation:
         "Treatment of Relapse Opsoclonus-Myoclonus Syndrome (the guideline this service implements)",
-    strength: "guideline summary of the literature below",
+    strength:
+        "an unreviewed secondary summary; its claims are as strong as the sources beneath them",
     doi: None,
+    short: "the guideline",
 };
 
 /// Rituximab 375 mg/m2 weekly x 4: case series.
 pub const PRANZATELLI_2006: Evidence = Evidence {
-    claim: "Rituximab 375 mg/m2 weekly x 4 in relapsed OMS",
+    claim: "Rituximab 375 mg/m2 weekly x 4 added to ACTH or IVIG in paediatric OMS (not a relapse cohort)",
     citation: "Pranzatelli et al., J Pediatr Hematol Oncol 2006;28:585 (PMID 17006265)",
-    strength: "case series, n=16",
-    doi: None,
+    strength: "case series, add-on therapy, n=16",
+    doi: Some("10.1097/01.mph.0000212991.64435.f0"),
+    short: "Pranzatelli 2006",
 };
 
 /// International consensus on OMS management.
@@ -70,6 +93,7 @@ pub const ROSSOR_2022: Evidence = Evidence {
     citation: "Rossor et al., Neurol Neuroimmunol Neuroinflamm 2022;9:e1153",
     strength: "expert consensus",
     doi: Some("10.1212/NXI.0000000000001153"),
+    short: "Rossor 2022",
 };
 
 /// A single additional rituximab dose after a full course.
@@ -78,6 +102,7 @@ pub const BRAIN_DEV_2016: Evidence = Evidence {
     citation: "Brain Dev 2016;38(3):346-9",
     strength: "single case report",
     doi: Some("10.1016/j.braindev.2015.09.002"),
+    short: "Brain Dev 2016",
 };
 
 /// Cyclophosphamide + dexamethasone pulses.
@@ -87,14 +112,16 @@ pub const WILKEN_2008: Evidence = Evidence {
     strength:
         "2-patient case report; the pulse dose is borrowed from autoimmune encephalitis practice",
     doi: Some("10.1016/j.ejpn.2007.05.005"),
+    short: "Wilken 2008",
 };
 
 /// Dexamethasone pulses 20 mg/m2/day x 3 days.
 pub const ROSTASY_2006: Evidence = Evidence {
     claim: "Dexamethasone pulses 20 mg/m2/day x 3 days",
     citation: "Rostasy et al., Neuropediatrics 2006;37:291",
-    strength: "case series",
-    doi: None,
+    strength: "case series, n=11",
+    doi: Some("10.1055/s-2006-955931"),
+    short: "Rostasy 2006",
 };
 
 /// IVIG add-on in neuroblastoma-associated OMS.
@@ -103,6 +130,7 @@ pub const DE_ALARCON_2018: Evidence = Evidence {
     citation: "de Alarcon et al., Lancet Child Adolesc Health 2018;2:25 (ANBL00P3)",
     strength: "randomised trial, in neuroblastoma-associated OMS only",
     doi: None,
+    short: "de Alarcon 2018",
 };
 
 /// Hepatitis B screening before anti-CD20 therapy.
@@ -111,9 +139,22 @@ pub const RITUXIMAB_LABEL: Evidence = Evidence {
     citation: "Rituximab prescribing information, boxed warning (HBV reactivation)",
     strength: "regulatory label",
     doi: None,
+    short: "rituximab label",
 };
 
-/// The off-label note every dosing card carries.
+/// Gonadal toxicity of cyclophosphamide.
+pub const CYCLOPHOSPHAMIDE_LABEL: Evidence = Evidence {
+    claim: "Gonadal toxicity of cyclophosphamide, rising with the cumulative dose",
+    citation: "Cyclophosphamide prescribing information (reproductive toxicity)",
+    strength: "regulatory label",
+    doi: None,
+    short: "cyclophosphamide label",
+};
+
+/// The off-label note every dosing card carries (the rulebook states it in full).
 pub const OFF_LABEL_NOTE: &str =
     "OMS immunotherapy is off-label: no drug named here is licensed for \
 opsoclonus-myoclonus syndrome. The service proposes; the clinician decides.";
+
+/// The off-label note as it ends a card's evidence line.
+pub const OFF_LABEL_BRIEF: &str = "off-label in OMS; the clinician decides";

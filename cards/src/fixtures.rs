@@ -243,7 +243,7 @@ pub fn mentions_mg_amount(text: &str) -> bool {
 /// be shown without usable measurements (precision rule 4).
 fn without_configured_caps(text: &str) -> String {
     text.lines()
-        .filter(|line| !line.starts_with("- configured cap: "))
+        .filter(|line| !line.starts_with("- configured caps: "))
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -151,6 +151,7 @@ fn finish(proposal: CardProposal, is_primary: bool, config: &ClinicalConfig) -> 
         selection_behavior,
         override_reasons,
         links,
+        references: proposal.detail.references().to_vec(),
     }
 }
 
@@ -224,7 +225,10 @@ mod tests {
         let cards = run(&facts);
         assert_eq!(topics(&cards), vec![Topic::DiagnosisUnconfirmed]);
         assert_eq!(cards[0].indicator, Indicator::Info);
-        assert!(cards[0].detail.contains("`Condition/g253`"));
+        assert!(cards[0]
+            .references
+            .contains(&fhir_mapping::FhirRef::new("Condition", "g253")));
+        assert!(!cards[0].detail.contains("Condition/"));
         assert!(!fixtures::any_mg_amount(&cards));
     }
 

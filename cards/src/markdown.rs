@@ -1,9 +1,14 @@
 //! The card's `detail`: GitHub-flavoured markdown in a fixed order, so every card reads the same
 //! way: recommendation, working, evidence, off-label note, why the card fired, data issues.
+//!
+//! Invariant: visible text names records in clinical words with dates; the FHIR references of
+//! the facts behind a card are collected apart (`references`), for the card's `extension`.
 
 use fhir_mapping::FhirRef;
 
-use crate::evidence::{Evidence, OFF_LABEL_NOTE};
+use crate::dose::ComputedDose;
+use crate::evidence::{Evidence, OFF_LABEL_BRIEF};
+use crate::regimen;
 
 /// Builds a card's detail section by section.
 #[derive(Debug, Clone, Default)]
@@ -14,6 +19,7 @@ pub struct Detail {
     off_label: bool,
     triggers: Vec<String>,
     data_issues: Vec<String>,
+    references: Vec<FhirRef>,
 }
 
 impl Detail {
@@ -37,6 +43,23 @@ impl Detail {
         self
     }
 
+    /// The working of a computed dose, each line after `prefix` when given ("cyclophosphamide:
+    /// ..."); the measurements it rests on become the card's references.
+    pub fn dose_working(mut self, dose: &ComputedDose, prefix: Option<&str>) -> Self {
+        let mut lines = regimen::working(dose).into_iter();
+        // The body size line is the same for every drug of a card: said once, unprefixed.
+        if let Some(basis) = lines.next() {
+            if !self.working.contains(&basis) {
+                self.working.push(basis);
+            }
+        }
+        let lines = lines.map(|line| match prefix {
+            Some(prefix) => format!("{prefix}: {line}"),
+            None => line,
+        });
+        self.working(lines).cite_records(dose.basis.sources())
+    }
+
     /// Cites a source.
     pub fn evidence(mut self, evidence: Evidence) -> Self {
         if !self.evidence.contains(&evidence) {
@@ -51,37 +74,65 @@ impl Detail {
         self
     }
 
-    /// A fact that made the card fire, with the record it came from.
-    pub fn because(mut self, fact: impl Into<String>, source: Option<&FhirRef>) -> Self {
-        let fact = fact.into();
-        self.triggers.push(match source {
-            Some(source) => format!("{fact} (`{source}`)"),
-            None => fact,
-        });
-        self
+    /// A fact that made the card fire (in clinical words), with the record it came from.
+    pub fn because(self, fact: impl Into<String>, source: Option<&FhirRef>) -> Self {
+        self.because_all(fact, source.cloned().as_slice())
     }
 
-    /// A fact citing several records.
+    /// A fact resting on several records.
     pub fn because_all(mut self, fact: impl Into<String>, sources: &[FhirRef]) -> Self {
-        let fact = fact.into();
-        if sources.is_empty() {
-            self.triggers.push(fact);
-        } else {
-            let refs: Vec<String> = sources.iter().map(|source| format!("`{source}`")).collect();
-            self.triggers.push(format!("{fact} ({})", refs.join(", ")));
+        self.triggers.push(fact.into());
+        self.cite_records(sources)
+    }
+
+    /// A data problem that limited the answer, with the record it is about.
+    pub fn data_issue(mut self, issue: impl Into<String>, source: Option<&FhirRef>) -> Self {
+        self.data_issues.push(issue.into());
+        self.cite_records(source)
+    }
+
+    /// Records the card rests on without a line of their own (the inputs of the working).
+    pub fn cite_records<'a>(mut self, sources: impl IntoIterator<Item = &'a FhirRef>) -> Self {
+        for source in sources {
+            if !self.references.contains(source) {
+                self.references.push(source.clone());
+            }
         }
         self
     }
 
-    /// A data problem that limited the answer.
-    pub fn data_issue(mut self, issue: impl Into<String>) -> Self {
-        self.data_issues.push(issue.into());
-        self
+    /// The FHIR references of the facts behind the card, in first-cited order.
+    pub fn references(&self) -> &[FhirRef] {
+        &self.references
     }
 
     /// The cited sources (for the card's links).
     pub fn cited(&self) -> &[Evidence] {
         &self.evidence
+    }
+
+    /// The one evidence line: each source's strength and short citation, then the off-label
+    /// note ("**Evidence**: 2-patient case report (Wilken 2008); ... Off-label in OMS; the
+    /// clinician decides."). The rulebook page linked from the card says the rest.
+    fn evidence_line(&self) -> Option<String> {
+        if self.evidence.is_empty() && !self.off_label {
+            return None;
+        }
+        let sources: Vec<String> = self.evidence.iter().map(Evidence::brief).collect();
+        let mut line = String::from("**Evidence**: ");
+        line.push_str(&sources.join("; "));
+        if self.off_label {
+            if !sources.is_empty() {
+                line.push_str(". ");
+            }
+            let mut note = OFF_LABEL_BRIEF.chars();
+            if let Some(first) = note.next() {
+                line.extend(first.to_uppercase());
+                line.push_str(note.as_str());
+            }
+        }
+        line.push('.');
+        Some(line)
     }
 
     /// The markdown.
@@ -102,10 +153,9 @@ impl Detail {
             });
         }
         bullets(&mut out, "Working", &self.working);
-        let evidence: Vec<String> = self.evidence.iter().map(Evidence::line).collect();
-        bullets(&mut out, "Evidence", &evidence);
-        if self.off_label {
-            out.push_str(&format!("**Off-label**: {OFF_LABEL_NOTE}\n\n"));
+        if let Some(line) = self.evidence_line() {
+            out.push_str(&line);
+            out.push_str("\n\n");
         }
         bullets(&mut out, "Why this card", &self.triggers);
         bullets(
@@ -140,13 +190,12 @@ mod tests {
             .evidence(ROSSOR_2022)
             .off_label()
             .because("relapsed OMS", Some(&FhirRef::new("Condition", "123")))
-            .data_issue("no height on record")
+            .data_issue("no height on record", None)
             .render();
         let order: Vec<usize> = [
             "**Recommendation**",
             "**Working**",
             "**Evidence**",
-            "**Off-label**",
             "**Why this card**",
             "**Data issues",
         ]
@@ -154,8 +203,9 @@ mod tests {
         .map(|heading| detail.find(heading).unwrap())
         .collect();
         assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{detail}");
-        assert!(detail.contains("- relapsed OMS (`Condition/123`)"));
-        assert!(detail.contains("strength: expert consensus"));
+        assert!(detail.contains("- relapsed OMS\n"));
+        assert!(!detail.contains("Condition/123"));
+        assert!(detail.contains("**Evidence**: expert consensus (Rossor 2022). Off-label in OMS"));
     }
 
     #[test]

@@ -280,9 +280,8 @@ pub fn parameters_line(dose: &ComputedDose) -> String {
     )
 }
 
-/// The full working of a dose: inputs, formula, rounding, cap and parameters.
+/// The working of a dose: inputs with dates, formula, unrounded and rounded result, cap. The
+/// configured parameters are on the rulebook page the card links to.
 pub fn working(dose: &ComputedDose) -> Vec<String> {
-    let mut lines = dose.working();
-    lines.push(parameters_line(dose));
-    lines
+    dose.working()
 }

@@ -15,55 +15,86 @@ pub mod primary;
 pub mod safety;
 pub mod steroids;
 
-use fhir_mapping::{DoseEvent, DoseKnownFrom, MedicationClass, OrderInPlay, UncountedDoses};
+use fhir_mapping::{
+    date_in_words, date_span_in_words, DoseEvent, DoseKnownFrom, FhirRef, MedicationClass,
+    OrderInPlay, UncountedDoses,
+};
 
 use crate::assessment::Assessment;
 use crate::markdown::Detail;
 use crate::proposal::{MedicationDosage, ProposedAction, ProposedOrder};
 use crate::regimen;
 
-/// Dates and sources of doses, as one line: `2026-08-17 (`MedicationAdministration/1`), ...`;
-/// a dose known only from a statement or an order says so.
-pub fn dose_list(doses: &[DoseEvent]) -> String {
-    doses
+/// The nouns of rituximab doses, for [`dose_list`].
+pub const RITUXIMAB_DOSES: (&str, &str) = ("rituximab dose", "rituximab doses");
+
+/// The nouns of cyclophosphamide pulses, for [`dose_list`].
+pub const CYCLOPHOSPHAMIDE_PULSES: (&str, &str) =
+    ("cyclophosphamide pulse", "cyclophosphamide pulses");
+
+/// Doses in clinical words: `4 rituximab doses, 2-23 Mar 2026 (given)`; doses known in
+/// different ways are grouped in date order (`2-9 Mar 2026 (given); 16 Mar 2026 (ordered,
+/// administration not on record)`). `noun` is the singular and plural ("rituximab dose",
+/// "rituximab doses"). The records go into the card's references, not into this text.
+pub fn dose_list(noun: (&str, &str), doses: &[DoseEvent]) -> String {
+    let count = doses.len();
+    let noun = if count == 1 { noun.0 } else { noun.1 };
+    let mut groups: Vec<(DoseKnownFrom, Vec<&DoseEvent>)> = Vec::new();
+    for dose in doses {
+        match groups.last_mut() {
+            Some((known_from, group)) if *known_from == dose.known_from => group.push(dose),
+            _ => groups.push((dose.known_from, vec![dose])),
+        }
+    }
+    let spans: Vec<String> = groups
         .iter()
-        .map(|dose| {
-            format!(
-                "{}{} (`{}`)",
-                dose.date,
-                how_known(dose.known_from),
-                dose.source
-            )
+        .filter_map(|(known_from, group)| {
+            let (first, last) = (group.first()?, group.last()?);
+            Some(format!(
+                "{} ({})",
+                date_span_in_words(first.date, last.date),
+                how_known(*known_from)
+            ))
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    format!("{count} {noun}, {}", spans.join("; "))
 }
 
-/// Records of an unknown number of doses, as one line.
+/// The records behind doses, each once.
+pub fn dose_sources(doses: &[DoseEvent]) -> Vec<FhirRef> {
+    let mut sources: Vec<FhirRef> = Vec::new();
+    for dose in doses {
+        if !sources.contains(&dose.source) {
+            sources.push(dose.source.clone());
+        }
+    }
+    sources
+}
+
+/// Records of an unknown number of doses, in clinical words.
 pub fn uncounted_list(records: &[UncountedDoses]) -> String {
     records
         .iter()
         .map(|record| {
             let period = match record.last {
-                Some(last) if last != record.first => format!("{} to {last}", record.first),
-                _ => format!("from {}", record.first),
+                Some(last) => date_span_in_words(record.first, last),
+                None => format!("from {}", date_in_words(record.first)),
             };
             format!(
-                "{period}, number of doses unknown{} (`{}`)",
-                how_known(record.known_from),
-                record.source
+                "{period}, number of doses unknown ({})",
+                how_known(record.known_from)
             )
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join("; ")
 }
 
-/// Nothing for a dose given; "(reported)" or "(ordered, administration not on record)".
+/// "given", "reported" or "ordered, administration not on record".
 fn how_known(known_from: DoseKnownFrom) -> &'static str {
     match known_from {
-        DoseKnownFrom::Given => "",
-        DoseKnownFrom::Reported => " (reported)",
-        DoseKnownFrom::Ordered => " (ordered, administration not on record)",
+        DoseKnownFrom::Given => "given",
+        DoseKnownFrom::Reported => "reported",
+        DoseKnownFrom::Ordered => "ordered, administration not on record",
     }
 }
 
@@ -78,24 +109,24 @@ pub fn relapsed_oms(detail: Detail, assessment: &Assessment<'_>) -> Detail {
     )
 }
 
-/// The orders in play that made the service speak.
+/// The orders in play that made the service speak, by drug.
 pub fn orders_in_play(detail: Detail, assessment: &Assessment<'_>) -> Detail {
-    let refs: Vec<_> = assessment
-        .facts
-        .orders
-        .iter()
-        .map(|order| order.reference.clone())
-        .collect();
-    detail.because_all("relevant order(s) in play", &refs)
+    let orders = &assessment.facts.orders;
+    let refs: Vec<_> = orders.iter().map(|order| order.reference.clone()).collect();
+    let mut drugs: Vec<&str> = orders.iter().map(|order| order.medication.name()).collect();
+    drugs.dedup();
+    let verb = if assessment.facts.hook == fhir_mapping::Hook::OrderSign {
+        "being signed"
+    } else {
+        "selected"
+    };
+    detail.because_all(format!("order(s) {verb}: {}", drugs.join(", ")), &refs)
 }
 
 /// Every data issue the mapping reported, on the card it may have limited.
 pub fn data_issues(mut detail: Detail, assessment: &Assessment<'_>) -> Detail {
     for issue in &assessment.facts.issues {
-        detail = match &issue.source {
-            Some(source) => detail.data_issue(format!("{} (`{source}`)", issue.message)),
-            None => detail.data_issue(issue.message.clone()),
-        };
+        detail = detail.data_issue(issue.message.clone(), issue.source.as_ref());
     }
     detail
 }
@@ -110,8 +141,13 @@ pub fn update_or_create(
 ) -> ProposedAction {
     match draft {
         Some(order) => ProposedAction::Update {
-            description: format!("Update draft {} to: {}", order.reference, dosage.text),
+            description: format!(
+                "Update the {} draft order to: {}",
+                order.medication.name(),
+                dosage.text
+            ),
             target: order.reference.clone(),
+            drug,
             dosage,
         },
         None => ProposedAction::Create {
@@ -124,7 +160,7 @@ pub fn update_or_create(
 /// Removes a draft order in play that the recommendation replaces.
 pub fn delete(order: &OrderInPlay, why: &str) -> ProposedAction {
     ProposedAction::Delete {
-        description: format!("Remove draft {} ({why})", order.reference),
+        description: format!("Remove the {} draft order ({why})", order.medication.name()),
         target: order.reference.clone(),
     }
 }

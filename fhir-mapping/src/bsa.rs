@@ -8,8 +8,8 @@ use time::Date;
 use crate::codes::ValueSetName;
 use crate::config::MappingConfig;
 use crate::facts::{
-    Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Conflict, DataIssue, DataIssueKind,
-    FhirRef, FutureReading, Measured, Measurement, Reading,
+    date_in_words, Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Conflict, DataIssue,
+    DataIssueKind, FhirRef, FutureReading, Measured, Measurement, Reading,
 };
 use crate::observations::{future_dated, latest_bsa_observation, latest_height, weight_readings};
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
@@ -186,28 +186,40 @@ fn consistent(
     };
     let why = match conflict {
         Conflict::SameDay { limit_percent } => format!(
-            "differs by more than {limit_percent}% from the weight {} the same day ({})",
-            other.measured.value, other.source
+            "differs by more than {limit_percent}% from the weight {} the same day",
+            other.measured.value
         ),
         Conflict::ChangeSincePrevious {
             percent,
             limit_percent,
         } => format!(
-            "changed by {percent}% since {} on {} ({}), more than the {limit_percent}% allowed",
-            other.measured.value, other.measured.date, other.source
+            "changed by {percent}% since {} on {}, more than the {limit_percent}% allowed",
+            other.measured.value,
+            date_in_words(other.measured.date)
         ),
     };
     let advice = match conflict {
         Conflict::SameDay { .. } => "re-weigh and mark the wrong one entered-in-error",
         Conflict::ChangeSincePrevious { .. } => "check the value and its unit",
     };
+    let message = match conflict {
+        Conflict::SameDay { limit_percent } => format!(
+            "Two weights on {} ({} and {}) differ by more than {limit_percent}%; neither was used: \
+             {advice}.",
+            date_in_words(measured.date),
+            measured.value,
+            other.measured.value
+        ),
+        Conflict::ChangeSincePrevious { .. } => format!(
+            "The weight {} on {} {why}; it was not used: {advice}.",
+            measured.value,
+            date_in_words(measured.date)
+        ),
+    };
     issues.push(DataIssue {
         kind: DataIssueKind::InconsistentMeasurement,
         source: Some(source.clone()),
-        message: format!(
-            "The weight {} on {} ({source}) {why}; it was not used: {advice}.",
-            measured.value, measured.date
-        ),
+        message,
     });
     Measurement::Inconsistent {
         measured,
@@ -248,8 +260,10 @@ where
             kind: DataIssueKind::ImplausibleMeasurement,
             source: Some(source.clone()),
             message: format!(
-                "The {what} {value} on {date} ({source}) is outside the plausible range {} to {}; it was not used.",
-                range.0, range.1
+                "The {what} {value} on {} is outside the plausible range {} to {}; it was not used.",
+                date_in_words(date),
+                range.0,
+                range.1
             ),
         });
         return Measurement::Implausible {
@@ -264,7 +278,9 @@ where
             kind: DataIssueKind::StaleMeasurement,
             source: Some(source.clone()),
             message: format!(
-                "The latest {what} {value} is from {date} ({source}), {age_days} days ago, older than the {max_age_days}-day limit; it was not used."
+                "The latest {what} {value} is from {}, {age_days} days ago, older than the \
+                 {max_age_days}-day limit; it was not used.",
+                date_in_words(date)
             ),
         });
         return Measurement::Stale {

@@ -97,7 +97,7 @@ fn judge(
     if covers_today || recent {
         return true;
     }
-    let when = written.map_or_else(|| "an unknown date".to_owned(), |day| day.to_string());
+    let when = written.map_or_else(|| "an unknown date".to_owned(), crate::facts::date_in_words);
     issues.push(DataIssue {
         kind: DataIssueKind::OutdatedActiveRecord,
         source: Some(reference.clone()),

@@ -41,6 +41,87 @@ impl FhirRef {
     pub fn id(&self) -> &str {
         self.0.split_once('/').map(|(_, id)| id).unwrap_or_default()
     }
+
+    /// What kind of record it is, in a clinician's words ("a medication order"): visible text
+    /// names records this way, never by their FHIR id.
+    pub fn kind_in_words(&self) -> &'static str {
+        record_kind_in_words(self.resource_type())
+    }
+}
+
+/// A resource type in a clinician's words ("an administration record").
+pub fn record_kind_in_words(resource_type: &str) -> &'static str {
+    match resource_type {
+        "MedicationRequest" => "a medication order",
+        "MedicationStatement" => "a medication statement",
+        "MedicationAdministration" => "an administration record",
+        "Medication" => "a medication record",
+        "Observation" => "an observation",
+        "Condition" => "a condition on the problem list",
+        "Procedure" => "a procedure record",
+        "DiagnosticReport" => "a diagnostic report",
+        "AllergyIntolerance" => "an allergy record",
+        "ServiceRequest" => "a service request",
+        "Patient" => "the patient record",
+        "Bundle" => "a bundle of records",
+        _ => "a record",
+    }
+}
+
+/// "A medication order" from "a medication order": the first letter in upper case.
+pub(crate) fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// A date as a clinician reads it: `20 Nov 2026`.
+pub fn date_in_words(date: Date) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        month_abbreviation(date.month()),
+        date.year()
+    )
+}
+
+/// The three-letter English month name.
+pub fn month_abbreviation(month: time::Month) -> &'static str {
+    use time::Month;
+    match month {
+        Month::January => "Jan",
+        Month::February => "Feb",
+        Month::March => "Mar",
+        Month::April => "Apr",
+        Month::May => "May",
+        Month::June => "Jun",
+        Month::July => "Jul",
+        Month::August => "Aug",
+        Month::September => "Sep",
+        Month::October => "Oct",
+        Month::November => "Nov",
+        Month::December => "Dec",
+    }
+}
+
+/// A span of days as a clinician reads it: `2-23 Mar 2026`, `30 Mar - 6 Apr 2026`,
+/// `28 Dec 2025 - 4 Jan 2026`, or one date when both are the same day.
+pub fn date_span_in_words(first: Date, last: Date) -> String {
+    if first == last {
+        date_in_words(first)
+    } else if first.year() != last.year() {
+        format!("{} - {}", date_in_words(first), date_in_words(last))
+    } else if first.month() != last.month() {
+        format!(
+            "{} {} - {}",
+            first.day(),
+            month_abbreviation(first.month()),
+            date_in_words(last)
+        )
+    } else {
+        format!("{}-{}", first.day(), date_in_words(last))
+    }
 }
 
 impl fmt::Display for FhirRef {

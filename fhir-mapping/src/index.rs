@@ -105,8 +105,9 @@ impl ResourceIndex {
                 kind: DataIssueKind::OtherPatient,
                 source: None,
                 message: format!(
-                    "A {} in the request is about another patient (or names its patient only by an identifier) and was left out.",
-                    reference.resource_type()
+                    "{} in the request is about another patient (or names its patient only by \
+                     an identifier) and was left out.",
+                    crate::facts::capitalised(reference.kind_in_words())
                 ),
             });
         }
@@ -290,9 +291,7 @@ impl ResourceIndex {
 }
 
 fn unparseable(source: Option<FhirRef>, resource_type: &str, reason: &str) -> DataIssue {
-    let name = source
-        .as_ref()
-        .map_or_else(|| resource_type.to_owned(), ToString::to_string);
+    let name = crate::facts::capitalised(crate::facts::record_kind_in_words(resource_type));
     DataIssue {
         kind: DataIssueKind::UnparseableResource,
         source,

@@ -22,6 +22,7 @@ use time::{Date, Duration};
 
 use crate::codes::ValueSetName;
 use crate::elements::{concept_label, day_of, decimal, reference_text, text_of, ucum_quantity};
+use crate::facts::capitalised;
 use crate::facts::{
     CurrentSteroid, DataIssue, DataIssueKind, DoseAmount, DoseEvent, DoseHistory, DoseKnownFrom,
     DrugReaction, FhirRef, MedicationClass, OrderIndication, ReactionRecord, Route,
@@ -104,10 +105,14 @@ pub fn medication_class(
                         kind: DataIssueKind::UnresolvedMedication,
                         source: Some(owner.clone()),
                         message: format!(
-                            "{owner} refers to medication '{}', which is neither contained nor in the request; its drug is unknown.",
-                            reference_text(reference)
-                                .or(reference.display.as_ref().and_then(|d| text_of!(d)))
-                                .unwrap_or("(empty reference)")
+                            "{} names a medication that is neither in it nor in the request ({}); \
+                             its drug is unknown.",
+                            capitalised(owner.kind_in_words()),
+                            reference
+                                .display
+                                .as_ref()
+                                .and_then(|d| text_of!(d))
+                                .unwrap_or("no name given")
                         ),
                     });
                     return None;
@@ -648,7 +653,8 @@ pub fn amount_of(
             kind: DataIssueKind::UnknownUnit,
             source: Some(reference.clone()),
             message: format!(
-                "The dose {value} on {reference} has {}; the amount is not used.",
+                "The dose {value} on {} has {}; the amount is not used.",
+                reference.kind_in_words(),
                 unit.map_or_else(
                     || "no unit".to_owned(),
                     |u| format!("the unknown unit '{u}'")
@@ -663,7 +669,10 @@ fn undated(reference: &FhirRef) -> DataIssue {
     DataIssue {
         kind: DataIssueKind::UnreadableDate,
         source: Some(reference.clone()),
-        message: format!("{reference} has no readable date; it is not counted as a dose."),
+        message: format!(
+            "{} has no readable date; it is not counted as a dose.",
+            capitalised(reference.kind_in_words())
+        ),
     }
 }
 

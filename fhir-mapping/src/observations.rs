@@ -9,7 +9,9 @@ use time::Date;
 
 use crate::codes::ValueSetName;
 use crate::elements::{day_of, text_of, ucum_quantity};
-use crate::facts::{DataIssue, DataIssueKind, FhirRef, FutureReading, Measured, Reading};
+use crate::facts::{
+    date_in_words, DataIssue, DataIssueKind, FhirRef, FutureReading, Measured, Reading,
+};
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 use crate::units::{LengthUnit, MassUnit};
 use crate::Context;
@@ -117,15 +119,14 @@ fn readings<Q>(
                 kind: DataIssueKind::FutureDated,
                 source: Some(reference.clone()),
                 message: format!(
-                    "The {what} in {reference} is dated in the future ({date}) and was not used."
+                    "A {what} is dated in the future ({}) and was not used.",
+                    date_in_words(date)
                 ),
             }),
             None => issues.push(DataIssue {
                 kind: DataIssueKind::UnreadableDate,
                 source: Some(reference.clone()),
-                message: format!(
-                    "The {what} in {reference} has no readable date and was not used."
-                ),
+                message: format!("A {what} has no readable date and was not used."),
             }),
         }
     }
@@ -149,9 +150,7 @@ fn readings<Q>(
             issues.push(DataIssue {
                 kind: DataIssueKind::ImplausibleMeasurement,
                 source: Some(reference.clone()),
-                message: format!(
-                    "The {what} {value} in {reference} is not a positive amount; it was not used."
-                ),
+                message: format!("A {what} of {value} is not a positive amount; it was not used."),
             });
             continue;
         }
@@ -167,7 +166,7 @@ fn readings<Q>(
                 kind: DataIssueKind::UnknownUnit,
                 source: Some(reference.clone()),
                 message: format!(
-                    "The {what} {value} in {reference} has {}; it was not used.",
+                    "A {what} of {value} has {}; it was not used.",
                     unit.map_or_else(
                         || "no unit".to_owned(),
                         |u| format!("the unknown unit '{u}'")

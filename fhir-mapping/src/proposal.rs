@@ -61,6 +61,9 @@ pub enum ProposedAction {
         description: String,
         /// The draft (`MedicationRequest/x`).
         target: FhirRef,
+        /// The drug of the draft: its RxNorm ingredient coding is added when the draft is coded
+        /// only with a product or local code.
+        drug: MedicationClass,
         /// The corrected dosage.
         dosage: MedicationDosage,
     },

@@ -6,7 +6,7 @@
 //! `subject` the patient; MedicationRequests carry the RxNorm coding and a `dosageInstruction`
 //! with text, route, `timing.repeat` and `doseAndRate.doseQuantity` in UCUM mg.
 
-use crate::facts::{FhirRef, OmsDiagnosis};
+use crate::facts::{FhirRef, MedicationClass, OmsDiagnosis};
 use crate::parse;
 use crate::proposal::{
     ActionKind, AdministrationRoute, MedicationDosage, MedicationOrder, PeriodUnit, ProposedAction,
@@ -83,10 +83,12 @@ pub fn render_action(
         ProposedAction::Update {
             description,
             target,
+            drug,
             dosage,
         } => {
             let mut updated = context.mapped.drafts.get(target)?.clone();
             updated.dosage_instruction = vec![dosage_instruction(dosage)];
+            add_ingredient_coding(&mut updated, *drug);
             RenderedAction {
                 kind: ActionKind::Update,
                 description: description.clone(),
@@ -105,6 +107,32 @@ pub fn render_action(
         },
     };
     Some(rendered)
+}
+
+/// The draft's own medication coding is kept; the RxNorm ingredient coding is added when it is
+/// missing (a draft coded only with a product or local code), and the ingredient names the
+/// medication when the draft gives no text, so the EHR and the clinician see which drug it is.
+fn add_ingredient_coding(request: &mut MedicationRequest, drug: MedicationClass) {
+    let (MedicationRequestMedication::CodeableConcept(concept), Some(code)) =
+        (&mut request.medication, drug.rxnorm())
+    else {
+        return;
+    };
+    let has_ingredient = concept.coding.iter().any(|coding| {
+        coding.system.as_ref().and_then(|s| s.value.as_deref()) == Some(RXNORM)
+            && coding.code.as_ref().and_then(|c| c.value.as_deref()) == Some(code)
+    });
+    if !has_ingredient {
+        concept.coding.push(coding(RXNORM, code, drug.name()));
+    }
+    if concept
+        .text
+        .as_ref()
+        .and_then(|t| t.value.as_deref())
+        .is_none()
+    {
+        concept.text = Some(drug.name().into());
+    }
 }
 
 fn render_order(order: &ProposedOrder, context: &RenderContext<'_>) -> Option<Resource> {

@@ -786,6 +786,7 @@ mod rendering {
         let action = ProposedAction::Update {
             description: "Update draft".into(),
             target: FhirRef::from_relative("MedicationRequest/draft-10"),
+            drug: MedicationClass::Rituximab,
             dosage: dosage(),
         };
         let rendered = render_action(&action, &RenderContext::of(&mapped)).unwrap();
@@ -809,6 +810,7 @@ mod rendering {
         let action = ProposedAction::Update {
             description: "Update draft".into(),
             target: FhirRef::from_relative("MedicationRequest/elsewhere"),
+            drug: MedicationClass::Rituximab,
             dosage: dosage(),
         };
         assert!(render_action(&action, &RenderContext::of(&mapped)).is_none());

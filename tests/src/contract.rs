@@ -38,6 +38,7 @@ pub fn check(answer: &Answer, request: &Value) -> Vec<String> {
         "Patient/{}",
         request["context"]["patientId"].as_str().unwrap_or_default()
     );
+    let request_references = resources_of(request);
     problems.extend(check_coherence(&cards));
     let mut uuids = HashSet::new();
     for card in &cards {
@@ -76,16 +77,47 @@ pub fn check(answer: &Answer, request: &Value) -> Vec<String> {
             problem("more than one recommended suggestion".to_owned());
         }
         let detail = card["detail"].as_str().unwrap_or_default();
-        if !detail.contains('`') {
-            problem("detail cites no FHIR reference".to_owned());
+        let budget = if card_is_primary(answer, card) {
+            PRIMARY_DETAIL_BUDGET
+        } else {
+            DETAIL_BUDGET
+        };
+        if detail.chars().count() > budget {
+            problem(format!(
+                "detail of {} characters, over the budget of {budget}",
+                detail.chars().count()
+            ));
         }
-        if shows_mg_amount(card) && !detail.contains("**Working**") {
+        for text in visible_texts(card) {
+            if let Some(reference) = fhir_reference_in(text) {
+                problem(format!("visible text names the FHIR reference {reference}"));
+            }
+        }
+        let references = card["extension"][REFERENCES_EXTENSION]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        if references.is_empty() {
+            problem(format!("no references in extension.{REFERENCES_EXTENSION}"));
+        }
+        for reference in references {
+            if !reference
+                .as_str()
+                .is_some_and(|r| request_references.contains(r))
+            {
+                problem(format!(
+                    "reference {reference} names no resource of the request"
+                ));
+            }
+        }
+        // A card may name another card by its summary (quoted): that amount is the other card's.
+        let own = without_other_summaries(card, &cards);
+        if shows_mg_amount(&own) && !detail.contains("**Working**") {
             problem("shows an mg amount without its working".to_owned());
         }
         for link in card["links"].as_array().into_iter().flatten() {
             if !link["url"]
                 .as_str()
-                .is_some_and(|url| url.starts_with("https://"))
+                .is_some_and(|url| url.starts_with("https://") || url.starts_with("http://"))
             {
                 problem(format!("link {} is not absolute", link["url"]));
             }
@@ -108,6 +140,119 @@ pub fn check(answer: &Answer, request: &Value) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The card with the quoted summaries of the other cards taken out of its detail.
+fn without_other_summaries(card: &Value, cards: &[&Value]) -> Value {
+    let mut own = card.clone();
+    let mut detail = card["detail"].as_str().unwrap_or_default().to_owned();
+    for other in cards.iter().filter(|other| other["uuid"] != card["uuid"]) {
+        if let Some(summary) = other["summary"].as_str() {
+            detail = detail.replace(&format!("\"{summary}\""), "\"(another card)\"");
+        }
+    }
+    own["detail"] = Value::String(detail);
+    own
+}
+
+/// The card's `extension` key listing the FHIR references behind it.
+pub const REFERENCES_EXTENSION: &str = "dev.oms-cds.references";
+
+/// At most this many characters of markdown in the primary card's detail, its working included.
+pub const PRIMARY_DETAIL_BUDGET: usize = 1500;
+
+/// At most this many characters in every other card's detail.
+pub const DETAIL_BUDGET: usize = 600;
+
+/// The FHIR resource types whose `Type/id` references must never reach visible text.
+const RESOURCE_TYPES: [&str; 17] = [
+    "AllergyIntolerance",
+    "Bundle",
+    "Condition",
+    "DiagnosticReport",
+    "Encounter",
+    "Flag",
+    "Goal",
+    "Medication",
+    "MedicationAdministration",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Observation",
+    "Patient",
+    "Practitioner",
+    "Procedure",
+    "ServiceRequest",
+    "Organization",
+];
+
+/// The first `Type/id` reference in `text`, if any.
+pub fn fhir_reference_in(text: &str) -> Option<String> {
+    for resource_type in RESOURCE_TYPES {
+        let pattern = format!("{resource_type}/");
+        for (at, _) in text.match_indices(&pattern) {
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                continue;
+            }
+            let id: String = text[at + pattern.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+                .collect();
+            if !id.is_empty() {
+                return Some(format!("{resource_type}/{id}"));
+            }
+        }
+    }
+    None
+}
+
+/// What a clinician sees of a card: summary, detail, suggestion labels, action descriptions.
+fn visible_texts(card: &Value) -> Vec<&str> {
+    let mut texts = vec![
+        card["summary"].as_str().unwrap_or_default(),
+        card["detail"].as_str().unwrap_or_default(),
+    ];
+    for suggestion in card["suggestions"].as_array().into_iter().flatten() {
+        texts.push(suggestion["label"].as_str().unwrap_or_default());
+    }
+    texts.extend(actions(card).map(|action| action["description"].as_str().unwrap_or_default()));
+    texts
+}
+
+/// Whether the wire card is the answer's primary card.
+fn card_is_primary(answer: &Answer, card: &Value) -> bool {
+    let topic = topic_of(card);
+    answer
+        .cards
+        .iter()
+        .any(|domain| domain.is_primary && domain.topic.code() == topic)
+}
+
+/// Every `Type/id` of the request's resources: the prefetch (values and Bundle entries), the
+/// draft orders, and the Patient in context.
+fn resources_of(request: &Value) -> HashSet<String> {
+    let mut found = HashSet::new();
+    let mut add = |resource: &Value| {
+        if let (Some(kind), Some(id)) = (resource["resourceType"].as_str(), resource["id"].as_str())
+        {
+            found.insert(format!("{kind}/{id}"));
+        }
+    };
+    let mut containers: Vec<&Value> = request["prefetch"]
+        .as_object()
+        .map(|prefetch| prefetch.values().collect())
+        .unwrap_or_default();
+    containers.push(&request["context"]["draftOrders"]);
+    for container in containers {
+        add(container);
+        for entry in container["entry"].as_array().into_iter().flatten() {
+            add(&entry["resource"]);
+        }
+    }
+    if let Some(patient) = request["context"]["patientId"].as_str() {
+        found.insert(format!("Patient/{patient}"));
+    }
+    found
 }
 
 fn has_complete_override_reasons(card: &Value) -> bool {

@@ -160,6 +160,19 @@ fn render_card(out: &mut String, number: usize, card: &Value, primary: bool) {
     if !links.is_empty() {
         let _ = writeln!(out, "Links: {}\n", links.join(" · "));
     }
+    let references: Vec<&str> = card["extension"][crate::contract::REFERENCES_EXTENSION]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if !references.is_empty() {
+        let _ = writeln!(
+            out,
+            "References (extension, not shown to the clinician): {}\n",
+            references.join(", ")
+        );
+    }
     let overrides: Vec<&str> = card["overrideReasons"]
         .as_array()
         .into_iter()

@@ -7,11 +7,10 @@ use fhir_mapping::MedicationClass;
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
 use crate::dose::show;
-use crate::evidence::{GUIDELINE, ROSSOR_2022};
+use crate::evidence::{CYCLOPHOSPHAMIDE_LABEL, ROSSOR_2022};
 use crate::markdown::Detail;
 use crate::proposal::{CardProposal, ProposedSuggestion};
-use crate::regimen;
-use crate::rules::{delete, dose_list, primary};
+use crate::rules::{delete, dose_list, dose_sources, CYCLOPHOSPHAMIDE_PULSES};
 
 /// Fires when cyclophosphamide is ordered or proposed for a young patient or one with a
 /// documented fertility concern.
@@ -24,29 +23,18 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
     let concern = &assessment.facts.fertility_concern;
 
     let refractory = !assessment.primary_is_rituximab();
-    let mut detail = if refractory {
-        // Refractory to rituximab: "prefer rituximab" would contradict the primary card.
-        Detail::new(
-            "Rituximab is preferred over cyclophosphamide in young patients and in patients with \
-             fertility concerns, but this patient is refractory to rituximab (see the primary \
-             card). Offer fertility counselling (and preservation where possible) before any \
-             further cyclophosphamide, and weigh the cumulative exposure.",
-        )
-    } else {
-        Detail::new(
-            "Rituximab is preferred over cyclophosphamide in young patients and in patients with \
-             fertility concerns. Offer fertility counselling (and preservation where possible) \
-             before any cyclophosphamide.",
-        )
-    }
-    .evidence(GUIDELINE)
-    .evidence(ROSSOR_2022)
-    .off_label();
+    let mut detail = Detail::new(
+        "Cyclophosphamide is gonadotoxic, and the risk rises with the cumulative dose; rituximab \
+         is not known to be gonadotoxic. Offer fertility counselling (and preservation where \
+         possible) before any cyclophosphamide.",
+    )
+    .evidence(CYCLOPHOSPHAMIDE_LABEL)
+    .evidence(ROSSOR_2022);
     if assessment.is_young() {
         if let Some(age) = assessment.facts.patient.age {
             detail = detail.because(
                 format!(
-                    "young: {} years {} months (under {})",
+                    "age {} years {} months (under {})",
                     age.years, age.months, assessment.config.adult_age_years
                 ),
                 Some(&assessment.facts.patient.reference),
@@ -56,21 +44,27 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
     if !concern.is_empty() {
         detail = detail.because_all("fertility concern documented", concern);
     }
-    for order in &cyclophosphamide_orders {
-        detail = detail.because("cyclophosphamide ordered", Some(&order.reference));
+    if !cyclophosphamide_orders.is_empty() {
+        let refs: Vec<_> = cyclophosphamide_orders
+            .iter()
+            .map(|order| order.reference.clone())
+            .collect();
+        detail = detail.because_all("cyclophosphamide ordered", &refs);
     }
     if primary_is_pulses {
         detail = detail.because(
-            "the primary recommendation is cyclophosphamide + dexamethasone pulses",
+            "cyclophosphamide pulses are the primary recommendation",
             None,
         );
     }
-    detail = detail.also(exposure_text(assessment));
+    detail = detail
+        .also(exposure_text(assessment))
+        .cite_records(&dose_sources(assessment.facts.cyclophosphamide.events()));
 
     let summary = if refractory {
-        "Fertility: counsel on fertility before any further cyclophosphamide (young patient or fertility concern)"
+        "Fertility: counsel on fertility before any cyclophosphamide (young patient or fertility concern)"
     } else {
-        "Fertility: rituximab is preferred over cyclophosphamide; counsel on fertility before any cyclophosphamide"
+        "Fertility: cyclophosphamide is gonadotoxic, rituximab is not known to be; counsel first"
     };
     let mut card = CardProposal::new(
         Topic::FertilityPreferRituximab,
@@ -78,44 +72,34 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
         summary,
         Detail::default(),
     );
-    if let Some(dose) = regimen::rituximab_dose(assessment)
-        .filter(|_| assessment.fertility_replaces_cyclophosphamide())
-    {
-        detail = detail.working(regimen::working(&dose));
-        // The same options as the primary card, each also removing the cyclophosphamide draft.
-        let options = primary::rituximab_options(assessment, &dose);
-        let single = options.len() == 1;
-        for option in options {
-            let mut actions: Vec<_> = cyclophosphamide_orders
-                .iter()
-                .map(|order| delete(order, "rituximab is preferred for fertility"))
-                .collect();
-            actions.extend(primary::rituximab_actions(assessment, option.dosage));
-            let label = if single {
-                "Replace cyclophosphamide with rituximab".to_owned()
+    if assessment.fertility_replaces_cyclophosphamide() {
+        // The rituximab order is the primary card's (one creator per drug); this card only
+        // removes the cyclophosphamide draft and names the primary by what the clinician sees.
+        let primary_summary = cards
+            .iter()
+            .find(|card| card.topic == assessment.primary)
+            .map(|card| card.summary.clone())
+            .unwrap_or_else(|| assessment.primary.display().to_owned());
+        detail = detail.also(format!(
+            "The rituximab course is on the card \"{primary_summary}\"."
+        ));
+        let actions: Vec<_> = cyclophosphamide_orders
+            .iter()
+            .map(|order| delete(order, "rituximab is proposed instead"))
+            .collect();
+        let suggestion = ProposedSuggestion::new(
+            "Remove the cyclophosphamide order (rituximab instead)",
+            actions,
+        );
+        card = card
+            .suggest(if assessment.may_preselect_rituximab() {
+                suggestion.recommended()
             } else {
-                format!("Replace cyclophosphamide: {}", lower_first(&option.label))
-            };
-            let suggestion = ProposedSuggestion::new(label, actions);
-            card = card.suggest(
-                if option.recommended && assessment.may_preselect_rituximab() {
-                    suggestion.recommended()
-                } else {
-                    suggestion
-                },
-            );
-        }
-        card = card.selection(SelectionBehavior::AtMostOne);
+                suggestion
+            })
+            .selection(SelectionBehavior::AtMostOne);
     }
     cards.push(CardProposal { detail, ..card });
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// The cumulative cyclophosphamide exposure on record. Recorded mg amounts are listed only when
@@ -126,9 +110,8 @@ fn exposure_text(assessment: &Assessment<'_>) -> String {
         return "Cumulative cyclophosphamide exposure on record: none.".to_owned();
     }
     let mut text = format!(
-        "Cumulative cyclophosphamide exposure on record: {} pulse(s): {}.",
-        pulses.len(),
-        dose_list(pulses)
+        "Cumulative cyclophosphamide exposure on record (all indications): {}.",
+        dose_list(CYCLOPHOSPHAMIDE_PULSES, pulses)
     );
     let milligrams: Option<Vec<rust_decimal::Decimal>> = pulses
         .iter()
@@ -173,14 +156,17 @@ mod tests {
             .iter()
             .map(|action| action.kind())
             .collect();
-        assert_eq!(kinds, vec![ActionKind::Delete, ActionKind::Update]);
+        assert_eq!(kinds, vec![ActionKind::Delete]);
         assert_eq!(
             card.suggestions[0].actions[0]
                 .target()
                 .map(|target| target.as_str()),
             Some("MedicationRequest/draft-2")
         );
-        assert!(card.detail.contains("`MedicationRequest/draft-2`"));
+        assert!(card
+            .references
+            .contains(&fhir_mapping::FhirRef::new("MedicationRequest", "draft-2")));
+        assert!(!card.detail.contains("MedicationRequest/"));
     }
 
     #[test]
@@ -209,7 +195,10 @@ mod tests {
         facts.rituximab = fixtures::weekly(time::macros::date!(2026 - 08 - 17), 4);
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::FertilityPreferRituximab).unwrap();
-        assert!(card.detail.contains("`Condition/fert`"));
+        assert!(card
+            .references
+            .contains(&fhir_mapping::FhirRef::new("Condition", "fert")));
+        assert!(!card.detail.contains("Condition/"));
         assert!(
             card.suggestions.is_empty(),
             "no rituximab replacement when the patient is refractory"

@@ -4,13 +4,14 @@
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
-use crate::evidence::{GUIDELINE, ROSSOR_2022};
+use crate::evidence::ROSSOR_2022;
 use crate::markdown::Detail;
 use crate::proposal::{
     CardProposal, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode, ServiceOrder,
 };
 use crate::rules::primary::PATIENT_REFERRAL;
 use crate::rules::relapsed_oms;
+use fhir_mapping::date_in_words;
 use fhir_mapping::proposal::SNOMED;
 
 /// Adds the resection card (tumour present, not resected) or the screening card (no work-up).
@@ -25,16 +26,22 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
 }
 
 fn resection(assessment: &Assessment<'_>) -> CardProposal {
+    let neuroblastoma = &assessment.facts.neuroblastoma;
+    let trigger = match (neuroblastoma.resection_date, neuroblastoma.latest_onset) {
+        (Some(resected), Some(onset)) => format!(
+            "neuroblastoma present (onset {}), after a resection on {}; no resection since",
+            date_in_words(onset),
+            date_in_words(resected)
+        ),
+        _ => "neuroblastoma present (active, recurrent or relapsed), no resection on record"
+            .to_owned(),
+    };
     let detail = Detail::new(
-        "Neuroblastoma is present and no resection is on record. Tumour resection should be \
-         performed in addition to immunotherapy: refer to surgical oncology.",
+        "A neuroblastoma is present and not resected: tumour resection alongside immunotherapy; \
+         refer to surgical oncology.",
     )
-    .evidence(GUIDELINE)
     .evidence(ROSSOR_2022)
-    .because_all(
-        "neuroblastoma present (active, recurrent or relapsed), no resection Procedure on record",
-        &assessment.facts.neuroblastoma.references,
-    );
+    .because_all(trigger, &neuroblastoma.references);
     let referral = ServiceOrder {
         code: ServiceCode {
             system: Some(SNOMED),
@@ -128,7 +135,10 @@ mod tests {
         assert_eq!(card.indicator, Indicator::Warning);
         let referral = fixtures::services(card)[0];
         assert_eq!(referral.code.code, Some("3457005"));
-        assert!(card.detail.contains("`Condition/nb`"));
+        assert!(card
+            .references
+            .contains(&fhir_mapping::FhirRef::new("Condition", "nb")));
+        assert!(!card.detail.contains("Condition/"));
     }
 
     #[test]

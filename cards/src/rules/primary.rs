@@ -9,7 +9,10 @@
 //! | `cyclophosphamide-dexamethasone-pulses` | refractory, not highly refractory | 2-patient case report |
 //! | `specialist-referral` | highly refractory | literature (guideline list empty) |
 
-use fhir_mapping::{MedicationClass, ReactionRecord};
+use fhir_mapping::{
+    date_in_words, FhirRef, MedicationClass, Pregnancy, ReactionRecord, ResultStatus,
+    VerificationStatus,
+};
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
@@ -26,7 +29,8 @@ use crate::proposal::{
 };
 use crate::regimen;
 use crate::rules::{
-    data_issues, delete, dose_list, orders_in_play, relapsed_oms, uncounted_list, update_or_create,
+    data_issues, delete, dose_list, dose_sources, orders_in_play, relapsed_oms, uncounted_list,
+    update_or_create, CYCLOPHOSPHAMIDE_PULSES, RITUXIMAB_DOSES,
 };
 use fhir_mapping::proposal::SNOMED;
 
@@ -51,11 +55,38 @@ pub fn card(assessment: &Assessment<'_>) -> CardProposal {
         assessment,
     );
     let detail = hepatitis_b_reminder(detail, assessment);
-    let card = CardProposal { detail, ..card };
+    let card = name_verification(CardProposal { detail, ..card }, assessment);
     if assessment.primary_is_rituximab() {
         reaction_warning(card, assessment)
     } else {
         card
+    }
+}
+
+/// A relapse recorded as provisional, differential or unconfirmed is named in the primary
+/// card's summary and detail (section 1): the clinician decides on a diagnosis the record does
+/// not confirm.
+fn name_verification(card: CardProposal, assessment: &Assessment<'_>) -> CardProposal {
+    let word = match assessment.oms.verification {
+        VerificationStatus::Provisional => "provisional",
+        VerificationStatus::Differential => "differential",
+        VerificationStatus::Unconfirmed => "unconfirmed",
+        VerificationStatus::Confirmed | VerificationStatus::NotRecorded => return card,
+    };
+    let suffix = format!(" (relapse recorded as {word})");
+    let summary = if card.summary.chars().count() + suffix.chars().count() < 140 {
+        format!("{}{suffix}", card.summary)
+    } else {
+        format!("Relapse recorded as {word}: {}", card.summary)
+    };
+    let detail = card.detail.also(format!(
+        "The OMS relapse is recorded as {word}, not confirmed: confirm the diagnosis before \
+         treating it as a relapse."
+    ));
+    CardProposal {
+        summary,
+        detail,
+        ..card
     }
 }
 
@@ -92,11 +123,10 @@ fn full_course(assessment: &Assessment<'_>) -> CardProposal {
     let dose = regimen::rituximab_dose(assessment);
     let amount = amount_text(dose.as_ref(), " per dose");
     let summary = format!(
-        "Rituximab {per_m2} mg/m2 IV once weekly x {count}{amount}: no rituximab on record"
+        "Rituximab {per_m2} mg/m2 IV once weekly x {count}{amount}: no rituximab dose on record"
     );
     let detail = Detail::new(format!(
-        "Give a full course of rituximab: {per_m2} mg/m2 IV once weekly for {count} doses{amount}. \
-         The guideline prefers rituximab as first-line treatment of relapsed OMS."
+        "Give a full course of rituximab: {per_m2} mg/m2 IV once weekly for {count} doses{amount}."
     ))
     .evidence(GUIDELINE)
     .evidence(PRANZATELLI_2006)
@@ -121,27 +151,25 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     let summary =
         format!("Single additional rituximab dose {per_m2} mg/m2 IV{amount} after a full course");
     let detail = Detail::new(format!(
-        "Give one additional dose of rituximab, {per_m2} mg/m2 IV{amount}, once. The guideline \
-         recommends a single additional dose for a relapse after full-dose rituximab."
+        "Give one additional dose of rituximab, {per_m2} mg/m2 IV{amount}, once, for a relapse \
+         after a full course."
     ))
     .evidence(GUIDELINE)
     .evidence(BRAIN_DEV_2016)
     .evidence(ROSSOR_2022)
     .off_label()
-    .because(
+    .because_all(
         format!(
-            "full course of rituximab on record ({} doses from {} to {}): {}",
-            after.course.doses().len(),
-            after.course.first_date(),
-            after.course.last_date(),
-            dose_list(after.course.doses())
+            "{}: {}",
+            course_label(after),
+            dose_list(RITUXIMAB_DOSES, after.course.doses())
         ),
-        None,
+        &dose_sources(after.course.doses()),
     )
     .because(
         format!(
             "not refractory: the relapse ({}) is more than {} months after the course's last dose, \
-             with no single additional dose or cyclophosphamide since",
+             with no single additional dose or cyclophosphamide for OMS since",
             assessment.relapse_date_text(),
             config.refractory_window_months
         ),
@@ -155,35 +183,61 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
 fn partial_prior(assessment: &Assessment<'_>) -> CardProposal {
     let config = assessment.config;
     let full = config.full_course_min_doses;
-    let (doses, given, count_known) = match &assessment.history {
-        RituximabHistory::Partial { doses, uncounted } if uncounted.is_empty() => {
-            (dose_list(doses), doses.len(), true)
-        }
+    let (doses, sources, given, count_known) = match &assessment.history {
+        RituximabHistory::Partial { doses, uncounted } if uncounted.is_empty() => (
+            dose_list(RITUXIMAB_DOSES, doses),
+            dose_sources(doses),
+            doses.len(),
+            true,
+        ),
         RituximabHistory::Partial { doses, uncounted } => {
-            let counted = (!doses.is_empty()).then(|| dose_list(doses));
+            let counted = (!doses.is_empty()).then(|| dose_list(RITUXIMAB_DOSES, doses));
             let listed = counted.into_iter().chain([uncounted_list(uncounted)]);
-            (listed.collect::<Vec<_>>().join(", "), doses.len(), false)
+            let mut sources = dose_sources(doses);
+            sources.extend(uncounted.iter().map(|record| record.source.clone()));
+            (
+                listed.collect::<Vec<_>>().join("; "),
+                sources,
+                doses.len(),
+                false,
+            )
         }
-        _ => (String::new(), 0, true),
+        _ => (String::new(), Vec::new(), 0, true),
     };
     let remaining = remaining_doses(assessment);
     let per_m2 = show(config.rituximab_mg_per_m2);
-    let (summary, on_record) = if count_known {
+    let gap = new_course_after_gap(assessment);
+    let (summary, on_record) = if !count_known {
+        (
+            "Rituximab on record, number of doses unknown: a full course or one dose".to_owned(),
+            "rituximab on record, number of doses unknown, so it cannot count as a full course"
+                .to_owned(),
+        )
+    } else if gap {
+        (
+            format!(
+                "Partial rituximab course ({given} of {full} doses, over {} days ago): a new full course or one dose",
+                config.redose_gap_days
+            ),
+            "less than a full course of rituximab on record".to_owned(),
+        )
+    } else {
         (
             format!(
                 "Partial rituximab course on record ({given} of {full} doses): complete the course or give one dose"
             ),
-            format!("{given} rituximab dose(s) on record"),
-        )
-    } else {
-        (
-            "Rituximab on record, number of doses unknown: a full course or one dose".to_owned(),
-            "rituximab on record, number of doses unknown".to_owned(),
+            "less than a full course of rituximab on record".to_owned(),
         )
     };
     let dose = regimen::rituximab_dose(assessment);
     let amount = amount_text(dose.as_ref(), " per dose");
-    let course_option = if count_known {
+    let course_option = if gap {
+        format!(
+            "a new full course of {remaining} weekly doses (the last dose was more than {} days \
+             ago, so the old course is not completed)",
+            config.redose_gap_days
+        )
+    } else if count_known {
         format!("complete the course with the remaining {remaining} weekly dose(s)")
     } else {
         format!(
@@ -208,13 +262,7 @@ fn partial_prior(assessment: &Assessment<'_>) -> CardProposal {
     .evidence(PRANZATELLI_2006)
     .evidence(BRAIN_DEV_2016)
     .off_label()
-    .because(
-        format!(
-            "{on_record}, fewer than a full course ({full} within {} days): {doses}",
-            config.full_course_window_days
-        ),
-        None,
-    );
+    .because_all(format!("{on_record}: {doses}"), &sources);
     rituximab_card(
         Topic::RituximabPartialPrior,
         summary,
@@ -229,12 +277,40 @@ fn partial_prior(assessment: &Assessment<'_>) -> CardProposal {
 fn remaining_doses(assessment: &Assessment<'_>) -> u32 {
     let full = assessment.config.full_course_min_doses;
     match &assessment.history {
+        _ if new_course_after_gap(assessment) => full,
         RituximabHistory::Partial { doses, uncounted } if uncounted.is_empty() => {
             let given = u32::try_from(doses.len()).unwrap_or(u32::MAX);
             full.saturating_sub(given).max(1)
         }
         _ => full,
     }
+}
+
+/// "full course of rituximab on record", or "... ordered (administration not on record)" when
+/// only orders record it.
+fn course_label(after: &AfterFullCourse) -> &'static str {
+    let only_ordered = after
+        .course
+        .doses()
+        .iter()
+        .all(|dose| dose.known_from == fhir_mapping::DoseKnownFrom::Ordered);
+    if only_ordered {
+        "full course of rituximab ordered (administration not on record)"
+    } else {
+        "full course of rituximab on record"
+    }
+}
+
+/// Precision rule 9: after a partial course whose last dose is more than `redose_gap_days` ago,
+/// the course option is a new full course, not the remaining doses.
+fn new_course_after_gap(assessment: &Assessment<'_>) -> bool {
+    let RituximabHistory::Partial { doses, .. } = &assessment.history else {
+        return false;
+    };
+    let gap = time::Duration::days(i64::from(assessment.config.redose_gap_days));
+    doses
+        .last()
+        .is_some_and(|last| assessment.facts.today - last.date > gap)
 }
 
 /// `cyclophosphamide-dexamethasone-pulses`: refractory to rituximab, not highly refractory.
@@ -245,16 +321,17 @@ fn cyclophosphamide_dexamethasone(
     let config = assessment.config;
     let cpm_per_m2 = show(config.cyclophosphamide_mg_per_m2);
     let dex_per_m2 = show(config.dexamethasone_mg_per_m2_per_day);
-    let cyclophosphamide = regimen::cyclophosphamide_dose(assessment);
-    let dexamethasone = regimen::dexamethasone_dose(assessment);
+    // While pregnant no mg amount is proposed (see below).
+    let pregnant = assessment.is_pregnant();
+    let cyclophosphamide = regimen::cyclophosphamide_dose(assessment).filter(|_| !pregnant);
+    let dexamethasone = regimen::dexamethasone_dose(assessment).filter(|_| !pregnant);
     let amount = amount_text(cyclophosphamide.as_ref(), "");
     let summary = format!(
         "Refractory to rituximab: cyclophosphamide {cpm_per_m2} mg/m2{amount} + dexamethasone pulses q{}wk x {}",
         config.pulse_interval_weeks, config.pulse_cycles
     );
     let mut detail = Detail::new(format!(
-        "The patient is refractory to rituximab. The guideline recommends cyclophosphamide pulses \
-         with dexamethasone pulses: cyclophosphamide {cpm_per_m2} mg/m2 IV on day 1 (literature \
+        "Refractory to rituximab: cyclophosphamide pulses with dexamethasone pulses: cyclophosphamide {cpm_per_m2} mg/m2 IV on day 1 (literature \
          range 500-1000 mg/m2), plus dexamethasone {dex_per_m2} mg/m2/day in {} divided doses on \
          days 1-{}, every {} weeks for {} cycles.",
         config.dexamethasone_doses_per_day,
@@ -277,18 +354,27 @@ fn cyclophosphamide_dexamethasone(
         summary,
         Detail::default(),
     );
+    if let Pregnancy::Pregnant {
+        date,
+        evidence,
+        source,
+    } = &assessment.facts.pregnancy
+    {
+        // Until the pregnancy card exists: no one-click cyclophosphamide or dexamethasone while
+        // pregnant (embryo-fetal toxicity; dexamethasone crosses the placenta).
+        detail = detail
+            .also(format!(
+                "Pregnancy on record ({evidence}, {}): cyclophosphamide can cause fetal harm; only \
+                 on a specialist and obstetric decision. No order is suggested.",
+                date_in_words(*date)
+            ))
+            .cite_records([source]);
+        return CardProposal { detail, ..card };
+    }
     if let (Some(cpm), Some(dex)) = (cyclophosphamide, dexamethasone) {
         detail = detail
-            .working(
-                regimen::working(&cpm)
-                    .into_iter()
-                    .map(|line| format!("cyclophosphamide: {line}")),
-            )
-            .working(
-                regimen::working(&dex)
-                    .into_iter()
-                    .map(|line| format!("dexamethasone: {line}")),
-            );
+            .dose_working(&cpm, Some("cyclophosphamide"))
+            .dose_working(&dex, Some("dexamethasone"));
         let mut actions: Vec<ProposedAction> = assessment
             .facts
             .orders
@@ -378,31 +464,37 @@ fn refractory_triggers(
     assessment: &Assessment<'_>,
     after: &AfterFullCourse,
 ) -> Detail {
-    detail = detail.because(
+    detail = detail.because_all(
         format!(
-            "full course of rituximab ({} doses, last on {}): {}",
-            after.course.doses().len(),
-            after.course.last_date(),
-            dose_list(after.course.doses())
+            "{}: {}",
+            course_label(after),
+            dose_list(RITUXIMAB_DOSES, after.course.doses())
         ),
-        None,
+        &dose_sources(after.course.doses()),
     );
     for reason in &after.refractory {
         detail = match reason {
             RefractoryReason::RelapseSoonAfterCourse { last_dose, window_months } => detail.because(
                 format!(
-                    "refractory: relapse on {} within {window_months} months of the course's last dose ({last_dose})",
-                    assessment.relapse_date_text()
+                    "refractory: relapse on {} within {window_months} months of the course's last dose ({})",
+                    assessment.relapse_date_text(),
+                    date_in_words(*last_dose)
                 ),
                 None,
             ),
             RefractoryReason::RelapseAfterAdditionalDose { dose } => detail.because(
-                format!("refractory: relapse after a single additional dose on {}", dose.date),
+                format!(
+                    "refractory: relapse after a single additional dose on {}",
+                    date_in_words(dose.date)
+                ),
                 Some(&dose.source),
             ),
-            RefractoryReason::CyclophosphamideAfterCourse { pulses } => detail.because(
-                format!("refractory: cyclophosphamide after the course: {}", dose_list(pulses)),
-                None,
+            RefractoryReason::CyclophosphamideAfterCourse { pulses } => detail.because_all(
+                format!(
+                    "refractory: cyclophosphamide for OMS after the course: {}",
+                    dose_list(CYCLOPHOSPHAMIDE_PULSES, pulses)
+                ),
+                &dose_sources(pulses),
             ),
         };
     }
@@ -410,7 +502,7 @@ fn refractory_triggers(
         detail = detail.because(
             format!(
                 "highly refractory: relapse after the last cyclophosphamide pulse ({})",
-                pulse.date
+                date_in_words(pulse.date)
             ),
             Some(&pulse.source),
         );
@@ -451,7 +543,9 @@ pub fn rituximab_options(assessment: &Assessment<'_>, dose: &ComputedDose) -> Ve
         }
         (RituximabHistory::Partial { uncounted, .. }, Topic::RituximabPartialPrior) => {
             let remaining = remaining_doses(assessment);
-            let label = if uncounted.is_empty() {
+            let label = if new_course_after_gap(assessment) {
+                format!("Give a new full course ({remaining} weekly doses)")
+            } else if uncounted.is_empty() {
                 format!("Complete the course ({remaining} weekly doses)")
             } else {
                 format!("Give a full course ({remaining} weekly doses)")
@@ -481,18 +575,75 @@ fn rituximab_card(
             ..card
         };
     };
-    let mut detail = detail.working(regimen::working(&dose));
-    if assessment.facts.hepatitis_b.any_positive() {
+    let mut detail = detail.dose_working(&dose, None);
+    if let Some(positive) = positive_hepatitis_b(assessment) {
         // Until the reactivation-risk card exists, the risk is said here and nothing is
         // pre-selected: a one-click rituximab order must not be the default for this patient.
-        detail = detail.also(
-            "A positive hepatitis B result is on record: rituximab can reactivate hepatitis B. \
-             Check HBV DNA and start antiviral prophylaxis (entecavir or tenofovir) with \
-             hepatology before the first dose; no rituximab suggestion is pre-selected.",
-        );
+        detail = detail
+            .also(format!(
+                "{positive}: rituximab can reactivate hepatitis B. Check HBV DNA and start \
+                 antiviral prophylaxis (entecavir or tenofovir) with hepatology before the first \
+                 dose; no rituximab suggestion is pre-selected."
+            ))
+            .cite_records(hepatitis_b_sources(assessment).iter());
+    }
+    if let Pregnancy::Pregnant {
+        date,
+        evidence,
+        source,
+    } = &assessment.facts.pregnancy
+    {
+        // Until the pregnancy card exists: named here, and nothing pre-selected.
+        detail = detail
+            .also(format!(
+                "Pregnancy on record ({evidence}, {}): rituximab crosses the placenta (B-cell \
+                 depletion in the newborn); treat only on a specialist and obstetric decision. No \
+                 rituximab suggestion is pre-selected.",
+                date_in_words(*date)
+            ))
+            .cite_records([source]);
     }
     let (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     CardProposal { detail, ..card }
+}
+
+/// The positive hepatitis B result(s) in words: "HBsAg positive on 14 Sep 2026 (anti-HBc
+/// negative on 14 Sep 2026)"; `None` when neither test is positive.
+fn positive_hepatitis_b(assessment: &Assessment<'_>) -> Option<String> {
+    let screening = &assessment.facts.hepatitis_b;
+    if !screening.any_positive() {
+        return None;
+    }
+    let word = |status: ResultStatus| match status {
+        ResultStatus::Positive => "positive",
+        ResultStatus::Negative => "negative",
+        ResultStatus::Unreadable => "unreadable",
+    };
+    let results: Vec<String> = [
+        ("HBsAg", &screening.hbsag),
+        ("anti-HBc", &screening.anti_hbc),
+    ]
+    .into_iter()
+    .filter_map(|(test, result)| {
+        let result = result.as_ref()?;
+        Some(format!(
+            "{test} {} on {}",
+            word(result.status),
+            date_in_words(result.date)
+        ))
+    })
+    .collect();
+    Some(results.join("; "))
+}
+
+/// The hepatitis B results on record.
+fn hepatitis_b_sources(assessment: &Assessment<'_>) -> Vec<FhirRef> {
+    let screening = &assessment.facts.hepatitis_b;
+    [&screening.hbsag, &screening.anti_hbc]
+        .into_iter()
+        .flatten()
+        .map(|result| result.source.clone())
+        .collect()
 }
 
 /// A rituximab reaction or allergy on record makes a rituximab primary a warning that names it:
@@ -507,7 +658,7 @@ fn reaction_warning(card: CardProposal, assessment: &Assessment<'_>) -> CardProp
         .map(|reaction| {
             let when = reaction
                 .date
-                .map_or_else(|| "undated".to_owned(), |date| date.to_string());
+                .map_or_else(|| "undated".to_owned(), date_in_words);
             let how = match reaction.recorded_as {
                 ReactionRecord::RituximabReaction => "recorded as an allergy or intolerance",
                 ReactionRecord::StoppedForReaction => "rituximab stopped for it",
@@ -534,24 +685,10 @@ fn reaction_warning(card: CardProposal, assessment: &Assessment<'_>) -> CardProp
 /// accepting both cards cannot create it twice.
 fn offer_rituximab(
     mut card: CardProposal,
-    mut detail: Detail,
+    detail: Detail,
     assessment: &Assessment<'_>,
     dose: &ComputedDose,
 ) -> (CardProposal, Detail) {
-    if assessment.fertility_replaces_cyclophosphamide() {
-        let drafts: Vec<String> = assessment
-            .orders_of(MedicationClass::Cyclophosphamide)
-            .iter()
-            .map(|order| format!("`{}`", order.reference))
-            .collect();
-        detail = detail.also(format!(
-            "The rituximab order is offered on the card \"{}\", together with removing the \
-             cyclophosphamide draft ({}), so that it is created only once.",
-            Topic::FertilityPreferRituximab.display(),
-            drafts.join(", ")
-        ));
-        return (card, detail);
-    }
     for option in rituximab_options(assessment, dose) {
         let suggestion =
             ProposedSuggestion::new(option.label, rituximab_actions(assessment, option.dosage));
@@ -606,6 +743,7 @@ fn no_dose_note(detail: Detail) -> Detail {
     detail.data_issue(
         "No dose in mg is shown and no order is suggested: the body measurements needed for \
          dosing are missing, stale, implausible or inconsistent (see the missing-body-measurements card).",
+        None,
     )
 }
 
@@ -666,7 +804,7 @@ mod tests {
     #[test]
     fn a_partial_course_offers_two_alternatives_none_recommended() {
         let mut facts = fixtures::facts();
-        facts.rituximab = fixtures::weekly(date!(2026 - 03 - 02), 2);
+        facts.rituximab = fixtures::weekly(date!(2026 - 11 - 02), 2);
         let card = primary(&facts);
         assert_eq!(card.topic, Topic::RituximabPartialPrior);
         assert_eq!(card.selection_behavior, Some(SelectionBehavior::AtMostOne));
@@ -680,6 +818,24 @@ mod tests {
             .map(|dosage| dosage.schedule.count)
             .collect();
         assert_eq!(counts, vec![2, 1]);
+    }
+
+    #[test]
+    fn a_partial_course_more_than_60_days_ago_offers_a_new_full_course() {
+        let mut facts = fixtures::facts();
+        facts.rituximab = fixtures::weekly(date!(2026 - 03 - 02), 2);
+        let card = primary(&facts);
+        assert_eq!(card.topic, Topic::RituximabPartialPrior);
+        let counts: Vec<_> = dosages(&card)
+            .iter()
+            .map(|dosage| dosage.schedule.count)
+            .collect();
+        assert_eq!(counts, vec![4, 1]);
+        assert!(
+            card.summary.contains("a new full course"),
+            "{}",
+            card.summary
+        );
     }
 
     #[test]

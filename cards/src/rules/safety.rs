@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use crate::assessment::{is_bsa_dosed, Assessment};
 use crate::card::{Indicator, SelectionBehavior, Topic};
 use crate::dose::{deviation_percent, measurement_problem, show, ComputedDose};
-use crate::evidence::{GUIDELINE, RITUXIMAB_LABEL, ROSSOR_2022};
+use crate::evidence::{RITUXIMAB_LABEL, ROSSOR_2022};
 use crate::markdown::Detail;
 use crate::proposal::{
     AdministrationRoute, CardProposal, MedicationDosage, ProposedAction, ProposedOrder,
@@ -142,10 +142,9 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
     }
     let tolerance = show(assessment.config.dose_check_tolerance_percent);
     let mut detail = Detail::new(format!(
-        "An ordered dose is more than {tolerance}% away from the dose the rules compute. Check the \
-         order against the working below."
+        "Ordered dose over {tolerance}% from the computed dose: check it against the working."
     ))
-    .evidence(GUIDELINE)
+    // The computed dose's basis is the regimen's evidence, cited on the card that proposes it.
     .off_label();
     let mut card = CardProposal::new(
         Topic::DoseCheck,
@@ -158,20 +157,18 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
         let Some(computed) = &mismatch.computed else {
             continue;
         };
-        detail = detail.working(
-            regimen::working(computed)
-                .into_iter()
-                .map(|line| format!("{}: {line}", mismatch.order.reference)),
-        );
+        detail = detail.dose_working(computed, Some(mismatch.order.medication.name()));
         if let Some((drug, dosage)) = corrected_dosage(mismatch.order, computed, assessment) {
             card = card.suggest(ProposedSuggestion::new(
                 format!("Set {} to {}", drug.name(), computed.dose),
                 vec![ProposedAction::Update {
                     description: format!(
-                        "Update draft {} to: {}",
-                        mismatch.order.reference, dosage.text
+                        "Update the {} draft order to: {}",
+                        drug.name(),
+                        dosage.text
                     ),
                     target: mismatch.order.reference.clone(),
+                    drug,
                     dosage,
                 }],
             ));
@@ -324,9 +321,12 @@ fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
                 | fhir_mapping::DataIssueKind::FutureDated
         )
     }) {
-        detail = match &issue.source {
-            Some(source) => detail.data_issue(format!("{} (`{source}`)", issue.message)),
-            None => detail.data_issue(issue.message.clone()),
+        // A stale, implausible, inconsistent, future-dated or missing value is already said
+        // above, in clinical words (its record is kept); a unit problem is said here.
+        detail = if issue.kind == fhir_mapping::DataIssueKind::UnknownUnit {
+            detail.data_issue(issue.message.clone(), issue.source.as_ref())
+        } else {
+            detail.cite_records(issue.source.as_ref())
         };
     }
     let summary = format!("No dose in mg: {}", problems.join("; "));
@@ -347,9 +347,9 @@ fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
 fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
     let config = assessment.config;
     let mut detail = Detail::new(
-        "The evidence behind these recommendations is paediatric. Adult OMS differs (it is more \
-         often associated with other tumours, such as small-cell lung cancer, breast or ovarian \
-         cancer, and with infections): seek specialist input and consider a paraneoplastic work-up.",
+        "The evidence is paediatric. Adult OMS differs (more often paraneoplastic: lung or breast \
+         cancer, ovarian teratoma; or post-infectious): seek specialist input and consider a \
+         tumour work-up.",
     )
     .evidence(ROSSOR_2022);
     // The caps are mg amounts: shown (as working) only when mg amounts may be shown at all.
@@ -358,20 +358,13 @@ fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
     } else {
         detail
             .also("Doses are capped at the adult maximum (see the working).")
-            .working([
-                format!(
-                    "configured cap: rituximab {} mg per dose",
-                    show(config.rituximab_cap_mg)
-                ),
-                format!(
-                    "configured cap: methylprednisolone {} mg/day",
-                    show(config.methylprednisolone_cap_mg)
-                ),
-                format!(
-                    "configured cap: cyclophosphamide {} mg/m2 per pulse",
-                    show(config.cyclophosphamide_cap_mg_per_m2)
-                ),
-            ])
+            .working([format!(
+                "configured caps: rituximab {} mg per dose; methylprednisolone {} mg/day; \
+                 cyclophosphamide {} mg/m2 per pulse",
+                show(config.rituximab_cap_mg),
+                show(config.methylprednisolone_cap_mg),
+                show(config.cyclophosphamide_cap_mg_per_m2)
+            )])
     };
     if let Some(age) = assessment.facts.patient.age {
         detail = detail.because(
@@ -539,7 +532,7 @@ mod tests {
         let card = find(&cards, Topic::MissingBodyMeasurements).unwrap();
         assert!(
             card.detail
-                .contains("19 kg on 2026-09-01, `Observation/old-weight`) is older than 30 days"),
+                .contains("19 kg on 1 Sep 2026) is older than 30 days"),
             "{}",
             card.detail
         );
@@ -558,7 +551,7 @@ mod tests {
         let card = find(&cards, Topic::AdultPatient).unwrap();
         assert!(card
             .detail
-            .contains("configured cap: rituximab 1000 mg per dose"));
+            .contains("configured caps: rituximab 1000 mg per dose"));
         facts.patient.age = Some(Age {
             years: 17,
             months: 11,

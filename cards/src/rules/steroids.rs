@@ -75,7 +75,7 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
     );
     match dose {
         Some(dose) => {
-            detail = detail.working(regimen::working(&dose));
+            detail = detail.dose_working(&dose, None);
             let draft = assessment
                 .orders_of(MedicationClass::Methylprednisolone)
                 .into_iter()
@@ -97,6 +97,7 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
             detail = detail.data_issue(
                 "No dose in mg is shown: no current, plausible weight is usable for dosing \
                  (see the missing-body-measurements card).",
+                None,
             );
         }
     }
@@ -180,7 +181,10 @@ mod tests {
             "{}",
             card.detail
         );
-        assert!(card.detail.contains("`MedicationStatement/ms`"));
+        assert!(card
+            .references
+            .contains(&fhir_mapping::FhirRef::new("MedicationStatement", "ms")));
+        assert!(!card.detail.contains("MedicationStatement/"));
     }
 
     #[test]

@@ -52,7 +52,20 @@ pub struct WireCard {
     override_reasons: Vec<WireCoding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     links: Vec<WireLink>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extension: Option<WireExtension>,
 }
+
+/// The card's `extension` (CDS Hooks reserves it for such use): the FHIR references of the facts
+/// behind the card, for audit. Never stored in the governance database.
+#[derive(Debug, Serialize)]
+struct WireExtension {
+    #[serde(rename = "dev.oms-cds.references")]
+    references: Vec<String>,
+}
+
+/// The reverse-DNS key of the card extension that lists the references behind a card.
+pub const REFERENCES_EXTENSION: &str = "dev.oms-cds.references";
 
 #[derive(Debug, Serialize)]
 struct WireSource {
@@ -129,6 +142,9 @@ impl WireCard {
             selection_behavior,
             override_reasons: card.override_reasons.iter().map(WireCoding::from).collect(),
             links: card.links.iter().map(WireLink::from).collect(),
+            extension: (!card.references.is_empty()).then(|| WireExtension {
+                references: card.references.iter().map(ToString::to_string).collect(),
+            }),
         }
     }
 }
