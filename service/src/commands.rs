@@ -43,8 +43,8 @@ pub fn evaluate(
     let evaluation = engine
         .evaluate(&call.call, today, &report)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    serde_json::to_string_pretty(&CdsResponse::from_evaluation(&evaluation, &mut ids))
-        .context("cannot render the response")
+    let response = CdsResponse::from_evaluation(&evaluation, &mut ids, &settings.public_base_url);
+    serde_json::to_string_pretty(&response).context("cannot render the response")
 }
 
 /// `oms-cds token`: asks the running demo for a token (its key never leaves that process).

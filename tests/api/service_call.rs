@@ -4,7 +4,7 @@
 use oms_cds::example_dates::{shift_dates, EXAMPLES_DATE};
 use serde_json::Value;
 
-use crate::helpers::{assert_no_empty_fields, example, spawn_app, workspace_root};
+use crate::helpers::{assert_no_empty_fields, example, spawn_app, spawn_app_with, workspace_root};
 
 const TOPIC_SYSTEM: &str = "https://oms-cds.dev/fhir/CodeSystem/card-topic";
 
@@ -37,6 +37,41 @@ async fn every_card_keeps_the_card_contract() {
         }
     }
     assert!(cards_seen > 0, "the examples must produce cards");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_card_links_its_rulebook_page_under_the_public_base_url_and_keeps_references_apart() {
+    let base = "https://cds.hospital.example";
+    let app = spawn_app_with(|settings| settings.public_base_url = base.to_owned()).await;
+    let mut cards_seen = 0;
+    for (name, request) in example_requests() {
+        let body: Value = app.post_hook(&request).await.json().await.unwrap();
+        for card in body["cards"].as_array().unwrap() {
+            let topic = card["source"]["topic"]["code"].as_str().unwrap();
+            let rulebook = format!("{base}/guideline/{topic}");
+            assert!(
+                card["links"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|link| link["url"] == rulebook.as_str() && link["type"] == "absolute"),
+                "{name}: {topic} has no link to {rulebook}"
+            );
+            let references = card["extension"]["dev.oms-cds.references"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name}: {topic} carries no references"));
+            for reference in references {
+                let reference = reference.as_str().unwrap();
+                assert!(
+                    !card["detail"].as_str().unwrap().contains(reference),
+                    "{name}: {topic} shows {reference}"
+                );
+            }
+            cards_seen += 1;
+        }
+    }
+    assert!(cards_seen > 0);
     app.stop().await;
 }
 
@@ -112,9 +147,11 @@ fn check_card(name: &str, card: &Value) {
     }
     for link in card["links"].as_array().into_iter().flatten() {
         assert_eq!(link["type"], "absolute", "{name}");
+        let url = link["url"].as_str().unwrap();
+        // Evidence is linked over https; the rulebook under the configured public base URL.
         assert!(
-            link["url"].as_str().unwrap().starts_with("https://"),
-            "{name}"
+            url.starts_with("https://") || url.starts_with("http://127.0.0.1"),
+            "{name}: {url}"
         );
     }
 }

@@ -13,6 +13,7 @@ use oms_cds::fhir_client::PrefetchReport;
 use oms_cds::wire::request::parse_hook_call;
 use oms_cds::wire::response::CdsResponse;
 use oms_cds_tests::record::{generate, RecordSpec};
+use oms_cds_tests::scenario::RULEBOOK_BASE;
 
 const EXAMPLES: [(&str, &str); 4] = [
     (
@@ -61,7 +62,11 @@ fn evaluate(c: &mut Criterion) {
             b.iter(|| {
                 let call = parse_hook_call(body.as_bytes(), &SERVED_HOOKS).unwrap();
                 let evaluation = engine.evaluate(&call.call, today, &report).unwrap();
-                let response = CdsResponse::from_evaluation(&evaluation, &mut UuidSource::Random);
+                let response = CdsResponse::from_evaluation(
+                    &evaluation,
+                    &mut UuidSource::Random,
+                    RULEBOOK_BASE,
+                );
                 serde_json::to_vec(&response).unwrap()
             });
         });

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde_json::Value;
 
 use crate::expectations::actions;
-use crate::scenario::{topic_of, Answer};
+use crate::scenario::{topic_of, Answer, RULEBOOK_BASE};
 
 /// Every way the answer to `request` breaks the card contract.
 pub fn check(answer: &Answer, request: &Value) -> Vec<String> {
@@ -113,6 +113,15 @@ pub fn check(answer: &Answer, request: &Value) -> Vec<String> {
         let own = without_other_summaries(card, &cards);
         if shows_mg_amount(&own) && !detail.contains("**Working**") {
             problem("shows an mg amount without its working".to_owned());
+        }
+        let rulebook = format!("{RULEBOOK_BASE}/guideline/{topic}");
+        if !card["links"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|link| link["url"] == rulebook.as_str())
+        {
+            problem(format!("no link to its rulebook page {rulebook}"));
         }
         for link in card["links"].as_array().into_iter().flatten() {
             if !link["url"]

@@ -25,6 +25,9 @@ use time::Date;
 /// The seed of the card and suggestion uuids in every scenario answer.
 pub const UUID_SEED: u64 = 0x0_C0DE_0035;
 
+/// The service's public address in the scenarios: the cards' rulebook links start with it.
+pub const RULEBOOK_BASE: &str = "https://cds.hospital.example";
+
 /// One scenario file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,8 +175,11 @@ impl Scenario {
 pub fn answer(engine: &Engine, body: &[u8], today: Date) -> Answer {
     match evaluate(engine, body, today) {
         Ok(evaluation) => {
-            let response =
-                CdsResponse::from_evaluation(&evaluation, &mut UuidSource::seeded(UUID_SEED));
+            let response = CdsResponse::from_evaluation(
+                &evaluation,
+                &mut UuidSource::seeded(UUID_SEED),
+                RULEBOOK_BASE,
+            );
             Answer {
                 status: 200,
                 body: serde_json::to_value(&response).unwrap_or(Value::Null),

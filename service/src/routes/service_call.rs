@@ -47,7 +47,11 @@ pub async fn service_call(
 
     let today = time::OffsetDateTime::now_utc().date();
     let evaluation = state.engine.evaluate(&call, today, &report)?;
-    let body = CdsResponse::from_evaluation(&evaluation, &mut UuidSource::Random);
+    let body = CdsResponse::from_evaluation(
+        &evaluation,
+        &mut UuidSource::Random,
+        &state.settings.public_base_url,
+    );
     record_issued_cards(
         &state,
         &service_id,

@@ -16,14 +16,19 @@ pub struct CdsResponse {
 }
 
 impl CdsResponse {
-    /// Renders an evaluation's cards, giving each card and suggestion a uuid from `ids`.
-    pub fn from_evaluation(evaluation: &Evaluation, ids: &mut UuidSource) -> Self {
+    /// Renders an evaluation's cards, giving each card and suggestion a uuid from `ids`; each
+    /// card links to its rulebook page under `public_base_url` (the service's external address).
+    pub fn from_evaluation(
+        evaluation: &Evaluation,
+        ids: &mut UuidSource,
+        public_base_url: &str,
+    ) -> Self {
         let context = RenderContext::of(&evaluation.mapped);
         Self {
             cards: evaluation
                 .cards
                 .iter()
-                .map(|card| WireCard::new(card, &context, ids))
+                .map(|card| WireCard::new(card, &context, ids, public_base_url))
                 .collect(),
         }
     }
@@ -113,7 +118,12 @@ struct WireLink {
 }
 
 impl WireCard {
-    fn new(card: &Card, context: &RenderContext<'_>, ids: &mut UuidSource) -> Self {
+    fn new(
+        card: &Card,
+        context: &RenderContext<'_>,
+        ids: &mut UuidSource,
+        public_base_url: &str,
+    ) -> Self {
         // A suggestion with an action that cannot be rendered is dropped whole: its actions
         // belong together.
         let suggestions: Vec<WireSuggestion> = card
@@ -141,12 +151,33 @@ impl WireCard {
             suggestions,
             selection_behavior,
             override_reasons: card.override_reasons.iter().map(WireCoding::from).collect(),
-            links: card.links.iter().map(WireLink::from).collect(),
+            links: std::iter::once(rulebook_link(card, public_base_url))
+                .chain(card.links.iter().map(WireLink::from))
+                .collect(),
             extension: (!card.references.is_empty()).then(|| WireExtension {
                 references: card.references.iter().map(ToString::to_string).collect(),
             }),
         }
     }
+}
+
+/// The card's rule in full, on the service's own rulebook page (`/guideline/{topic}`): what
+/// fires it, what it proposes, the configured doses and limits, the evidence.
+fn rulebook_link(card: &Card, public_base_url: &str) -> WireLink {
+    WireLink {
+        label: format!("Rulebook: {}", card.topic.display()),
+        url: rulebook_url(public_base_url, card.topic),
+        kind: "absolute",
+    }
+}
+
+/// The absolute address of a topic's rulebook page.
+pub fn rulebook_url(public_base_url: &str, topic: cards::Topic) -> String {
+    format!(
+        "{}/guideline/{}",
+        public_base_url.trim_end_matches('/'),
+        topic.code()
+    )
 }
 
 impl From<&Coding> for WireCoding {
