@@ -1573,3 +1573,47 @@ mod treatment_and_risk_facts {
         )
     }
 }
+
+/// Section 3: a neuroblastoma coded by its site (mediastinum, ICD-10-CM C38.x) counts only with
+/// the morphology code or the text.
+mod site_coded_neuroblastoma {
+    use super::*;
+
+    fn condition(codings: Value, text: Option<&str>) -> Value {
+        let mut code = json!({ "coding": codings });
+        if let Some(text) = text {
+            code["text"] = json!(text);
+        }
+        json!({
+            "resourceType": "Condition", "id": "nb",
+            "clinicalStatus": { "coding": [{ "code": "active" }] },
+            "code": code, "subject": { "reference": "Patient/pat-1" }
+        })
+    }
+
+    fn present(condition: Value) -> bool {
+        let oms = oms_condition(
+            "oms",
+            json!({ "text": "Opsoclonus-myoclonus syndrome" }),
+            "relapse",
+        );
+        Request::sign(Vec::new(), vec![oms, condition])
+            .map()
+            .neuroblastoma
+            .present
+    }
+
+    #[test]
+    fn a_mediastinal_site_code_alone_is_not_a_neuroblastoma() {
+        let site = json!({ "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C38.3",
+                           "display": "Malignant neoplasm of mediastinum, part unspecified" });
+        let morphology = json!({ "system": "http://terminology.hl7.org/CodeSystem/icd-o-3",
+                                 "code": "9500/3" });
+        assert!(!present(condition(json!([site.clone()]), None)));
+        assert!(present(condition(json!([site.clone(), morphology]), None)));
+        assert!(present(condition(
+            json!([site]),
+            Some("Posterior mediastinal neuroblastoma")
+        )));
+    }
+}
