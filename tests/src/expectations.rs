@@ -144,6 +144,18 @@ pub fn check(answer: &Answer, expect: &Expectation, proves: &Proof) -> Vec<Strin
             }
         }
     }
+    for draft in &expect.untouched {
+        let id = draft.split_once('/').map_or(draft.as_str(), |(_, id)| id);
+        for found in &cards {
+            let touches = actions(found).any(|action| {
+                (action["type"] == "delete" && action["resourceId"] == draft.as_str())
+                    || (action["type"] == "update" && action["resource"]["id"] == id)
+            });
+            if touches {
+                problems.push(format!("{}: changes {draft}", topic_of(found)));
+            }
+        }
+    }
     for (topic, phrases) in &expect.text_contains {
         let Some(found) = card(topic) else {
             problems.push(format!("{topic}: card missing for the text check"));

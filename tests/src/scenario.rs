@@ -89,6 +89,9 @@ pub struct Expectation {
     pub no_mg_amounts: bool,
     /// Draft orders (`MedicationRequest/id`) that no card may offer to delete.
     pub no_delete_of: Vec<String>,
+    /// Draft orders (`MedicationRequest/id`) that no card may delete or update (another use,
+    /// another indication).
+    pub untouched: Vec<String>,
     /// Phrases a card's summary or detail must contain, by topic.
     pub text_contains: BTreeMap<String, Vec<String>>,
     /// Text that must appear nowhere in the answer (an id of another patient, say).
