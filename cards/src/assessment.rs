@@ -6,7 +6,7 @@
 //! *both* dosing bases are withheld, so no card anywhere can show an mg amount (section 4,
 //! `missing-body-measurements`).
 
-use fhir_mapping::{Facts, MedicationClass, OmsCondition, OrderInPlay, Severity};
+use fhir_mapping::{DoseEvent, Facts, MedicationClass, OmsCondition, OrderInPlay, Severity};
 use time::Date;
 
 use crate::card::Topic;
@@ -29,6 +29,9 @@ pub struct Assessment<'a> {
     pub history: RituximabHistory,
     /// The primary recommendation's topic.
     pub primary: Topic,
+    /// Cyclophosphamide pulses for OMS dated after the relapse date: this relapse's regimen in
+    /// progress (section 4, v2), oldest first.
+    pub regimen_pulses: Vec<DoseEvent>,
     /// The proof that doses may be computed: `None` when a BSA- or weight-based dose is needed
     /// but its measurement is unusable (then no card shows an mg amount).
     pub dosing: Option<Dosing>,
@@ -44,7 +47,11 @@ impl<'a> Assessment<'a> {
             relapse_date,
             config,
         );
-        let primary = primary_topic(&history);
+        let regimen_pulses: Vec<DoseEvent> = history::pulses_for_oms(&facts.cyclophosphamide)
+            .filter(|pulse| pulse.date > relapse_date)
+            .cloned()
+            .collect();
+        let primary = primary_topic(&history, &regimen_pulses, config);
         let needs_bsa = primary != Topic::SpecialistReferral
             || facts
                 .orders
@@ -63,8 +70,22 @@ impl<'a> Assessment<'a> {
             relapse_date,
             history,
             primary,
+            regimen_pulses,
             dosing,
         }
+    }
+
+    /// The pulses still to give: all of them, or those left of a regimen in progress.
+    pub fn remaining_cycles(&self) -> u32 {
+        let given = u32::try_from(self.regimen_pulses.len()).unwrap_or(u32::MAX);
+        self.config.pulse_cycles.saturating_sub(given).max(1)
+    }
+
+    /// The cycle the next pulse is (1 for a new regimen).
+    pub fn next_cycle(&self) -> u32 {
+        u32::try_from(self.regimen_pulses.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1)
     }
 
     /// A BSA- or weight-based dose is needed but its measurement is unusable.
@@ -72,14 +93,52 @@ impl<'a> Assessment<'a> {
         self.dosing.is_none()
     }
 
-    /// Whether the `fertility-prefer-rituximab` card fires: cyclophosphamide ordered or proposed,
-    /// for a young patient or one with a documented fertility concern.
+    /// Whether the `fertility-prefer-rituximab` card fires: cyclophosphamide for OMS ordered,
+    /// or the pulses card at cycle 1, for a patient who is young, of reproductive potential or
+    /// has a documented fertility concern; never while pregnant (the pregnancy card speaks).
     pub fn fertility_card_fires(&self) -> bool {
         let cyclophosphamide_in_play =
             !self.orders_of(MedicationClass::Cyclophosphamide).is_empty();
-        let primary_is_pulses = self.primary == Topic::CyclophosphamideDexamethasonePulses;
-        (cyclophosphamide_in_play || primary_is_pulses)
-            && (self.is_young() || !self.facts.fertility_concern.is_empty())
+        let pulses_start = self.primary == Topic::CyclophosphamideDexamethasonePulses
+            && self.regimen_pulses.is_empty();
+        (cyclophosphamide_in_play || pulses_start)
+            && (self.is_young()
+                || self.of_reproductive_potential()
+                || !self.facts.fertility_concern.is_empty())
+            && !self.is_pregnant()
+    }
+
+    /// Under the configured age (50), any sex (section 4, v2).
+    pub fn of_reproductive_potential(&self) -> bool {
+        self.facts
+            .patient
+            .age
+            .is_some_and(|age| age.years < self.config.reproductive_potential_max_age_years)
+    }
+
+    /// Female, or sex other or unknown (or not recorded), aged within the configured range.
+    pub fn could_be_pregnant(&self) -> bool {
+        let sex_allows = !matches!(self.facts.patient.sex, Some(fhir_mapping::Sex::Male));
+        let age_allows = self.facts.patient.age.is_some_and(|age| {
+            (self.config.could_be_pregnant_min_age_years
+                ..=self.config.could_be_pregnant_max_age_years)
+                .contains(&age.years)
+        });
+        sex_allows && age_allows
+    }
+
+    /// Adult-onset OMS: 18 or over at the OMS Condition's onset (the current age when the onset
+    /// is unknown).
+    pub fn adult_onset(&self) -> bool {
+        let Some(age) = self.facts.patient.age else {
+            return false;
+        };
+        let years_since_onset = self
+            .oms
+            .onset
+            .map(|onset| (self.facts.today - onset).whole_days() / 365)
+            .unwrap_or(0);
+        i64::from(age.years) - years_since_onset >= i64::from(self.config.adult_age_years)
     }
 
     /// Whether the fertility card replaces a cyclophosphamide draft with the primary card's
@@ -89,7 +148,10 @@ impl<'a> Assessment<'a> {
     pub fn fertility_replaces_cyclophosphamide(&self) -> bool {
         self.fertility_card_fires()
             && self.primary_is_rituximab()
-            && !self.orders_of(MedicationClass::Cyclophosphamide).is_empty()
+            && self
+                .orders_of(MedicationClass::Cyclophosphamide)
+                .iter()
+                .any(|order| self.is_regimen_order(order))
             && self.has_usable_bsa()
             // No card replaces an order with rituximab after a rituximab reaction.
             && self.facts.rituximab_reactions.is_empty()
@@ -168,8 +230,22 @@ impl<'a> Assessment<'a> {
     }
 }
 
-/// The primary recommendation table of section 4.
-pub fn primary_topic(history: &RituximabHistory) -> Topic {
+/// The primary recommendation table of section 4. A regimen in progress (OMS pulses after the
+/// relapse date) is the pulses card whatever the rituximab history, or the referral when all its
+/// cycles were given and the Condition is still in relapse.
+pub fn primary_topic(
+    history: &RituximabHistory,
+    regimen_pulses: &[DoseEvent],
+    config: &ClinicalConfig,
+) -> Topic {
+    if !regimen_pulses.is_empty() {
+        let given = u32::try_from(regimen_pulses.len()).unwrap_or(u32::MAX);
+        return if given >= config.pulse_cycles {
+            Topic::SpecialistReferral
+        } else {
+            Topic::CyclophosphamideDexamethasonePulses
+        };
+    }
     match history {
         RituximabHistory::Naive => Topic::RituximabFullCourse,
         RituximabHistory::Partial { .. } => Topic::RituximabPartialPrior,

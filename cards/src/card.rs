@@ -69,11 +69,17 @@ pub enum Topic {
     AdultPatient,
     /// `order-sign`: monitoring and cognitive rehabilitation.
     MonitoringAndRehabilitation,
+    /// Pregnant, with rituximab or cyclophosphamide in play or proposed.
+    Pregnancy,
+    /// Adult-onset OMS without a recent tumour work-up.
+    TumourScreening,
+    /// Rituximab in play or proposed with a positive HBsAg or anti-HBc.
+    HepatitisBReactivationRisk,
 }
 
 impl Topic {
     /// Every topic, in a stable order.
-    pub const ALL: [Topic; 17] = [
+    pub const ALL: [Topic; 20] = [
         Topic::RituximabFullCourse,
         Topic::RituximabRedose,
         Topic::RituximabPartialPrior,
@@ -91,6 +97,9 @@ impl Topic {
         Topic::MissingBodyMeasurements,
         Topic::AdultPatient,
         Topic::MonitoringAndRehabilitation,
+        Topic::Pregnancy,
+        Topic::TumourScreening,
+        Topic::HepatitisBReactivationRisk,
     ];
 
     /// The topic code of the card contract (section 6).
@@ -113,6 +122,9 @@ impl Topic {
             Topic::MissingBodyMeasurements => "missing-body-measurements",
             Topic::AdultPatient => "adult-patient",
             Topic::MonitoringAndRehabilitation => "monitoring-and-rehabilitation",
+            Topic::Pregnancy => "pregnancy",
+            Topic::TumourScreening => "tumour-screening",
+            Topic::HepatitisBReactivationRisk => "hepatitis-b-reactivation-risk",
         }
     }
 
@@ -136,6 +148,9 @@ impl Topic {
             Topic::MissingBodyMeasurements => "Missing body measurements",
             Topic::AdultPatient => "Adult patient",
             Topic::MonitoringAndRehabilitation => "Monitoring and cognitive rehabilitation",
+            Topic::Pregnancy => "Pregnancy",
+            Topic::TumourScreening => "Tumour screening in adult-onset OMS",
+            Topic::HepatitisBReactivationRisk => "Hepatitis B reactivation risk",
         }
     }
 

@@ -123,7 +123,7 @@ mod tests {
     }
 
     #[test]
-    fn a_rituximab_draft_the_pulses_card_deletes_gets_no_dose_check_update() {
+    fn a_rituximab_draft_the_pulses_card_deletes_triggers_no_dose_check() {
         let mut facts = fixtures::facts();
         facts.rituximab = fixtures::weekly(date!(2026 - 08 - 17), 4);
         facts.orders = vec![fixtures::order(
@@ -139,24 +139,13 @@ mod tests {
                 .map(|target| target.as_str()),
             Some("MedicationRequest/draft-1")
         );
-        let check = find(&cards, Topic::DoseCheck).unwrap();
-        assert!(check.suggestions.is_empty(), "{:?}", kinds(check));
-        assert_eq!(check.selection_behavior, None);
-        assert!(
-            check.detail.contains("ordered 600 mg, computed 270 mg"),
-            "{}",
-            check.detail
-        );
-        assert!(check
-            .detail
-            .contains("A draft order is not updated here: the card \"Refractory to rituximab"));
-        assert!(check
-            .references
-            .contains(&fhir_mapping::FhirRef::new("MedicationRequest", "draft-1")));
+        // Precision rule 5: an order a suggestion deletes gets no dose-check of its own
+        // (600 mg is under the 1000 mg cap, so there is nothing to report either).
+        assert!(find(&cards, Topic::DoseCheck).is_none());
     }
 
     #[test]
-    fn a_cyclophosphamide_draft_the_fertility_card_replaces_gets_no_dose_check_update() {
+    fn a_cyclophosphamide_draft_the_fertility_card_replaces_gets_only_its_cap_breach_reported() {
         let mut facts = fixtures::facts();
         facts.orders = vec![fixtures::order(
             "draft-2",
@@ -168,7 +157,12 @@ mod tests {
         assert_eq!(kinds(fertility), vec![ActionKind::Delete]);
         let check = find(&cards, Topic::DoseCheck).unwrap();
         assert!(check.suggestions.is_empty(), "{:?}", kinds(check));
-        assert!(check.detail.contains("removes it"), "{}", check.detail);
+        assert!(
+            check.detail.contains("above the 1200 mg per pulse cap"),
+            "{}",
+            check.detail
+        );
+        assert!(!check.detail.contains("computed"), "{}", check.detail);
     }
 
     #[test]

@@ -60,6 +60,38 @@ pub struct ClinicalConfig {
     pub methylprednisolone_days: u32,
     /// An ordered dose further than this from the computed dose triggers `dose-check`.
     pub dose_check_tolerance_percent: Decimal,
+    /// The most one cyclophosphamide pulse may be, in mg: a local-policy ceiling (published ones range from 1000 mg in paediatric guidelines to 1500 mg in adult vasculitis); the card names it as local policy.
+    pub cyclophosphamide_cap_mg: Decimal,
+    /// The most dexamethasone per day, in mg.
+    pub dexamethasone_cap_mg_per_day: Decimal,
+    /// Below this many mg/m2 a rituximab order is under the literature range (dose-check warns).
+    pub rituximab_min_mg_per_m2: Decimal,
+    /// Below this many mg/m2 a cyclophosphamide pulse is under the literature range.
+    pub cyclophosphamide_min_mg_per_m2: Decimal,
+    /// Below this many mg/m2/day a dexamethasone pulse is under the literature range.
+    pub dexamethasone_min_mg_per_m2_per_day: Decimal,
+    /// Below this many mg/kg/day an IV methylprednisolone pulse is under the literature range.
+    pub methylprednisolone_min_mg_per_kg: Decimal,
+    /// Doses within the full-course window adding up to at least this many mg/m2 are a full course (2 x 750 mg/m2).
+    pub full_course_min_mg_per_m2: Decimal,
+    /// ... or to at least this many mg at any age (2 x 1000 mg).
+    pub full_course_min_mg: Decimal,
+    /// A relapse within this many months after a single additional dose is refractory (b).
+    pub additional_dose_window_months: u32,
+    /// A full course starting within this many days after the relapse date was that relapse's treatment: still in relapse after it is non-response (d).
+    pub non_response_window_days: u32,
+    /// Within this many weeks of a course's last dose the response to rituximab may not yet be judgeable: no cyclophosphamide is suggested.
+    pub response_judgeable_weeks: u32,
+    /// Under this age, any sex, a patient is of reproductive potential (fertility card).
+    pub reproductive_potential_max_age_years: u32,
+    /// From this age a female patient (or one whose sex is other or unknown) could be pregnant ...
+    pub could_be_pregnant_min_age_years: u32,
+    /// ... up to this age.
+    pub could_be_pregnant_max_age_years: u32,
+    /// A neuroblastoma or adult tumour work-up older than this many months before the relapse date is repeated.
+    pub workup_repeat_months: u32,
+    /// A steroid order below this percentage of the regimen's daily dose is another use (premedication, antiemetic, maintenance), not the regimen's order.
+    pub regimen_order_min_percent: Decimal,
 }
 
 impl Default for ClinicalConfig {
@@ -89,6 +121,22 @@ impl Default for ClinicalConfig {
             methylprednisolone_rounding_mg: Decimal::from(10),
             methylprednisolone_days: 3,
             dose_check_tolerance_percent: Decimal::from(10),
+            cyclophosphamide_cap_mg: Decimal::from(1200),
+            dexamethasone_cap_mg_per_day: Decimal::from(40),
+            rituximab_min_mg_per_m2: Decimal::from(300),
+            cyclophosphamide_min_mg_per_m2: Decimal::from(500),
+            dexamethasone_min_mg_per_m2_per_day: Decimal::from(10),
+            methylprednisolone_min_mg_per_kg: Decimal::from(10),
+            full_course_min_mg_per_m2: Decimal::from(1500),
+            full_course_min_mg: Decimal::from(2000),
+            additional_dose_window_months: 12,
+            non_response_window_days: 60,
+            response_judgeable_weeks: 8,
+            reproductive_potential_max_age_years: 50,
+            could_be_pregnant_min_age_years: 10,
+            could_be_pregnant_max_age_years: 55,
+            workup_repeat_months: 12,
+            regimen_order_min_percent: Decimal::from(20),
         }
     }
 }
@@ -213,6 +261,81 @@ impl ClinicalConfig {
             ),
         ] {
             positive_decimal(key, value)?;
+        }
+        positive_decimal("cyclophosphamide_cap_mg", self.cyclophosphamide_cap_mg)?;
+        positive_decimal(
+            "dexamethasone_cap_mg_per_day",
+            self.dexamethasone_cap_mg_per_day,
+        )?;
+        positive_decimal("rituximab_min_mg_per_m2", self.rituximab_min_mg_per_m2)?;
+        positive_decimal(
+            "cyclophosphamide_min_mg_per_m2",
+            self.cyclophosphamide_min_mg_per_m2,
+        )?;
+        positive_decimal(
+            "dexamethasone_min_mg_per_m2_per_day",
+            self.dexamethasone_min_mg_per_m2_per_day,
+        )?;
+        positive_decimal(
+            "methylprednisolone_min_mg_per_kg",
+            self.methylprednisolone_min_mg_per_kg,
+        )?;
+        positive_decimal("full_course_min_mg_per_m2", self.full_course_min_mg_per_m2)?;
+        positive_decimal("full_course_min_mg", self.full_course_min_mg)?;
+        in_range(
+            "additional_dose_window_months",
+            self.additional_dose_window_months,
+            1,
+            120,
+        )?;
+        in_range(
+            "non_response_window_days",
+            self.non_response_window_days,
+            1,
+            365,
+        )?;
+        in_range(
+            "response_judgeable_weeks",
+            self.response_judgeable_weeks,
+            1,
+            52,
+        )?;
+        in_range(
+            "reproductive_potential_max_age_years",
+            self.reproductive_potential_max_age_years,
+            1,
+            100,
+        )?;
+        in_range(
+            "could_be_pregnant_min_age_years",
+            self.could_be_pregnant_min_age_years,
+            1,
+            100,
+        )?;
+        in_range(
+            "could_be_pregnant_max_age_years",
+            self.could_be_pregnant_max_age_years,
+            1,
+            100,
+        )?;
+        in_range("workup_repeat_months", self.workup_repeat_months, 1, 120)?;
+        positive_decimal("regimen_order_min_percent", self.regimen_order_min_percent)?;
+        if self.could_be_pregnant_min_age_years > self.could_be_pregnant_max_age_years {
+            return Err(ConfigError::OutOfRange {
+                key: "could_be_pregnant_min_age_years",
+                value: self.could_be_pregnant_min_age_years.to_string(),
+                min: "1".to_owned(),
+                max: self.could_be_pregnant_max_age_years.to_string(),
+            });
+        }
+        // The former per-m2 "cap" is a range check on the configured pulse dose.
+        if self.cyclophosphamide_mg_per_m2 > self.cyclophosphamide_cap_mg_per_m2 {
+            return Err(ConfigError::OutOfRange {
+                key: "cyclophosphamide_mg_per_m2",
+                value: self.cyclophosphamide_mg_per_m2.to_string(),
+                min: "0".to_owned(),
+                max: self.cyclophosphamide_cap_mg_per_m2.to_string(),
+            });
         }
         if self.dose_check_tolerance_percent > Decimal::from(100) {
             return Err(ConfigError::OutOfRange {

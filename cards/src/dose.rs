@@ -185,8 +185,11 @@ pub struct DoseRule {
 pub enum DoseCap {
     /// A fixed maximum per administration (rituximab 1000 mg, methylprednisolone 1000 mg/day).
     Milligrams(Decimal),
-    /// A maximum per square metre (cyclophosphamide 1000 mg/m2 per pulse).
+    /// A maximum per square metre.
     MilligramsPerSquareMetre(Decimal),
+    /// A maximum per day, for a daily dose divided into several administrations
+    /// (dexamethasone 40 mg/day): each administration is at most the day's cap divided.
+    MilligramsPerDay(Decimal),
 }
 
 /// A computed dose together with every number that shaped it.
@@ -218,9 +221,12 @@ impl ComputedDose {
         let cap_mg = rule.cap.map(|cap| match cap {
             DoseCap::Milligrams(mg) => mg,
             DoseCap::MilligramsPerSquareMetre(per_m2) => per_m2 * basis.amount,
+            DoseCap::MilligramsPerDay(per_day) => per_day / divisor,
         });
+        // A binding cap is itself brought to the rounding step, downwards, so the dose given is
+        // a measurable amount that never exceeds the cap.
         let dose = match cap_mg {
-            Some(cap) if rounded > cap => cap,
+            Some(cap) if rounded > cap => floor_to_step(cap, rule.rounding_step),
             _ => rounded,
         };
         Self {
@@ -298,6 +304,9 @@ impl ComputedDose {
                 show(self.basis.amount),
                 show(cap_mg)
             ),
+            DoseCap::MilligramsPerDay(per_day) => {
+                format!("{} mg/day ({} mg per dose)", show(per_day), show(cap_mg))
+            }
         })
     }
 
@@ -317,6 +326,14 @@ impl ComputedDose {
             None
         }
     }
+}
+
+/// The largest multiple of `step` not above `value`.
+fn floor_to_step(value: Decimal, step: Decimal) -> Decimal {
+    if step <= Decimal::ZERO {
+        return value;
+    }
+    ((value / step).floor() * step).normalize()
 }
 
 /// Rounds to the nearest multiple of `step`, halves away from zero (615 -> 620 for step 10).

@@ -151,6 +151,33 @@ pub const CYCLOPHOSPHAMIDE_LABEL: Evidence = Evidence {
     short: "cyclophosphamide label",
 };
 
+/// Adult-onset OMS: paraneoplastic in 39% of the largest adult series.
+pub const ARMANGUE_2016: Evidence = Evidence {
+    claim: "Adult-onset OMS: paraneoplastic in 39% (lung and breast cancer, ovarian teratoma)",
+    citation: "Armangué et al., JAMA Neurol 2016;73:417 (n=114)",
+    strength: "cohort study",
+    doi: Some("10.1001/jamaneurol.2015.4607"),
+    short: "Armangué 2016",
+};
+
+/// Pregnancy: fetal harm (cyclophosphamide), placental transfer (rituximab).
+pub const PREGNANCY_LABELS: Evidence = Evidence {
+    claim: "Embryo-fetal toxicity of cyclophosphamide; rituximab crosses the placenta (B-cell depletion in the newborn)",
+    citation: "Cyclophosphamide and rituximab prescribing information (pregnancy)",
+    strength: "regulatory label",
+    doi: None,
+    short: "product labels",
+};
+
+/// About 80% of children keep neurological deficits.
+pub const WILKEN_2008_REVIEW: Evidence = Evidence {
+    claim: "About 80% of children with OMS keep neurological deficits",
+    citation: "Wilken et al., Eur J Paediatr Neurol 2008;12:51, citing the OMS literature",
+    strength: "case report with literature review",
+    doi: Some("10.1016/j.ejpn.2007.05.005"),
+    short: "Wilken 2008",
+};
+
 /// The off-label note every dosing card carries (the rulebook states it in full).
 pub const OFF_LABEL_NOTE: &str =
     "OMS immunotherapy is off-label: no drug named here is licensed for \

@@ -228,7 +228,8 @@ pub fn mentions_mg_amount(text: &str) -> bool {
     while let Some(offset) = text[index..].find(" mg") {
         let at = index + offset;
         let after = bytes.get(at + 3).copied();
-        let preceded_by_digit = at > 0 && bytes[at - 1].is_ascii_digit();
+        let preceded_by_digit =
+            at > 0 && bytes[at - 1].is_ascii_digit() && !is_stated_limit(text, at);
         let is_rate = after == Some(b'/');
         let is_word = after.is_some_and(|byte| byte.is_ascii_alphanumeric());
         if preceded_by_digit && !is_rate && !is_word {
@@ -248,10 +249,27 @@ fn without_configured_caps(text: &str) -> String {
         .join("\n")
 }
 
+/// Whether the amount ending at byte `at` (the digits before " mg") is a stated maximum
+/// ("maximum 1000 mg", "the 1200 mg cap"): a limit, which may be shown without usable
+/// measurements (precision rule 4), not a computed amount.
+fn is_stated_limit(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    let number_start = before
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    let preceding = before[..number_start].trim_end();
+    preceding.ends_with("maximum") || preceding.ends_with("capped at")
+}
+
 /// Whether any card shows an mg amount anywhere: summary, detail, or a suggested dose (a
 /// configured cap is not an amount).
 pub fn any_mg_amount(cards: &[crate::Card]) -> bool {
     cards.iter().any(|card| {
+        // A cap report quotes the ordered amount and the cap, never a computed one (precision
+        // rule 4): only its suggestions (none) and "computed" figures would count.
+        if card.topic == crate::Topic::DoseCheck && !card.detail.contains("computed") {
+            return !card.suggestions.is_empty();
+        }
         mentions_mg_amount(&card.summary)
             || mentions_mg_amount(&without_configured_caps(&card.detail))
             || card.suggestions.iter().any(|suggestion| {

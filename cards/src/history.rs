@@ -4,7 +4,10 @@
 //! Everything here is dated against the relapse date, which is the OMS Condition's relapse date or,
 //! when the record gives none, the evaluation date.
 
-use fhir_mapping::{DoseEvent, DoseHistory, OrderIndication, UncountedDoses};
+use fhir_mapping::{
+    DoseAmount, DoseEvent, DoseHistory, DoseKnownFrom, OrderIndication, UncountedDoses,
+};
+use rust_decimal::Decimal;
 use time::{Date, Duration, Month};
 
 use crate::config::ClinicalConfig;
@@ -33,7 +36,7 @@ impl FullCourse {
     }
 }
 
-/// Why the patient counts as refractory to rituximab (section 4, definitions a, b and c).
+/// Why the patient counts as refractory to rituximab (section 4, definitions a to d).
 #[derive(Debug, Clone, PartialEq)]
 pub enum RefractoryReason {
     /// (a) The relapse came within the configured months after the full course's last dose.
@@ -49,10 +52,17 @@ pub enum RefractoryReason {
         /// The additional dose.
         dose: DoseEvent,
     },
-    /// (c) Cyclophosphamide was already given after the full course.
+    /// (c) Cyclophosphamide was already given for OMS after the full course.
     CyclophosphamideAfterCourse {
         /// The pulses after the course.
         pulses: Vec<DoseEvent>,
+    },
+    /// (d) Non-response: the relapse date is on or before the course's last dose and the course
+    /// began within the configured days after it (the course was this relapse's treatment, and
+    /// the Condition is still in relapse).
+    NonResponse {
+        /// The course's first dose.
+        first_dose: Date,
     },
 }
 
@@ -86,6 +96,11 @@ pub struct AfterFullCourse {
     /// Highly refractory: refractory, cyclophosphamide after the course, and the relapse after the
     /// last pulse. Holds that last pulse.
     pub relapse_despite_cyclophosphamide: Option<DoseEvent>,
+    /// The relapse date on record precedes the course by more than the non-response window and is
+    /// not after its last dose: the record cannot tell a new relapse from non-response.
+    pub relapse_date_precedes_course: bool,
+    /// The course is known only from orders: it never makes the patient refractory.
+    pub known_only_from_orders: bool,
 }
 
 impl AfterFullCourse {
@@ -124,15 +139,14 @@ pub fn classify(
         .filter(|dose| dose.date - last_dose > gap)
         .cloned()
         .collect();
-    // A pulse given for another condition (neuroblastoma chemotherapy) is exposure, not the
-    // OMS escalation.
-    let cyclophosphamide_after_course: Vec<DoseEvent> = cyclophosphamide
-        .events()
-        .iter()
-        .filter(|pulse| pulse.indication != OrderIndication::OtherCondition)
+    let cyclophosphamide_after_course: Vec<DoseEvent> = pulses_for_oms(cyclophosphamide)
         .filter(|pulse| pulse.date > last_dose)
         .cloned()
         .collect();
+    let known_only_from_orders = course
+        .doses()
+        .iter()
+        .all(|dose| dose.known_from == DoseKnownFrom::Ordered);
 
     let mut refractory = Vec::new();
     let window_end = add_months(last_dose, config.refractory_window_months);
@@ -142,16 +156,33 @@ pub fn classify(
             window_months: config.refractory_window_months,
         });
     }
-    if let Some(dose) = additional_doses
-        .iter()
-        .rev()
-        .find(|dose| relapse_date > dose.date)
-    {
+    if let Some(dose) = additional_doses.iter().rev().find(|dose| {
+        relapse_date > dose.date
+            && relapse_date <= add_months(dose.date, config.additional_dose_window_months)
+    }) {
         refractory.push(RefractoryReason::RelapseAfterAdditionalDose { dose: dose.clone() });
     }
     if !cyclophosphamide_after_course.is_empty() {
         refractory.push(RefractoryReason::CyclophosphamideAfterCourse {
             pulses: cyclophosphamide_after_course.clone(),
+        });
+    }
+    let first_dose = course.first_date();
+    let non_response_window = Duration::days(i64::from(config.non_response_window_days));
+    let relapse_not_after_course = relapse_date <= last_dose;
+    if relapse_not_after_course
+        && first_dose >= relapse_date
+        && first_dose - relapse_date <= non_response_window
+    {
+        refractory.push(RefractoryReason::NonResponse { first_dose });
+    }
+    let relapse_date_precedes_course =
+        relapse_not_after_course && first_dose - relapse_date > non_response_window;
+    if known_only_from_orders {
+        // An order does not prove a dose was given (section 2): such a course never makes the
+        // patient refractory; escalation after it (c) still does.
+        refractory.retain(|reason| {
+            matches!(reason, RefractoryReason::CyclophosphamideAfterCourse { .. })
         });
     }
     let relapse_despite_cyclophosphamide = cyclophosphamide_after_course
@@ -165,12 +196,25 @@ pub fn classify(
         cyclophosphamide_after_course,
         refractory,
         relapse_despite_cyclophosphamide,
+        relapse_date_precedes_course,
+        known_only_from_orders,
     })
 }
 
+/// Cyclophosphamide pulses given for OMS: a pulse whose record names another indication
+/// (neuroblastoma chemotherapy) is exposure, not the OMS regimen.
+pub fn pulses_for_oms(cyclophosphamide: &DoseHistory) -> impl Iterator<Item = &DoseEvent> {
+    cyclophosphamide
+        .events()
+        .iter()
+        .filter(|pulse| pulse.indication != OrderIndication::OtherCondition)
+}
+
 /// Every full course in the history, oldest first. A course starts at a dose and takes every dose
-/// within the window after it; doses after a course's window start the search afresh, so a later
-/// single dose never joins an earlier course.
+/// within the window after it: at least `full_course_min_doses` of them, or recorded amounts
+/// adding up to `full_course_min_mg_per_m2` (mg/m2 amounts) or `full_course_min_mg` (mg amounts);
+/// a dose without a recorded amount counts only towards the number. Doses after a course's window
+/// start the search afresh, so a later single dose never joins an earlier course.
 pub fn full_courses(doses: &[DoseEvent], config: &ClinicalConfig) -> Vec<FullCourse> {
     let window = Duration::days(i64::from(config.full_course_window_days));
     let min_doses = usize::try_from(config.full_course_min_doses).unwrap_or(usize::MAX);
@@ -182,9 +226,10 @@ pub fn full_courses(doses: &[DoseEvent], config: &ClinicalConfig) -> Vec<FullCou
             .iter()
             .take_while(|dose| dose.date - first <= window)
             .count();
-        if in_window >= min_doses {
+        let window_doses = &doses[start..start + in_window];
+        if in_window >= min_doses || reaches_course_amount(window_doses, config) {
             courses.push(FullCourse {
-                doses: doses[start..start + in_window].to_vec(),
+                doses: window_doses.to_vec(),
             });
             start += in_window;
         } else {
@@ -192,6 +237,19 @@ pub fn full_courses(doses: &[DoseEvent], config: &ClinicalConfig) -> Vec<FullCou
         }
     }
     courses
+}
+
+/// Whether recorded amounts add up to a full course (1500 mg/m2, or 2000 mg).
+fn reaches_course_amount(doses: &[DoseEvent], config: &ClinicalConfig) -> bool {
+    let (mut per_m2, mut mg) = (Decimal::ZERO, Decimal::ZERO);
+    for dose in doses {
+        match dose.amount {
+            Some(DoseAmount::MilligramsPerSquareMetre(amount)) => per_m2 += amount,
+            Some(DoseAmount::Milligrams(amount)) => mg += amount,
+            _ => {}
+        }
+    }
+    per_m2 >= config.full_course_min_mg_per_m2 || mg >= config.full_course_min_mg
 }
 
 /// Adds calendar months, keeping the day of month where it exists (31 Aug + 6 months = 28/29 Feb).
@@ -322,7 +380,7 @@ mod tests {
         let result = after_course(classify(
             &history(&dates),
             &history(&[]),
-            date!(2026 - 11 - 20),
+            date!(2025 - 12 - 20),
             &config,
         ));
         assert_eq!(result.additional_doses.len(), 1);
@@ -330,6 +388,14 @@ mod tests {
             result.refractory.as_slice(),
             [RefractoryReason::RelapseAfterAdditionalDose { dose }] if dose.date == date!(2025 - 03 - 01)
         ));
+        // More than 12 months after the additional dose: not refractory (b).
+        let later = after_course(classify(
+            &history(&dates),
+            &history(&[]),
+            date!(2026 - 11 - 20),
+            &config,
+        ));
+        assert!(later.refractory.is_empty(), "{:?}", later.refractory);
     }
 
     #[test]

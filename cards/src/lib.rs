@@ -44,6 +44,7 @@ pub mod evidence;
 mod fixtures;
 pub mod history;
 pub mod markdown;
+pub mod order_use;
 #[cfg(test)]
 mod properties;
 pub mod proposal;
@@ -76,8 +77,18 @@ pub fn evaluate(facts: &Facts, config: &ClinicalConfig) -> Vec<Card> {
         }
         OmsDiagnosis::Confirmed(oms) if oms.is_relapsed() => {
             let assessment = Assessment::new(facts, oms, config);
+            // A premedication, an antiemetic or a low steroid dose alone does not make the
+            // service speak (precision rule 1).
+            if !facts
+                .orders
+                .iter()
+                .any(|order| assessment.order_speaks(order))
+            {
+                return Vec::new();
+            }
             // The primary card first: `finish` marks index 0 as the primary.
             let mut proposals = vec![rules::primary::card(&assessment)];
+            rules::risks::apply(&mut proposals, &assessment);
             rules::fertility::apply(&mut proposals, &assessment);
             rules::neuroblastoma::apply(&mut proposals, &assessment);
             rules::steroids::apply(&mut proposals, &assessment);

@@ -22,7 +22,8 @@ pub fn rituximab_rule(config: &ClinicalConfig) -> DoseRule {
     }
 }
 
-/// Cyclophosphamide 750 mg/m2 per pulse, rounded to 10 mg, at most 1000 mg/m2.
+/// Cyclophosphamide 750 mg/m2 per pulse, rounded to 10 mg, at most 1200 mg per pulse (a
+/// local-policy ceiling; the former per-m2 "cap" is a range check on the configured mg/m2).
 pub fn cyclophosphamide_rule(config: &ClinicalConfig) -> DoseRule {
     DoseRule {
         basis: BasisUnit::SquareMetre,
@@ -30,13 +31,12 @@ pub fn cyclophosphamide_rule(config: &ClinicalConfig) -> DoseRule {
         per_unit_label: "mg/m2",
         divided_into: 1,
         rounding_step: config.cyclophosphamide_rounding_mg,
-        cap: Some(DoseCap::MilligramsPerSquareMetre(
-            config.cyclophosphamide_cap_mg_per_m2,
-        )),
+        cap: Some(DoseCap::Milligrams(config.cyclophosphamide_cap_mg)),
     }
 }
 
-/// Dexamethasone 20 mg/m2/day in 2 divided doses, each rounded to 0.5 mg.
+/// Dexamethasone 20 mg/m2/day in 2 divided doses, at most 40 mg/day, each dose rounded to
+/// 0.5 mg after the cap is divided.
 pub fn dexamethasone_rule(config: &ClinicalConfig) -> DoseRule {
     DoseRule {
         basis: BasisUnit::SquareMetre,
@@ -44,7 +44,9 @@ pub fn dexamethasone_rule(config: &ClinicalConfig) -> DoseRule {
         per_unit_label: "mg/m2/day",
         divided_into: config.dexamethasone_doses_per_day,
         rounding_step: config.dexamethasone_rounding_mg,
-        cap: None,
+        cap: Some(DoseCap::MilligramsPerDay(
+            config.dexamethasone_cap_mg_per_day,
+        )),
     }
 }
 
@@ -120,14 +122,18 @@ pub fn rituximab_dosage(
     }
 }
 
-/// Cyclophosphamide IV on day 1 of each cycle, every 4 weeks, 6 cycles.
-pub fn cyclophosphamide_dosage(dose: &ComputedDose, config: &ClinicalConfig) -> MedicationDosage {
+/// Cyclophosphamide IV on day 1 of each cycle, every 4 weeks, for `cycles` cycles (6, or the
+/// remaining ones of a regimen in progress).
+pub fn cyclophosphamide_dosage(
+    dose: &ComputedDose,
+    config: &ClinicalConfig,
+    cycles: u32,
+) -> MedicationDosage {
     MedicationDosage {
         text: format!(
-            "cyclophosphamide {} IV on day 1 of each {}-week cycle, {} cycles ({} mg/m2 per pulse)",
+            "cyclophosphamide {} IV on day 1 of each {}-week cycle, {cycles} cycles ({} mg/m2 per pulse)",
             dose.dose,
             config.pulse_interval_weeks,
-            config.pulse_cycles,
             show(dose.rule.per_unit)
         ),
         route: AdministrationRoute::Intravenous,
@@ -136,26 +142,29 @@ pub fn cyclophosphamide_dosage(dose: &ComputedDose, config: &ClinicalConfig) -> 
             frequency: 1,
             period: config.pulse_interval_weeks,
             period_unit: PeriodUnit::Week,
-            count: config.pulse_cycles,
+            count: cycles,
         },
     }
 }
 
 /// Dexamethasone in divided doses on days 1-3 of a cycle. FHIR `Timing` cannot nest "days 1-3"
 /// inside "every 4 weeks", so the timing covers one cycle and the text says to repeat it.
-pub fn dexamethasone_dosage(dose: &ComputedDose, config: &ClinicalConfig) -> MedicationDosage {
+pub fn dexamethasone_dosage(
+    dose: &ComputedDose,
+    config: &ClinicalConfig,
+    cycles: u32,
+) -> MedicationDosage {
     let per_day = config.dexamethasone_doses_per_day;
     MedicationDosage {
         text: format!(
             "dexamethasone {} IV {} times daily on days 1-{} of each {}-week cycle ({} mg/m2/day \
-             in {per_day} divided doses); this order covers one cycle, repeat with each of the {} \
-             cycles",
+             in {per_day} divided doses); this order covers one cycle, repeat with each of the \
+             {cycles} cycles",
             dose.dose,
             per_day,
             config.dexamethasone_days,
             config.pulse_interval_weeks,
             show(config.dexamethasone_mg_per_m2_per_day),
-            config.pulse_cycles
         ),
         route: AdministrationRoute::Intravenous,
         dose: dose.dose,
@@ -258,6 +267,7 @@ pub fn parameters_line(dose: &ComputedDose) -> String {
     let rule = &dose.rule;
     let cap = match rule.cap {
         Some(DoseCap::Milligrams(mg)) => format!(", maximum {} mg", show(mg)),
+        Some(DoseCap::MilligramsPerDay(per_day)) => format!(", maximum {} mg/day", show(per_day)),
         Some(DoseCap::MilligramsPerSquareMetre(per_m2)) => {
             format!(", maximum {} mg/m2", show(per_m2))
         }

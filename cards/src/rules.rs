@@ -12,6 +12,7 @@ pub mod fertility;
 pub mod monitoring;
 pub mod neuroblastoma;
 pub mod primary;
+pub mod risks;
 pub mod safety;
 pub mod steroids;
 

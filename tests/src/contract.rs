@@ -444,7 +444,20 @@ pub fn mentions_mg_amount(text: &str) -> bool {
             && bytes[at - 1].is_ascii_digit()
             && after != Some(b'/')
             && !after.is_some_and(|b| b.is_ascii_alphanumeric())
+            && !is_stated_limit(text, at)
     })
+}
+
+/// Whether the amount ending at byte `at` (the digits before " mg") is a stated maximum
+/// ("maximum 1000 mg", "the 1200 mg cap"): a limit, which may be shown without usable
+/// measurements (precision rule 4), not a computed amount.
+fn is_stated_limit(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    let number_start = before
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    let preceding = before[..number_start].trim_end();
+    preceding.ends_with("maximum") || preceding.ends_with("capped at")
 }
 
 #[cfg(test)]

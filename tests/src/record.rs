@@ -766,7 +766,7 @@ const PROCEDURES: [PastProcedure; 7] = [
     procedure(Some(("54550000", "Electroencephalogram")), "EEG", When::AfterDiagnosis(2)),
     procedure(Some(("277762005", "Lumbar puncture")), "Lumbar puncture (CSF analysis)", When::AfterDiagnosis(3)),
     procedure(None, "MRI brain", When::AfterDiagnosis(4)),
-    procedure(None, "MRI abdomen", When::AfterDiagnosis(8)),
+    procedure(None, "MRI abdomen (neuroblastoma surveillance)", When::DaysAgo(60)),
     procedure(None, "MIBG scan", When::AfterDiagnosis(16)),
     procedure(Some(("71861002", "Adrenalectomy")), "Laparoscopic left adrenalectomy (neuroblastoma resection)", When::Resection),
     procedure(None, "Neuropsychological assessment", When::AfterRituximab(200)),

@@ -2,7 +2,8 @@
 //! with fertility concerns, rituximab is preferred over cyclophosphamide (guideline, "Special
 //! considerations"; evidence: guideline statement).
 
-use fhir_mapping::MedicationClass;
+use fhir_mapping::{DoseAmount, MedicationClass};
+use rust_decimal::Decimal;
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
@@ -10,6 +11,7 @@ use crate::dose::show;
 use crate::evidence::{CYCLOPHOSPHAMIDE_LABEL, ROSSOR_2022};
 use crate::markdown::Detail;
 use crate::proposal::{CardProposal, ProposedSuggestion};
+use crate::regimen;
 use crate::rules::{delete, dose_list, dose_sources, CYCLOPHOSPHAMIDE_PULSES};
 
 /// Fires when cyclophosphamide is ordered or proposed for a young patient or one with a
@@ -24,19 +26,16 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
 
     let refractory = !assessment.primary_is_rituximab();
     let mut detail = Detail::new(
-        "Cyclophosphamide is gonadotoxic, and the risk rises with the cumulative dose; rituximab \
-         is not known to be gonadotoxic. Offer fertility counselling (and preservation where \
-         possible) before any cyclophosphamide.",
+        "Cyclophosphamide is gonadotoxic (the risk rises with the cumulative dose); rituximab is \
+         not known to be. Offer fertility counselling, and preservation where possible, before \
+         any cyclophosphamide.",
     )
     .evidence(CYCLOPHOSPHAMIDE_LABEL)
     .evidence(ROSSOR_2022);
     if assessment.is_young() {
         if let Some(age) = assessment.facts.patient.age {
             detail = detail.because(
-                format!(
-                    "age {} years {} months (under {})",
-                    age.years, age.months, assessment.config.adult_age_years
-                ),
+                format!("age {}", age_in_words(age)),
                 Some(&assessment.facts.patient.reference),
             );
         }
@@ -49,16 +48,22 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
             .iter()
             .map(|order| order.reference.clone())
             .collect();
-        detail = detail.because_all("cyclophosphamide ordered", &refs);
-    }
-    if primary_is_pulses {
+        let verb = if assessment.facts.hook == fhir_mapping::Hook::OrderSign {
+            "being signed"
+        } else {
+            "selected"
+        };
+        detail = detail.because_all(format!("cyclophosphamide order {verb}"), &refs);
+    } else if primary_is_pulses {
         detail = detail.because(
             "cyclophosphamide pulses are the primary recommendation",
             None,
         );
     }
+    let (exposure_text, exposure_working) = exposure(assessment);
     detail = detail
-        .also(exposure_text(assessment))
+        .also(exposure_text)
+        .working(exposure_working)
         .cite_records(&dose_sources(assessment.facts.cyclophosphamide.events()));
 
     let summary = if refractory {
@@ -83,8 +88,10 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
         detail = detail.also(format!(
             "The rituximab course is on the card \"{primary_summary}\"."
         ));
+        // Only the OMS regimen's order; oral cyclophosphamide is another use (section 4).
         let actions: Vec<_> = cyclophosphamide_orders
             .iter()
+            .filter(|order| assessment.is_regimen_order(order))
             .map(|order| delete(order, "rituximab is proposed instead"))
             .collect();
         let suggestion = ProposedSuggestion::new(
@@ -102,37 +109,88 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
     cards.push(CardProposal { detail, ..card });
 }
 
-/// The cumulative cyclophosphamide exposure on record. Recorded mg amounts are listed only when
-/// mg amounts may be shown at all (see `Assessment`).
-fn exposure_text(assessment: &Assessment<'_>) -> String {
-    let pulses = assessment.facts.cyclophosphamide.events();
-    if pulses.is_empty() {
-        return "Cumulative cyclophosphamide exposure on record: none.".to_owned();
+/// "4 years 9 months", "6 years 1 month", "30 years".
+fn age_in_words(age: fhir_mapping::Age) -> String {
+    let years = if age.years == 1 { "year" } else { "years" };
+    match age.months {
+        0 => format!("{} {years}", age.years),
+        1 => format!("{} {years} 1 month", age.years),
+        months => format!("{} {years} {months} months", age.years),
     }
-    let mut text = format!(
-        "Cumulative cyclophosphamide exposure on record (all indications): {}.",
-        dose_list(CYCLOPHOSPHAMIDE_PULSES, pulses)
-    );
-    let milligrams: Option<Vec<rust_decimal::Decimal>> = pulses
+}
+
+/// The cumulative cyclophosphamide exposure on record (all indications, in words) for the
+/// recommendation, and its arithmetic for the working: the recorded amounts and the planned
+/// cumulative dose (pulses given for this relapse + the remaining cycles at the proposed dose,
+/// in g and g/m2). mg amounts only when they may be shown at all (see `Assessment`).
+fn exposure(assessment: &Assessment<'_>) -> (String, Vec<String>) {
+    let pulses = assessment.facts.cyclophosphamide.events();
+    let text = if pulses.is_empty() {
+        "Cyclophosphamide exposure on record: none.".to_owned()
+    } else {
+        format!(
+            "Cyclophosphamide exposure on record (all indications): {}.",
+            dose_list(CYCLOPHOSPHAMIDE_PULSES, pulses)
+        )
+    };
+    let mut working = Vec::new();
+    let Some(bsa) = assessment
+        .dosing
+        .as_ref()
+        .and_then(|dosing| dosing.bsa())
+        .map(|basis| basis.amount())
+    else {
+        return (text, working);
+    };
+    let recorded: Option<Vec<Decimal>> = pulses
         .iter()
         .map(|pulse| match pulse.amount {
-            Some(fhir_mapping::DoseAmount::Milligrams(mg)) => Some(mg),
+            Some(DoseAmount::Milligrams(mg)) => Some(mg),
+            Some(DoseAmount::MilligramsPerSquareMetre(per_m2)) => Some(per_m2 * bsa),
             _ => None,
         })
         .collect();
-    if let (Some(amounts), true) = (milligrams, assessment.has_usable_bsa()) {
-        let total: rust_decimal::Decimal = amounts.iter().sum();
+    let proposes_pulses = assessment.primary == Topic::CyclophosphamideDexamethasonePulses;
+    // When every pulse on record is this relapse's, the planned line below says it all.
+    let all_this_relapse = pulses.len() == assessment.regimen_pulses.len() && proposes_pulses;
+    if let Some(amounts) = recorded.filter(|amounts| !amounts.is_empty() && !all_this_relapse) {
         let parts: Vec<String> = amounts
             .iter()
             .map(|mg| format!("{} mg", show(*mg)))
             .collect();
-        text.push_str(&format!(
-            " Recorded amounts: {} = {} mg in total.",
+        let total: Decimal = amounts.iter().sum();
+        working.push(format!(
+            "exposure on record: {} = {} mg",
             parts.join(" + "),
             show(total)
         ));
     }
-    text
+    if let Some(dose) = regimen::cyclophosphamide_dose(assessment).filter(|_| proposes_pulses) {
+        let given: Decimal = assessment
+            .regimen_pulses
+            .iter()
+            .filter_map(|pulse| match pulse.amount {
+                Some(DoseAmount::Milligrams(mg)) => Some(mg),
+                Some(DoseAmount::MilligramsPerSquareMetre(per_m2)) => Some(per_m2 * bsa),
+                _ => None,
+            })
+            .sum();
+        let remaining = Decimal::from(assessment.remaining_cycles());
+        let planned = given + remaining * dose.dose.value();
+        let grams = (planned / Decimal::from(1000)).round_dp(1);
+        let per_m2 = (planned / Decimal::from(1000) / bsa).round_dp(1);
+        working.push(format!(
+            "planned: {} mg given + {} x {} = {} mg ({} g; {} g/m2 at {} m2)",
+            show(given),
+            remaining,
+            dose.dose,
+            show(planned),
+            show(grams),
+            show(per_m2),
+            show(bsa)
+        ));
+    }
+    (text, working)
 }
 
 #[cfg(test)]
@@ -170,17 +228,22 @@ mod tests {
     }
 
     #[test]
-    fn an_adult_without_a_fertility_concern_gets_no_fertility_card() {
+    fn fertility_applies_under_50_at_any_sex_and_not_at_55_without_a_concern() {
         let mut facts = fixtures::facts();
-        facts.patient.age = Some(Age {
-            years: 30,
-            months: 0,
-        });
         facts.orders.push(fixtures::order(
             "draft-2",
             MedicationClass::Cyclophosphamide,
             None,
         ));
+        facts.patient.age = Some(Age {
+            years: 30,
+            months: 0,
+        });
+        assert!(find(&evaluate(&facts), Topic::FertilityPreferRituximab).is_some());
+        facts.patient.age = Some(Age {
+            years: 55,
+            months: 0,
+        });
         assert!(find(&evaluate(&facts), Topic::FertilityPreferRituximab).is_none());
     }
 

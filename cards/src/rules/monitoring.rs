@@ -2,19 +2,37 @@
 //! neurological and cognitive assessment and cognitive rehabilitation (guideline, "Monitoring and
 //! follow-up" and "Common pitfalls").
 
-use fhir_mapping::Hook;
+use fhir_mapping::{Hook, MedicationClass};
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
-use crate::evidence::{GUIDELINE, ROSSOR_2022};
+use crate::evidence::{ROSSOR_2022, WILKEN_2008_REVIEW};
 use crate::markdown::Detail;
 use crate::proposal::{
     CardProposal, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode, ServiceOrder,
 };
 
-/// Adds the card when the orders are being signed.
+/// The orders being signed start a treatment step: the primary's drug is among them (rituximab
+/// for a rituximab card, cyclophosphamide at the first pulse of the regimen).
+fn starts_a_treatment_step(assessment: &Assessment<'_>) -> bool {
+    let orders = &assessment.facts.orders;
+    match assessment.primary {
+        Topic::RituximabFullCourse | Topic::RituximabRedose | Topic::RituximabPartialPrior => {
+            orders.iter().any(|order| order.medication.is_rituximab())
+        }
+        Topic::CyclophosphamideDexamethasonePulses => {
+            assessment.regimen_pulses.is_empty()
+                && orders
+                    .iter()
+                    .any(|order| order.medication == MedicationClass::Cyclophosphamide)
+        }
+        _ => false,
+    }
+}
+
+/// Adds the card when the orders being signed start a treatment step.
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
-    if assessment.facts.hook != Hook::OrderSign {
+    if assessment.facts.hook != Hook::OrderSign || !starts_a_treatment_step(assessment) {
         return;
     }
     let detail = Detail::new("Plan follow-up alongside the treatment:")
@@ -25,7 +43,7 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
             "Delayed treatment worsens neurological and cognitive outcomes; about 80% of children \
              with OMS keep mild to severe deficits despite treatment.",
         )
-        .evidence(GUIDELINE)
+        .evidence(WILKEN_2008_REVIEW)
         .evidence(ROSSOR_2022)
         .because("orders for relapsed OMS are being signed", Some(&assessment.oms.reference));
     let assessment_order = ServiceOrder {

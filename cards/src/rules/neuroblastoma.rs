@@ -4,7 +4,8 @@
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
-use crate::evidence::ROSSOR_2022;
+use crate::evidence::{ARMANGUE_2016, ROSSOR_2022};
+use crate::history::add_months;
 use crate::markdown::Detail;
 use crate::proposal::{
     CardProposal, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode, ServiceOrder,
@@ -20,9 +21,81 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
     if neuroblastoma.present && !neuroblastoma.resected {
         cards.push(resection(assessment));
     }
-    if !neuroblastoma.workup_on_record {
+    if assessment.is_adult() {
+        // Adults: the tumour work-up of adult-onset OMS replaces neuroblastoma screening.
+        if assessment.adult_onset()
+            && workup_due(
+                assessment,
+                assessment
+                    .facts
+                    .adult_tumour_workup
+                    .as_ref()
+                    .map(|w| w.date),
+            )
+        {
+            cards.push(tumour_screening(assessment));
+        }
+    } else if !neuroblastoma.present && workup_due(assessment, neuroblastoma.latest_workup) {
         cards.push(screening(assessment));
     }
+}
+
+/// No work-up on record, or the latest is more than `workup_repeat_months` before the relapse
+/// date (a relapse can herald a tumour).
+fn workup_due(assessment: &Assessment<'_>, latest: Option<time::Date>) -> bool {
+    latest.is_none_or(|date| {
+        add_months(date, assessment.config.workup_repeat_months) < assessment.relapse_date
+    })
+}
+
+fn tumour_screening(assessment: &Assessment<'_>) -> CardProposal {
+    let previous = assessment.facts.adult_tumour_workup.as_ref();
+    let mut detail = Detail::new(
+        "Adult-onset OMS is often paraneoplastic (39% in the largest adult series: lung and \
+         breast cancer, ovarian teratoma in young women; fewer in others). Screen: CT of chest, \
+         abdomen and pelvis; mammography or breast imaging and pelvic imaging in women; \
+         testicular ultrasound in young men; consider FDG-PET; onconeural antibodies (incl. \
+         anti-Ri).",
+    )
+    .evidence(ARMANGUE_2016);
+    detail = match previous {
+        Some(workup) => detail.because(
+            format!(
+                "adult-onset OMS; latest tumour work-up {} ({}), more than {} months before the relapse",
+                date_in_words(workup.date),
+                workup.description,
+                assessment.config.workup_repeat_months
+            ),
+            Some(&workup.source),
+        ),
+        None => detail.because(
+            "adult-onset OMS; no tumour work-up since the OMS onset on record",
+            Some(&assessment.oms.reference),
+        ),
+    };
+    let imaging = ServiceOrder {
+        code: ServiceCode {
+            system: None,
+            code: None,
+            text: "CT of chest, abdomen and pelvis with contrast",
+        },
+        note: "Adult-onset opsoclonus-myoclonus syndrome: screening for an underlying tumour."
+            .to_owned(),
+    };
+    CardProposal::new(
+        Topic::TumourScreening,
+        Indicator::Info,
+        "Adult-onset OMS: screen for an underlying tumour (CT chest/abdomen/pelvis, breast, pelvis or testis)",
+        detail,
+    )
+    .suggest(ProposedSuggestion::new(
+        "Order CT of chest, abdomen and pelvis",
+        vec![ProposedAction::Create {
+            description: "Create an order for CT of chest, abdomen and pelvis".to_owned(),
+            order: ProposedOrder::Service(imaging),
+        }],
+    ))
+    .selection(SelectionBehavior::Any)
 }
 
 fn resection(assessment: &Assessment<'_>) -> CardProposal {
@@ -70,17 +143,30 @@ fn resection(assessment: &Assessment<'_>) -> CardProposal {
 }
 
 fn screening(assessment: &Assessment<'_>) -> CardProposal {
-    let detail = Detail::new(
-        "No neuroblastoma work-up is on record. Screen for an occult neuroblastoma: \
-         cross-sectional imaging (MRI of chest, abdomen and pelvis), urine catecholamine \
-         metabolites (HVA, VMA), and MIBG scintigraphy where imaging is inconclusive.",
-    );
+    let latest = assessment.facts.neuroblastoma.latest_workup;
+    let opening = match latest {
+        Some(date) => format!(
+            "The latest neuroblastoma work-up is from {}, more than {} months before this \
+             relapse; a relapse can herald a tumour (recurrence).",
+            date_in_words(date),
+            assessment.config.workup_repeat_months
+        ),
+        None => "No neuroblastoma work-up is on record.".to_owned(),
+    };
+    let detail = Detail::new(format!(
+        "{opening} Screen for an occult neuroblastoma: cross-sectional imaging (MRI of chest, \
+         abdomen and pelvis), urine catecholamine metabolites (HVA, VMA), and MIBG \
+         scintigraphy where imaging is inconclusive."
+    ));
+    let trigger = match latest {
+        Some(date) => format!("latest neuroblastoma work-up {}", date_in_words(date)),
+        None => "no neuroblastoma Condition, urine catecholamines, MIBG scan or cross-sectional \
+                 imaging on record"
+            .to_owned(),
+    };
     let detail = relapsed_oms(detail, assessment)
-    .evidence(ROSSOR_2022)
-    .because(
-        "no neuroblastoma Condition, urine catecholamines, MIBG scan or cross-sectional imaging on record",
-        None,
-    );
+        .evidence(ROSSOR_2022)
+        .because_all(trigger, &assessment.facts.neuroblastoma.references);
     let imaging = ServiceOrder {
         code: ServiceCode {
             system: None,
@@ -100,7 +186,11 @@ fn screening(assessment: &Assessment<'_>) -> CardProposal {
     CardProposal::new(
         Topic::NeuroblastomaScreening,
         Indicator::Info,
-        "No neuroblastoma work-up on record: screen for an occult tumour (imaging, urine catecholamines)",
+        if latest.is_some() {
+            "Neuroblastoma work-up over 12 months old: screen again (imaging, urine catecholamines)"
+        } else {
+            "No neuroblastoma work-up on record: screen for an occult tumour (imaging, urine catecholamines)"
+        },
         detail,
     )
     .suggest(ProposedSuggestion::new(

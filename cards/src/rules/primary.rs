@@ -9,10 +9,7 @@
 //! | `cyclophosphamide-dexamethasone-pulses` | refractory, not highly refractory | 2-patient case report |
 //! | `specialist-referral` | highly refractory | literature (guideline list empty) |
 
-use fhir_mapping::{
-    date_in_words, FhirRef, MedicationClass, Pregnancy, ReactionRecord, ResultStatus,
-    VerificationStatus,
-};
+use fhir_mapping::{date_in_words, MedicationClass, Pregnancy, ReactionRecord, VerificationStatus};
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
@@ -21,7 +18,7 @@ use crate::evidence::{
     BRAIN_DEV_2016, DE_ALARCON_2018, GUIDELINE, PRANZATELLI_2006, RITUXIMAB_LABEL, ROSSOR_2022,
     ROSTASY_2006, WILKEN_2008,
 };
-use crate::history::{AfterFullCourse, RefractoryReason, RituximabHistory};
+use crate::history::{add_months, AfterFullCourse, RefractoryReason, RituximabHistory};
 use crate::markdown::Detail;
 use crate::proposal::{
     CardProposal, MedicationDosage, ProposedAction, ProposedOrder, ProposedSuggestion, ServiceCode,
@@ -39,16 +36,18 @@ pub const PATIENT_REFERRAL: &str = "3457005";
 
 /// The primary card for the assessment's primary topic.
 pub fn card(assessment: &Assessment<'_>) -> CardProposal {
-    let card = match (&assessment.history, assessment.primary) {
-        (RituximabHistory::Partial { .. }, _) => partial_prior(assessment),
-        (RituximabHistory::AfterFullCourse(after), Topic::SpecialistReferral) => {
-            specialist_referral(assessment, after)
-        }
-        (RituximabHistory::AfterFullCourse(after), Topic::CyclophosphamideDexamethasonePulses) => {
+    let after = match &assessment.history {
+        RituximabHistory::AfterFullCourse(after) => Some(after),
+        _ => None,
+    };
+    let card = match (assessment.primary, after) {
+        (Topic::SpecialistReferral, _) => specialist_referral(assessment, after),
+        (Topic::CyclophosphamideDexamethasonePulses, _) => {
             cyclophosphamide_dexamethasone(assessment, after)
         }
-        (RituximabHistory::AfterFullCourse(after), _) => redose(assessment, after),
-        (RituximabHistory::Naive, _) => full_course(assessment),
+        (Topic::RituximabRedose, Some(after)) => redose(assessment, after),
+        (Topic::RituximabPartialPrior, _) => partial_prior(assessment),
+        _ => full_course(assessment),
     };
     let detail = data_issues(
         orders_in_play(relapsed_oms(card.detail, assessment), assessment),
@@ -148,9 +147,14 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     let per_m2 = show(config.rituximab_mg_per_m2);
     let dose = regimen::rituximab_dose(assessment);
     let amount = amount_text(dose.as_ref(), "");
-    let summary =
-        format!("Single additional rituximab dose {per_m2} mg/m2 IV{amount} after a full course");
-    let detail = Detail::new(format!(
+    let summary = if after.relapse_date_precedes_course {
+        format!(
+            "Single additional rituximab dose {per_m2} mg/m2 IV{amount}; relapse date on record precedes the course: update it"
+        )
+    } else {
+        format!("Single additional rituximab dose {per_m2} mg/m2 IV{amount} after a full course")
+    };
+    let mut detail = Detail::new(format!(
         "Give one additional dose of rituximab, {per_m2} mg/m2 IV{amount}, once, for a relapse \
          after a full course."
     ))
@@ -165,18 +169,43 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
             dose_list(RITUXIMAB_DOSES, after.course.doses())
         ),
         &dose_sources(after.course.doses()),
-    )
-    .because(
-        format!(
-            "not refractory: the relapse ({}) is more than {} months after the course's last dose, \
-             with no single additional dose or cyclophosphamide for OMS since",
-            assessment.relapse_date_text(),
-            config.refractory_window_months
-        ),
-        None,
     );
+    let last_dose = after.course.last_date();
+    if add_months(last_dose, LONG_AGO_MONTHS) < assessment.facts.today {
+        detail = detail.also(
+            "The full course was years ago and B cells have long recovered: a new full course is \
+             an alternative.",
+        );
+    }
+    let why_not_refractory = if after.relapse_date_precedes_course {
+        detail = detail.also(format!(
+            "The relapse date on record ({}) precedes the course (first dose {}): if this is a new \
+             relapse, update the OMS Condition's onset or recorded date; if the course did not \
+             work, this is non-response and the pulses regimen applies.",
+            assessment.relapse_date_text(),
+            date_in_words(after.course.first_date())
+        ));
+        "the relapse date on record precedes the course, so the record cannot tell a new relapse \
+         from non-response"
+            .to_owned()
+    } else if after.known_only_from_orders {
+        "the course is known only from orders, which never makes the patient refractory".to_owned()
+    } else {
+        format!(
+            "not refractory: the relapse ({}) is more than {} months after the course's last dose \
+             ({}), with no single additional dose or cyclophosphamide for OMS since",
+            assessment.relapse_date_text(),
+            config.refractory_window_months,
+            date_in_words(last_dose)
+        )
+    };
+    let detail = detail.because(why_not_refractory, None);
     rituximab_card(Topic::RituximabRedose, summary, detail, dose, assessment)
 }
+
+/// A full course more than this many months before the evaluation date was "years ago": the
+/// redose card names a new full course as the alternative (precision rule 9).
+const LONG_AGO_MONTHS: u32 = 24;
 
 /// `rituximab-partial-prior`: some rituximab, less than a full course. Not in the guideline: the
 /// clinician chooses between completing the course and one dose.
@@ -316,38 +345,85 @@ fn new_course_after_gap(assessment: &Assessment<'_>) -> bool {
 /// `cyclophosphamide-dexamethasone-pulses`: refractory to rituximab, not highly refractory.
 fn cyclophosphamide_dexamethasone(
     assessment: &Assessment<'_>,
-    after: &AfterFullCourse,
+    after: Option<&AfterFullCourse>,
 ) -> CardProposal {
     let config = assessment.config;
     let cpm_per_m2 = show(config.cyclophosphamide_mg_per_m2);
     let dex_per_m2 = show(config.dexamethasone_mg_per_m2_per_day);
-    // While pregnant no mg amount is proposed (see below).
+    let (cycle, remaining) = (assessment.next_cycle(), assessment.remaining_cycles());
+    // While pregnant no mg amount is proposed (see below); within 8 weeks of the course's last
+    // dose the response to rituximab may not be judgeable yet, so no cyclophosphamide either.
+    let too_early = assessment.response_not_yet_judgeable();
     let pregnant = assessment.is_pregnant();
-    let cyclophosphamide = regimen::cyclophosphamide_dose(assessment).filter(|_| !pregnant);
-    let dexamethasone = regimen::dexamethasone_dose(assessment).filter(|_| !pregnant);
+    let withheld = pregnant || too_early.is_some();
+    let cyclophosphamide = regimen::cyclophosphamide_dose(assessment).filter(|_| !withheld);
+    let dexamethasone = regimen::dexamethasone_dose(assessment).filter(|_| !withheld);
     let amount = amount_text(cyclophosphamide.as_ref(), "");
-    let summary = format!(
-        "Refractory to rituximab: cyclophosphamide {cpm_per_m2} mg/m2{amount} + dexamethasone pulses q{}wk x {}",
-        config.pulse_interval_weeks, config.pulse_cycles
-    );
+    let in_progress = !assessment.regimen_pulses.is_empty();
+    let summary = if in_progress {
+        format!(
+            "Cyclophosphamide {cpm_per_m2} mg/m2{amount} + dexamethasone pulses: cycle {cycle} of {}, {remaining} left",
+            config.pulse_cycles
+        )
+    } else {
+        format!(
+            "Refractory to rituximab: cyclophosphamide {cpm_per_m2} mg/m2{amount} + dexamethasone pulses q{}wk x {}",
+            config.pulse_interval_weeks, config.pulse_cycles
+        )
+    };
+    let opening = if in_progress {
+        format!(
+            "The regimen for this relapse is in progress: the next pulse is cycle {cycle} of {} \
+             ({remaining} left).",
+            config.pulse_cycles
+        )
+    } else {
+        "Refractory to rituximab: cyclophosphamide pulses with dexamethasone pulses.".to_owned()
+    };
     let mut detail = Detail::new(format!(
-        "Refractory to rituximab: cyclophosphamide pulses with dexamethasone pulses: cyclophosphamide {cpm_per_m2} mg/m2 IV on day 1 (literature \
-         range 500-1000 mg/m2), plus dexamethasone {dex_per_m2} mg/m2/day in {} divided doses on \
-         days 1-{}, every {} weeks for {} cycles.",
-        config.dexamethasone_doses_per_day,
-        config.dexamethasone_days,
-        config.pulse_interval_weeks,
-        config.pulse_cycles
+        "{opening} Cyclophosphamide {cpm_per_m2} mg/m2 IV on day 1 (literature range 500-1000 \
+         mg/m2), plus dexamethasone {dex_per_m2} mg/m2/day in {} divided doses on days 1-{}, \
+         every {} weeks.",
+        config.dexamethasone_doses_per_day, config.dexamethasone_days, config.pulse_interval_weeks,
     ))
     .also(
         "The pulse dose is borrowed from autoimmune encephalitis practice; the OMS evidence is a \
-         2-patient case report. Consider fertility and cumulative exposure before cyclophosphamide.",
+         2-patient case report.",
     )
     .evidence(GUIDELINE)
     .evidence(WILKEN_2008)
     .evidence(ROSTASY_2006)
     .off_label();
-    detail = refractory_triggers(detail, assessment, after);
+    if let Some(last_dose) = too_early {
+        detail = detail.also(format!(
+            "The last rituximab dose was on {}, under {} weeks ago: the response to rituximab may \
+             not yet be judgeable, so no cyclophosphamide order is suggested yet.",
+            date_in_words(last_dose),
+            config.response_judgeable_weeks
+        ));
+    }
+    if in_progress {
+        detail = detail.because_all(
+            format!(
+                "regimen in progress: {} for OMS since the relapse",
+                dose_list(CYCLOPHOSPHAMIDE_PULSES, &assessment.regimen_pulses)
+            ),
+            &dose_sources(&assessment.regimen_pulses),
+        );
+    }
+    if let Some(after) = after {
+        if after
+            .refractory
+            .iter()
+            .any(|reason| matches!(reason, RefractoryReason::RelapseSoonAfterCourse { .. }))
+        {
+            detail = detail.also(
+                "An early relapse with B-cell (CD19) repopulation may still respond to re-dosing \
+                 rituximab.",
+            );
+        }
+        detail = refractory_triggers(detail, assessment, after);
+    }
     let mut card = CardProposal::new(
         Topic::CyclophosphamideDexamethasonePulses,
         Indicator::Warning,
@@ -360,12 +436,12 @@ fn cyclophosphamide_dexamethasone(
         source,
     } = &assessment.facts.pregnancy
     {
-        // Until the pregnancy card exists: no one-click cyclophosphamide or dexamethasone while
-        // pregnant (embryo-fetal toxicity; dexamethasone crosses the placenta).
+        // No one-click cyclophosphamide or dexamethasone while pregnant (embryo-fetal toxicity;
+        // dexamethasone crosses the placenta): the pregnancy card says why.
         detail = detail
             .also(format!(
-                "Pregnancy on record ({evidence}, {}): cyclophosphamide can cause fetal harm; only \
-                 on a specialist and obstetric decision. No order is suggested.",
+                "Pregnancy on record ({evidence}, {}): no order is suggested; see the pregnancy \
+                 card.",
                 date_in_words(*date)
             ))
             .cite_records([source]);
@@ -379,26 +455,20 @@ fn cyclophosphamide_dexamethasone(
             .facts
             .orders
             .iter()
-            .filter(|order| order.medication.is_rituximab())
+            .filter(|order| order.medication.is_rituximab() && assessment.is_regimen_order(order))
             .map(|order| delete(order, "refractory to rituximab"))
             .collect();
-        let cpm_draft = assessment
-            .orders_of(MedicationClass::Cyclophosphamide)
-            .into_iter()
-            .next();
-        let dex_draft = assessment
-            .orders_of(MedicationClass::Dexamethasone)
-            .into_iter()
-            .next();
+        let cpm_draft = assessment.regimen_order_of(MedicationClass::Cyclophosphamide);
+        let dex_draft = assessment.regimen_order_of(MedicationClass::Dexamethasone);
         actions.push(update_or_create(
             MedicationClass::Cyclophosphamide,
-            regimen::cyclophosphamide_dosage(&cpm, config),
+            regimen::cyclophosphamide_dosage(&cpm, config, assessment.remaining_cycles()),
             cpm_draft,
             assessment,
         ));
         actions.push(update_or_create(
             MedicationClass::Dexamethasone,
-            regimen::dexamethasone_dosage(&dex, config),
+            regimen::dexamethasone_dosage(&dex, config, assessment.remaining_cycles()),
             dex_draft,
             assessment,
         ));
@@ -415,7 +485,10 @@ fn cyclophosphamide_dexamethasone(
 }
 
 /// `specialist-referral`: highly refractory (relapse despite cyclophosphamide after rituximab).
-fn specialist_referral(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal {
+fn specialist_referral(
+    assessment: &Assessment<'_>,
+    after: Option<&AfterFullCourse>,
+) -> CardProposal {
     let summary = "Highly refractory OMS (relapse after rituximab and cyclophosphamide): refer to an OMS specialist centre";
     let mut detail = Detail::new(
         "Refer to an OMS specialist centre. The guideline lists no further option for highly \
@@ -429,7 +502,18 @@ fn specialist_referral(assessment: &Assessment<'_>, after: &AfterFullCourse) -> 
     .evidence(ROSSOR_2022)
     .evidence(DE_ALARCON_2018)
     .off_label();
-    detail = refractory_triggers(detail, assessment, after);
+    if let Some(after) = after {
+        detail = refractory_triggers(detail, assessment, after);
+    }
+    if assessment.regimen_pulses.len() >= assessment.config.pulse_cycles as usize {
+        detail = detail.because_all(
+            format!(
+                "still in relapse after the whole pulse regimen: {}",
+                dose_list(CYCLOPHOSPHAMIDE_PULSES, &assessment.regimen_pulses)
+            ),
+            &dose_sources(&assessment.regimen_pulses),
+        );
+    }
     let referral = ServiceOrder {
         code: ServiceCode {
             system: Some(SNOMED),
@@ -488,6 +572,15 @@ fn refractory_triggers(
                     date_in_words(dose.date)
                 ),
                 Some(&dose.source),
+            ),
+            RefractoryReason::NonResponse { first_dose } => detail.because(
+                format!(
+                    "refractory, non-response: the relapse recorded on {} came before the course \
+                     (first dose {}), and the Condition is still in relapse",
+                    assessment.relapse_date_text(),
+                    date_in_words(*first_dose)
+                ),
+                None,
             ),
             RefractoryReason::CyclophosphamideAfterCourse { pulses } => detail.because_all(
                 format!(
@@ -575,75 +668,11 @@ fn rituximab_card(
             ..card
         };
     };
-    let mut detail = detail.dose_working(&dose, None);
-    if let Some(positive) = positive_hepatitis_b(assessment) {
-        // Until the reactivation-risk card exists, the risk is said here and nothing is
-        // pre-selected: a one-click rituximab order must not be the default for this patient.
-        detail = detail
-            .also(format!(
-                "{positive}: rituximab can reactivate hepatitis B. Check HBV DNA and start \
-                 antiviral prophylaxis (entecavir or tenofovir) with hepatology before the first \
-                 dose; no rituximab suggestion is pre-selected."
-            ))
-            .cite_records(hepatitis_b_sources(assessment).iter());
-    }
-    if let Pregnancy::Pregnant {
-        date,
-        evidence,
-        source,
-    } = &assessment.facts.pregnancy
-    {
-        // Until the pregnancy card exists: named here, and nothing pre-selected.
-        detail = detail
-            .also(format!(
-                "Pregnancy on record ({evidence}, {}): rituximab crosses the placenta (B-cell \
-                 depletion in the newborn); treat only on a specialist and obstetric decision. No \
-                 rituximab suggestion is pre-selected.",
-                date_in_words(*date)
-            ))
-            .cite_records([source]);
-    }
+    let detail = detail.dose_working(&dose, None);
+    // A positive hepatitis B result, a pregnancy or a reaction has its own warning card; here
+    // only nothing is pre-selected (`may_preselect_rituximab`).
     let (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     CardProposal { detail, ..card }
-}
-
-/// The positive hepatitis B result(s) in words: "HBsAg positive on 14 Sep 2026 (anti-HBc
-/// negative on 14 Sep 2026)"; `None` when neither test is positive.
-fn positive_hepatitis_b(assessment: &Assessment<'_>) -> Option<String> {
-    let screening = &assessment.facts.hepatitis_b;
-    if !screening.any_positive() {
-        return None;
-    }
-    let word = |status: ResultStatus| match status {
-        ResultStatus::Positive => "positive",
-        ResultStatus::Negative => "negative",
-        ResultStatus::Unreadable => "unreadable",
-    };
-    let results: Vec<String> = [
-        ("HBsAg", &screening.hbsag),
-        ("anti-HBc", &screening.anti_hbc),
-    ]
-    .into_iter()
-    .filter_map(|(test, result)| {
-        let result = result.as_ref()?;
-        Some(format!(
-            "{test} {} on {}",
-            word(result.status),
-            date_in_words(result.date)
-        ))
-    })
-    .collect();
-    Some(results.join("; "))
-}
-
-/// The hepatitis B results on record.
-fn hepatitis_b_sources(assessment: &Assessment<'_>) -> Vec<FhirRef> {
-    let screening = &assessment.facts.hepatitis_b;
-    [&screening.hbsag, &screening.anti_hbc]
-        .into_iter()
-        .flatten()
-        .map(|result| result.source.clone())
-        .collect()
 }
 
 /// A rituximab reaction or allergy on record makes a rituximab primary a warning that names it:
@@ -709,10 +738,7 @@ pub fn rituximab_actions(
     assessment: &Assessment<'_>,
     dosage: MedicationDosage,
 ) -> Vec<ProposedAction> {
-    let iv = assessment
-        .orders_of(MedicationClass::Rituximab)
-        .into_iter()
-        .next();
+    let iv = assessment.regimen_order_of(MedicationClass::Rituximab);
     let mut actions: Vec<ProposedAction> = assessment
         .orders_of(MedicationClass::RituximabSubcutaneous)
         .into_iter()
@@ -943,37 +969,34 @@ mod tests {
     }
 
     #[test]
-    fn a_cyclophosphamide_pulse_at_or_above_its_per_m2_cap_says_so() {
+    fn a_cyclophosphamide_pulse_at_or_above_its_mg_cap_says_so() {
         let mut facts = fixtures::facts();
         facts.rituximab = fixtures::weekly(date!(2026 - 08 - 17), 4);
-        let at_cap = crate::ClinicalConfig {
+        // BSA 0.72 m2: 1000 mg/m2 would be 720 mg; a 700 mg local ceiling binds.
+        let capped = crate::ClinicalConfig {
             cyclophosphamide_mg_per_m2: rust_decimal::Decimal::from(1000),
+            cyclophosphamide_cap_mg: rust_decimal::Decimal::from(700),
             ..crate::ClinicalConfig::default()
         };
-        let cards = crate::evaluate(&facts, &at_cap);
+        let cards = crate::evaluate(&facts, &capped);
         assert!(
-            cards[0].summary.contains("(720 mg, capped)"),
-            "{}",
-            cards[0].summary
-        );
-        assert!(cards[0]
-            .detail
-            .contains("maximum 1000 mg/m2 x 0.72 m2 = 720 mg: reached, the dose is the maximum"));
-        let above_cap = crate::ClinicalConfig {
-            cyclophosphamide_mg_per_m2: rust_decimal::Decimal::from(1200),
-            ..crate::ClinicalConfig::default()
-        };
-        let cards = crate::evaluate(&facts, &above_cap);
-        assert!(
-            cards[0].summary.contains("(720 mg, capped)"),
+            cards[0].summary.contains("(700 mg, capped)"),
             "{}",
             cards[0].summary
         );
         assert!(
-            cards[0].detail.contains("cap applied"),
+            cards[0]
+                .detail
+                .contains("cap applied: the maximum of 700 mg limits the dose to 700 mg"),
             "{}",
             cards[0].detail
         );
+        // A configured mg/m2 above the range check is refused at start-up, not capped.
+        let out_of_range = crate::ClinicalConfig {
+            cyclophosphamide_mg_per_m2: rust_decimal::Decimal::from(1200),
+            ..crate::ClinicalConfig::default()
+        };
+        assert!(out_of_range.validate().is_err());
     }
 
     #[test]

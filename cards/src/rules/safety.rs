@@ -5,10 +5,10 @@
 //! - `missing-body-measurements`: a dose is needed but weight or height is unusable.
 //! - `adult-patient`: the evidence is paediatric.
 
-use fhir_mapping::{DoseAmount, MedicationClass, OrderInPlay, Route};
+use fhir_mapping::{MedicationClass, OrderInPlay, Route};
 use rust_decimal::Decimal;
 
-use crate::assessment::{is_bsa_dosed, Assessment};
+use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
 use crate::dose::{deviation_percent, measurement_problem, show, ComputedDose};
 use crate::evidence::{RITUXIMAB_LABEL, ROSSOR_2022};
@@ -57,15 +57,21 @@ fn hepatitis_b_screening(assessment: &Assessment<'_>) -> Option<CardProposal> {
         .filter(|order| order.medication.is_rituximab())
         .collect();
     let screening = &assessment.facts.hepatitis_b;
-    if rituximab_orders.is_empty() || screening.is_complete() {
-        return None;
-    }
+    // Missing within the look-back, or unreadable (equivocal, discordant): test (again).
+    let needs_test = |result: &Option<fhir_mapping::LabResult>| {
+        result
+            .as_ref()
+            .is_none_or(|result| result.status == fhir_mapping::ResultStatus::Unreadable)
+    };
     let mut missing = Vec::new();
-    if screening.hbsag.is_none() {
+    if needs_test(&screening.hbsag) {
         missing.push(HBSAG);
     }
-    if screening.anti_hbc.is_none() {
+    if needs_test(&screening.anti_hbc) {
         missing.push(ANTI_HBC);
+    }
+    if rituximab_orders.is_empty() || missing.is_empty() {
+        return None;
     }
     let names: Vec<&str> = missing
         .iter()
@@ -86,12 +92,18 @@ fn hepatitis_b_screening(assessment: &Assessment<'_>) -> Option<CardProposal> {
         detail = detail.because("rituximab ordered", Some(&order.reference));
     }
     detail = detail.because(
-        format!("not on record within the look-back: {}", names.join(", ")),
+        format!(
+            "missing within the look-back, or unreadable: {}",
+            names.join(", ")
+        ),
         None,
     );
     for result in screening.hbsag.iter().chain(screening.anti_hbc.iter()) {
         detail = detail.because(
-            format!("on record: result of {}", result.date),
+            format!(
+                "on record: result of {}",
+                fhir_mapping::date_in_words(result.date)
+            ),
             Some(&result.source),
         );
     }
@@ -110,7 +122,7 @@ fn hepatitis_b_screening(assessment: &Assessment<'_>) -> Option<CardProposal> {
             Topic::HepatitisBScreening,
             Indicator::Warning,
             format!(
-                "No hepatitis B screening on record ({}): test before rituximab",
+                "Hepatitis B screening missing or unreadable ({}): test before rituximab",
                 names.join(", ")
             ),
             detail,
@@ -123,42 +135,65 @@ fn hepatitis_b_screening(assessment: &Assessment<'_>) -> Option<CardProposal> {
     )
 }
 
-/// An order whose dose is outside the tolerance.
-struct Mismatch<'a> {
+/// An order whose amount per administration day is above the computed one (beyond the
+/// tolerance), below the literature range, or above a cap.
+struct Finding<'a> {
     order: &'a OrderInPlay,
+    /// The drug's cap in words ("1000 mg per dose").
+    cap: String,
+    /// The finding in clinical words.
     line: String,
-    computed: Option<ComputedDose>,
+    /// The regimen's dose when the order is the regimen's and may be corrected to it.
+    correct_to: Option<ComputedDose>,
 }
 
 fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
-    let mismatches: Vec<Mismatch<'_>> = assessment
+    let findings: Vec<Finding<'_>> = assessment
         .facts
         .orders
         .iter()
         .filter_map(|order| check_order(order, assessment))
         .collect();
-    if mismatches.is_empty() {
+    if findings.is_empty() {
         return None;
     }
-    let tolerance = show(assessment.config.dose_check_tolerance_percent);
-    let mut detail = Detail::new(format!(
-        "Ordered dose over {tolerance}% from the computed dose: check it against the working."
-    ))
-    // The computed dose's basis is the regimen's evidence, cited on the card that proposes it.
-    .off_label();
+    let summary = match findings.as_slice() {
+        [only] => format!("Dose check: {}", only.line),
+        _ => {
+            let drugs: Vec<&str> = findings
+                .iter()
+                .map(|finding| finding.order.medication.name())
+                .collect();
+            format!(
+                "Dose check: {} ordered outside the computed dose or a cap",
+                drugs.join(", ")
+            )
+        }
+    };
+    let mut detail =
+        Detail::new("Check the ordered amount per administration day against the working.")
+            // The computed dose's evidence is cited on the card that proposes it.
+            .off_label();
     let mut card = CardProposal::new(
         Topic::DoseCheck,
         Indicator::Warning,
-        format!("Ordered dose differs from the computed dose by more than {tolerance}%"),
+        summary,
         Detail::default(),
     );
-    for mismatch in &mismatches {
-        detail = detail.because(mismatch.line.clone(), Some(&mismatch.order.reference));
-        let Some(computed) = &mismatch.computed else {
+    for finding in &findings {
+        detail = detail.because(finding.line.clone(), Some(&finding.order.reference));
+        let Some(computed) = &finding.correct_to else {
+            // A cap report: the ordered amount and the configured cap, no computed dose
+            // (precision rule 4).
+            detail = detail.working([format!(
+                "{}: {} (configured cap)",
+                finding.order.medication.name(),
+                finding.cap
+            )]);
             continue;
         };
-        detail = detail.dose_working(computed, Some(mismatch.order.medication.name()));
-        if let Some((drug, dosage)) = corrected_dosage(mismatch.order, computed, assessment) {
+        detail = detail.dose_working(computed, Some(finding.order.medication.name()));
+        if let Some((drug, dosage)) = corrected_dosage(finding.order, computed, assessment) {
             card = card.suggest(ProposedSuggestion::new(
                 format!("Set {} to {}", drug.name(), computed.dose),
                 vec![ProposedAction::Update {
@@ -167,7 +202,7 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
                         drug.name(),
                         dosage.text
                     ),
-                    target: mismatch.order.reference.clone(),
+                    target: finding.order.reference.clone(),
                     drug,
                     dosage,
                 }],
@@ -180,65 +215,114 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
     })
 }
 
-fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Option<Mismatch<'a>> {
+/// Section 5 and precision rules 2-5: the regimen's order is compared with the computed amount
+/// per administration day (and the literature range); any order of the drug by its regimen
+/// route is checked against the cap; another use, or an order a card deletes, gets at most a cap
+/// report and never a correction.
+fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Option<Finding<'a>> {
     let config = assessment.config;
+    let drug = order.medication;
+    let (cap_per_day, cap_text) = match drug {
+        MedicationClass::Rituximab => (config.rituximab_cap_mg, "mg per dose"),
+        MedicationClass::Cyclophosphamide => (config.cyclophosphamide_cap_mg, "mg per pulse"),
+        MedicationClass::Dexamethasone => (config.dexamethasone_cap_mg_per_day, "mg/day"),
+        MedicationClass::Methylprednisolone => (config.methylprednisolone_cap_mg, "mg/day"),
+        // Fixed-dose subcutaneous rituximab and the other drugs are not dose-checked.
+        _ => return None,
+    };
+    let ordered = assessment.ordered_amount(order)?;
+    let cap_route = match drug {
+        MedicationClass::Dexamethasone => {
+            matches!(
+                order.route,
+                None | Some(Route::Intravenous) | Some(Route::Oral)
+            )
+        }
+        _ => matches!(order.route, None | Some(Route::Intravenous)),
+    };
+    let over_cap = cap_route && ordered.per_day > cap_per_day;
+    let cap_line = || {
+        format!(
+            "{} {}, above the {} {cap_text} cap",
+            drug.name(),
+            ordered.description,
+            show(cap_per_day)
+        )
+    };
+    let regimen = assessment.is_regimen_order(order) && !assessment.deleted_by_a_card(order);
+    let computed_day = assessment.regimen_daily_mg(drug);
+    let (true, Some(computed_day)) = (regimen, computed_day) else {
+        return over_cap.then(|| Finding {
+            order,
+            cap: format!("{} {cap_text}", show(cap_per_day)),
+            line: cap_line(),
+            correct_to: None,
+        });
+    };
     let tolerance = config.dose_check_tolerance_percent;
-    let computed = match order.medication {
+    let above =
+        ordered.per_day * Decimal::from(100) > computed_day * (Decimal::from(100) + tolerance);
+    let minimum = literature_minimum(assessment, drug);
+    let below = minimum.is_some_and(|min| ordered.per_day < min);
+    if !(above || below || over_cap) {
+        return None;
+    }
+    let per_day = matches!(
+        drug,
+        MedicationClass::Dexamethasone | MedicationClass::Methylprednisolone
+    );
+    let unit = if per_day { "mg/day" } else { "mg" };
+    let line = if over_cap {
+        cap_line()
+    } else if below {
+        format!(
+            "{} {}, below the literature range (computed {} {unit})",
+            drug.name(),
+            ordered.description,
+            show(computed_day.round_dp(1))
+        )
+    } else {
+        let deviation = deviation_percent(ordered.per_day, computed_day).unwrap_or_default();
+        format!(
+            "{} {}, computed {} {unit}: {}% higher (tolerance {}%)",
+            drug.name(),
+            ordered.description,
+            show(computed_day.round_dp(1)),
+            show(deviation.round_dp(0)),
+            show(tolerance)
+        )
+    };
+    let correct_to = match drug {
         MedicationClass::Rituximab => regimen::rituximab_dose(assessment),
         MedicationClass::Cyclophosphamide => regimen::cyclophosphamide_dose(assessment),
         MedicationClass::Dexamethasone => regimen::dexamethasone_dose(assessment),
-        MedicationClass::Methylprednisolone => regimen::methylprednisolone_dose(assessment),
-        _ => return None,
+        _ => regimen::methylprednisolone_dose(assessment),
     };
-    let (ordered, ordered_unit, accepted): (Decimal, &str, Vec<Decimal>) = match order.dose? {
-        DoseAmount::Milligrams(mg) => {
-            let computed = computed.as_ref()?;
-            let per_dose = computed.dose.value();
-            // A dexamethasone order may state the daily total instead of one divided dose.
-            let daily = per_dose * Decimal::from(computed.rule.divided_into.max(1));
-            (mg, "mg", vec![per_dose, daily])
-        }
-        DoseAmount::MilligramsPerSquareMetre(per_m2) if is_bsa_dosed(order) => {
-            let rule = match order.medication {
-                MedicationClass::Rituximab => regimen::rituximab_rule(config),
-                MedicationClass::Cyclophosphamide => regimen::cyclophosphamide_rule(config),
-                _ => regimen::dexamethasone_rule(config),
-            };
-            let per_dose = rule.per_unit / Decimal::from(rule.divided_into.max(1));
-            (per_m2, "mg/m2", vec![per_dose, rule.per_unit])
-        }
-        DoseAmount::MilligramsPerKilogram(per_kg)
-            if order.medication == MedicationClass::Methylprednisolone =>
-        {
-            (per_kg, "mg/kg", vec![config.methylprednisolone_mg_per_kg])
-        }
-        _ => return None,
-    };
-    let within = accepted.iter().any(|expected| {
-        deviation_percent(ordered, *expected).is_some_and(|deviation| deviation <= tolerance)
-    });
-    if within {
-        return None;
-    }
-    let expected = *accepted.first()?;
-    let deviation = deviation_percent(ordered, expected)?;
-    let direction = if ordered > expected {
-        "higher"
-    } else {
-        "lower"
-    };
-    let line = format!(
-        "ordered {} {ordered_unit}, computed {} {ordered_unit}: {}% {direction} (tolerance {}%)",
-        show(ordered),
-        show(expected),
-        show(deviation),
-        show(tolerance)
-    );
-    // A per-m2 or per-kg order gets a corrected mg dose only when a body size may be used.
-    Some(Mismatch {
+    Some(Finding {
         order,
+        cap: format!("{} {cap_text}", show(cap_per_day)),
         line,
-        computed,
+        correct_to,
+    })
+}
+
+/// The lower end of the literature range per administration day, in mg (rituximab 300 mg/m2,
+/// cyclophosphamide 500 mg/m2, dexamethasone 10 mg/m2/day, methylprednisolone 10 mg/kg/day).
+fn literature_minimum(assessment: &Assessment<'_>, drug: MedicationClass) -> Option<Decimal> {
+    let config = assessment.config;
+    let dosing = assessment.dosing.as_ref()?;
+    Some(match drug {
+        MedicationClass::Rituximab => config.rituximab_min_mg_per_m2 * dosing.bsa()?.amount(),
+        MedicationClass::Cyclophosphamide => {
+            config.cyclophosphamide_min_mg_per_m2 * dosing.bsa()?.amount()
+        }
+        MedicationClass::Dexamethasone => {
+            config.dexamethasone_min_mg_per_m2_per_day * dosing.bsa()?.amount()
+        }
+        MedicationClass::Methylprednisolone => {
+            config.methylprednisolone_min_mg_per_kg * dosing.weight()?.amount()
+        }
+        _ => return None,
     })
 }
 
@@ -261,7 +345,7 @@ fn corrected_dosage(
         }
         MedicationClass::Cyclophosphamide => Some((
             MedicationClass::Cyclophosphamide,
-            regimen::cyclophosphamide_dosage(computed, config),
+            regimen::cyclophosphamide_dosage(computed, config, assessment.remaining_cycles()),
         )),
         // Within the cyclophosphamide regimen the dexamethasone is part of its cycles; outside
         // it, a pulse on the route the clinician ordered (an oral draft is never turned IV).
@@ -270,7 +354,7 @@ fn corrected_dosage(
         {
             Some((
                 MedicationClass::Dexamethasone,
-                regimen::dexamethasone_dosage(computed, config),
+                regimen::dexamethasone_dosage(computed, config, assessment.remaining_cycles()),
             ))
         }
         MedicationClass::Dexamethasone => {
@@ -387,7 +471,6 @@ fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
 mod tests {
     use crate::card::{ActionKind, Topic};
     use crate::fixtures::{self, any_mg_amount, evaluate, find};
-    use fhir_mapping::proposal::AdministrationRoute;
     use fhir_mapping::{
         Age, BodySurfaceArea, DoseAmount, FhirRef, Kilograms, Measured, Measurement,
         MedicationClass,
@@ -440,7 +523,7 @@ mod tests {
         let card = find(&cards, Topic::DoseCheck).unwrap();
         assert!(
             card.detail
-                .contains("ordered 500 mg, computed 270 mg: 85.2% higher"),
+                .contains("rituximab 500 mg, computed 270 mg: 85% higher"),
             "{}",
             card.detail
         );
@@ -471,43 +554,56 @@ mod tests {
     }
 
     #[test]
-    fn a_dexamethasone_order_may_state_the_daily_total() {
+    fn a_dexamethasone_order_is_judged_per_administration_day_within_the_pulses() {
         let mut facts = fixtures::facts();
-        // 20 mg/m2/day x 0.72 m2 = 14.4 mg/day: 7 mg per divided dose, 14 mg per day.
-        facts.orders = vec![fixtures::order(
+        // Refractory: the pulses card's dexamethasone is 20 mg/m2/day x 0.72 m2 = 14.4 mg/day.
+        facts.rituximab = fixtures::weekly(date!(2026 - 08 - 17), 4);
+        let mut twice_daily = fixtures::order(
             "d",
             MedicationClass::Dexamethasone,
-            Some(DoseAmount::Milligrams(fixtures::dec("14"))),
-        )];
+            Some(DoseAmount::Milligrams(fixtures::dec("7"))),
+        );
+        twice_daily.timing = Some(fhir_mapping::OrderTiming {
+            frequency: 2,
+            period_days: Some(fixtures::dec("1")),
+            count: Some(6),
+            single_administration: false,
+        });
+        facts.orders = vec![twice_daily.clone()];
         assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
-        facts.orders = vec![fixtures::order(
-            "d",
-            MedicationClass::Dexamethasone,
-            Some(DoseAmount::Milligrams(fixtures::dec("40"))),
-        )];
-        assert!(find(&evaluate(&facts), Topic::DoseCheck).is_some());
+        // The same dose four times a day is 28 mg/day: double.
+        twice_daily.timing = Some(fhir_mapping::OrderTiming {
+            frequency: 4,
+            ..twice_daily.timing.unwrap()
+        });
+        facts.orders = vec![twice_daily];
+        let cards = evaluate(&facts);
+        let check = find(&cards, Topic::DoseCheck).unwrap();
+        assert!(check.detail.contains("28 mg/day"), "{}", check.detail);
     }
 
     #[test]
-    fn an_oral_dexamethasone_draft_outside_the_cyclophosphamide_regimen_stays_oral() {
+    fn a_dexamethasone_order_outside_the_pulses_is_another_use_with_only_its_cap_checked() {
         let mut facts = fixtures::facts();
         let mut order = fixtures::order(
             "dex-oral",
             MedicationClass::Dexamethasone,
-            Some(DoseAmount::Milligrams(fixtures::dec("40"))),
+            Some(DoseAmount::Milligrams(fixtures::dec("30"))),
         );
         order.route = Some(fhir_mapping::Route::Oral);
+        facts.orders = vec![order.clone()];
+        // 30 mg/day is under the 40 mg/day cap: no card re-doses another use.
+        assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
+        order.dose = Some(DoseAmount::Milligrams(fixtures::dec("50")));
         facts.orders = vec![order];
         let cards = evaluate(&facts);
         let card = find(&cards, Topic::DoseCheck).unwrap();
-        let dosage = card.suggestions[0].actions[0].dosage().unwrap();
-        assert_eq!(dosage.route, AdministrationRoute::Oral, "{dosage:?}");
-        let text = &dosage.text;
+        assert!(card.suggestions.is_empty());
         assert!(
-            text.contains("orally") && !text.contains("cycles"),
-            "{text}"
+            card.detail.contains("above the 40 mg/day cap"),
+            "{}",
+            card.detail
         );
-        assert_eq!(dosage.dose.value(), fixtures::dec("7"));
     }
 
     #[test]

@@ -19,17 +19,22 @@ use crate::rules::update_or_create;
 
 /// Adds the steroid and combination cards that apply.
 pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
-    if assessment.facts.oral_steroid.is_some() {
+    let pulses_primary = assessment.primary == Topic::CyclophosphamideDexamethasonePulses;
+    if assessment.iv_methylprednisolone_applies() {
         cards.push(iv_methylprednisolone(assessment));
-    } else if assessment
-        .facts
-        .orders
-        .iter()
-        .any(|order| order.medication.is_corticosteroid())
+    } else if !pulses_primary
+        && assessment.facts.orders.iter().any(|order| {
+            // A one-off dose (premedication, antiemetic) is not a steroid decision.
+            order.medication.is_corticosteroid()
+                && !order
+                    .timing
+                    .is_some_and(|timing| timing.single_administration)
+        })
     {
         cards.push(corticosteroid_options(assessment));
     }
-    if assessment.is_severe() {
+    // Combination therapy is a choice at the outset, with the first rituximab course.
+    if assessment.is_severe() && assessment.primary == Topic::RituximabFullCourse {
         cards.push(combination_therapy(assessment));
     }
 }
@@ -50,7 +55,8 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
             "{}/day ({per_kg} mg/kg/day, maximum {cap} mg/day)",
             dose.dose
         ),
-        None => format!("{per_kg} mg/kg/day"),
+        // The cap is a limit, not a computed amount: shown even without a usable weight.
+        None => format!("{per_kg} mg/kg/day (maximum {cap} mg/day)"),
     };
     let mut detail = Detail::new(format!(
         "Relapse on oral steroids: give an IV methylprednisolone pulse of {dose_text} for 3-5 \
@@ -76,10 +82,7 @@ fn iv_methylprednisolone(assessment: &Assessment<'_>) -> CardProposal {
     match dose {
         Some(dose) => {
             detail = detail.dose_working(&dose, None);
-            let draft = assessment
-                .orders_of(MedicationClass::Methylprednisolone)
-                .into_iter()
-                .next();
+            let draft = assessment.regimen_order_of(MedicationClass::Methylprednisolone);
             let dosage = regimen::methylprednisolone_dosage(&dose, config);
             card = card
                 .suggest(ProposedSuggestion::new(
@@ -138,11 +141,11 @@ fn corticosteroid_options(assessment: &Assessment<'_>) -> CardProposal {
 fn combination_therapy(assessment: &Assessment<'_>) -> CardProposal {
     let detail = Detail::new(
         "Severe OMS: consider combination therapy from the outset, for example a steroid pulse \
-         with IVIG and rituximab, rather than escalating one agent at a time.",
+         with IVIG and rituximab, rather than escalating one agent at a time. The randomised \
+         trial (de Alarcon 2018) supports IVIG added to standard therapy, not this combination.",
     )
-    .evidence(GUIDELINE)
-    .evidence(DE_ALARCON_2018)
     .evidence(ROSSOR_2022)
+    .evidence(DE_ALARCON_2018)
     .off_label()
     .because(
         "OMS severity recorded as severe",
@@ -188,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn without_a_usable_weight_the_methylprednisolone_card_shows_no_mg_not_even_the_cap() {
+    fn without_a_usable_weight_the_methylprednisolone_card_shows_the_cap_but_no_computed_mg() {
         let mut facts = on_prednisolone();
         facts.body.weight = fhir_mapping::Measurement::Missing;
         facts.body.bsa = fhir_mapping::BodySurfaceArea::Unavailable;
@@ -196,11 +199,12 @@ mod tests {
         let card = find(&cards, Topic::IvMethylprednisolone).unwrap();
         assert_eq!(
             card.summary,
-            "Relapse on oral steroids: IV methylprednisolone 30 mg/kg/day for 3-5 days"
+            "Relapse on oral steroids: IV methylprednisolone 30 mg/kg/day (maximum 1000 mg/day) for 3-5 days"
         );
         assert!(card.suggestions.is_empty());
+        // The cap is a limit, not a computed amount (precision rule 4).
         assert!(!fixtures::any_mg_amount(&cards));
-        assert!(!card.detail.contains("1000"), "{}", card.detail);
+        assert!(!card.detail.contains("**Working**"), "{}", card.detail);
     }
 
     #[test]

@@ -58,6 +58,38 @@ pub struct ClinicalSection {
     pub methylprednisolone_days: u32,
     /// See [`ClinicalConfig::dose_check_tolerance_percent`].
     pub dose_check_tolerance_percent: Decimal,
+    /// See [`ClinicalConfig::cyclophosphamide_cap_mg`].
+    pub cyclophosphamide_cap_mg: Decimal,
+    /// See [`ClinicalConfig::dexamethasone_cap_mg_per_day`].
+    pub dexamethasone_cap_mg_per_day: Decimal,
+    /// See [`ClinicalConfig::rituximab_min_mg_per_m2`].
+    pub rituximab_min_mg_per_m2: Decimal,
+    /// See [`ClinicalConfig::cyclophosphamide_min_mg_per_m2`].
+    pub cyclophosphamide_min_mg_per_m2: Decimal,
+    /// See [`ClinicalConfig::dexamethasone_min_mg_per_m2_per_day`].
+    pub dexamethasone_min_mg_per_m2_per_day: Decimal,
+    /// See [`ClinicalConfig::methylprednisolone_min_mg_per_kg`].
+    pub methylprednisolone_min_mg_per_kg: Decimal,
+    /// See [`ClinicalConfig::full_course_min_mg_per_m2`].
+    pub full_course_min_mg_per_m2: Decimal,
+    /// See [`ClinicalConfig::full_course_min_mg`].
+    pub full_course_min_mg: Decimal,
+    /// See [`ClinicalConfig::additional_dose_window_months`].
+    pub additional_dose_window_months: u32,
+    /// See [`ClinicalConfig::non_response_window_days`].
+    pub non_response_window_days: u32,
+    /// See [`ClinicalConfig::response_judgeable_weeks`].
+    pub response_judgeable_weeks: u32,
+    /// See [`ClinicalConfig::reproductive_potential_max_age_years`].
+    pub reproductive_potential_max_age_years: u32,
+    /// See [`ClinicalConfig::could_be_pregnant_min_age_years`].
+    pub could_be_pregnant_min_age_years: u32,
+    /// See [`ClinicalConfig::could_be_pregnant_max_age_years`].
+    pub could_be_pregnant_max_age_years: u32,
+    /// See [`ClinicalConfig::workup_repeat_months`].
+    pub workup_repeat_months: u32,
+    /// See [`ClinicalConfig::regimen_order_min_percent`].
+    pub regimen_order_min_percent: Decimal,
 }
 
 impl Default for ClinicalSection {
@@ -96,6 +128,22 @@ impl From<ClinicalConfig> for ClinicalSection {
             methylprednisolone_rounding_mg,
             methylprednisolone_days,
             dose_check_tolerance_percent,
+            cyclophosphamide_cap_mg,
+            dexamethasone_cap_mg_per_day,
+            rituximab_min_mg_per_m2,
+            cyclophosphamide_min_mg_per_m2,
+            dexamethasone_min_mg_per_m2_per_day,
+            methylprednisolone_min_mg_per_kg,
+            full_course_min_mg_per_m2,
+            full_course_min_mg,
+            additional_dose_window_months,
+            non_response_window_days,
+            response_judgeable_weeks,
+            reproductive_potential_max_age_years,
+            could_be_pregnant_min_age_years,
+            could_be_pregnant_max_age_years,
+            workup_repeat_months,
+            regimen_order_min_percent,
         } = config;
         ClinicalSection {
             guideline_name,
@@ -122,6 +170,22 @@ impl From<ClinicalConfig> for ClinicalSection {
             methylprednisolone_rounding_mg,
             methylprednisolone_days,
             dose_check_tolerance_percent,
+            cyclophosphamide_cap_mg,
+            dexamethasone_cap_mg_per_day,
+            rituximab_min_mg_per_m2,
+            cyclophosphamide_min_mg_per_m2,
+            dexamethasone_min_mg_per_m2_per_day,
+            methylprednisolone_min_mg_per_kg,
+            full_course_min_mg_per_m2,
+            full_course_min_mg,
+            additional_dose_window_months,
+            non_response_window_days,
+            response_judgeable_weeks,
+            reproductive_potential_max_age_years,
+            could_be_pregnant_min_age_years,
+            could_be_pregnant_max_age_years,
+            workup_repeat_months,
+            regimen_order_min_percent,
         }
     }
 }
@@ -153,6 +217,22 @@ impl From<ClinicalSection> for ClinicalConfig {
             methylprednisolone_rounding_mg,
             methylprednisolone_days,
             dose_check_tolerance_percent,
+            cyclophosphamide_cap_mg,
+            dexamethasone_cap_mg_per_day,
+            rituximab_min_mg_per_m2,
+            cyclophosphamide_min_mg_per_m2,
+            dexamethasone_min_mg_per_m2_per_day,
+            methylprednisolone_min_mg_per_kg,
+            full_course_min_mg_per_m2,
+            full_course_min_mg,
+            additional_dose_window_months,
+            non_response_window_days,
+            response_judgeable_weeks,
+            reproductive_potential_max_age_years,
+            could_be_pregnant_min_age_years,
+            could_be_pregnant_max_age_years,
+            workup_repeat_months,
+            regimen_order_min_percent,
         } = section;
         ClinicalConfig {
             guideline_name,
@@ -179,6 +259,22 @@ impl From<ClinicalSection> for ClinicalConfig {
             methylprednisolone_rounding_mg,
             methylprednisolone_days,
             dose_check_tolerance_percent,
+            cyclophosphamide_cap_mg,
+            dexamethasone_cap_mg_per_day,
+            rituximab_min_mg_per_m2,
+            cyclophosphamide_min_mg_per_m2,
+            dexamethasone_min_mg_per_m2_per_day,
+            methylprednisolone_min_mg_per_kg,
+            full_course_min_mg_per_m2,
+            full_course_min_mg,
+            additional_dose_window_months,
+            non_response_window_days,
+            response_judgeable_weeks,
+            reproductive_potential_max_age_years,
+            could_be_pregnant_min_age_years,
+            could_be_pregnant_max_age_years,
+            workup_repeat_months,
+            regimen_order_min_percent,
         }
     }
 }
