@@ -219,6 +219,8 @@ pub struct RulebookIndex {
     pub off_label: &'static str,
     /// The conditions without which the service returns no card, as sentences.
     pub speaks_when: Vec<&'static str>,
+    /// What happens when they do not hold, as sentences.
+    pub otherwise: Vec<&'static str>,
     /// The topics, grouped.
     pub groups: Vec<IndexGroup>,
 }
@@ -270,12 +272,13 @@ pub fn index(config: &ClinicalConfig) -> RulebookIndex {
         source: GuidelineSource::new(config),
         off_label: OFF_LABEL,
         speaks_when: SPEAKS_WHEN.to_vec(),
+        otherwise: OTHERWISE.to_vec(),
         groups,
     }
 }
 
-/// Section 1 of the rules in the rulebook's words: silence is the default.
-const SPEAKS_WHEN: [&str; 5] = [
+/// Section 1 of the rules in the rulebook's words: when the service speaks at all.
+const SPEAKS_WHEN: [&str; 3] = [
     "An order for a drug used in OMS (rituximab, cyclophosphamide, dexamethasone, prednisone, \
      prednisolone, methylprednisolone, IV immunoglobulin or corticotropin) is being selected or \
      signed, and the order does not name another indication (such as neuroblastoma \
@@ -283,6 +286,10 @@ const SPEAKS_WHEN: [&str; 5] = [
     "The patient's OMS Condition has the clinical status relapse or recurrence, and is not \
      refuted or entered in error. Notes and free text never make a Condition an OMS Condition.",
     "The patient is not recorded as deceased.",
+];
+
+/// Section 1 of the rules in the rulebook's words: silence is the default.
+const OTHERWISE: [&str; 2] = [
     "When only an ambiguous code suggests OMS, the service answers with one card asking for the \
      diagnosis to be confirmed, and proposes no treatment.",
     "Otherwise the service returns no card: needless alerts are a patient-safety problem of their \
@@ -349,6 +356,11 @@ mod tests {
             vec!["Primary recommendations", "Additional cards", "Safety"]
         );
         assert_eq!(index.groups[0].entries.len(), 5);
+        assert_eq!(index.speaks_when.len(), 3);
+        assert!(index
+            .otherwise
+            .iter()
+            .any(|sentence| sentence.contains("silence")));
         assert!(index
             .off_label
             .starts_with("OMS immunotherapy is off-label"));

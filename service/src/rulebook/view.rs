@@ -59,6 +59,7 @@ pub struct IndexPage<'a> {
 pub struct IndexView<'a> {
     off_label: &'static str,
     speaks_when: &'a [&'static str],
+    otherwise: &'a [&'static str],
     groups: Vec<GroupView>,
 }
 
@@ -68,6 +69,7 @@ impl<'a> IndexView<'a> {
         Self {
             off_label: index.off_label,
             speaks_when: &index.speaks_when,
+            otherwise: &index.otherwise,
             groups: index.groups.iter().map(GroupView::new).collect(),
         }
     }
