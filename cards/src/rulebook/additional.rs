@@ -126,8 +126,8 @@ pub(super) fn iv_methylprednisolone(config: &ClinicalConfig) -> Content {
                 .to_owned(),
         ],
         parameters: parameters::methylprednisolone(config),
-        basis: "The guideline summary and expert consensus; there is no OMS trial of \
-                methylprednisolone pulses.",
+        basis: "The guideline summary and expert consensus; no OMS study of IV \
+                methylprednisolone pulses is cited.",
         evidence: vec![GUIDELINE, ROSSOR_2022],
         safety: Vec::new(),
     }
@@ -206,9 +206,8 @@ pub(super) fn monitoring_and_rehabilitation() -> Content {
             "An order for a neuropsychological assessment.".to_owned(),
         ],
         parameters: Vec::new(),
-        basis: "Expert consensus. The figure often quoted, that about 80% of children keep \
-                some deficit, comes from a literature review within a case report, not from a \
-                cohort.",
+        basis: "Expert consensus. The figure of about 80% of children keeping some deficit \
+                is taken from the OMS literature as reviewed in a case report.",
         evidence: vec![GUIDELINE, ROSSOR_2022],
         safety: Vec::new(),
     }

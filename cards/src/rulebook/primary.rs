@@ -36,7 +36,7 @@ pub(super) fn rituximab_full_course(config: &ClinicalConfig) -> Content {
         parameters: rows,
         basis: "A case series of 16 children in whom rituximab was added to other \
                 immunotherapy (not a relapse cohort), and international expert consensus. No \
-                trial has compared treatments for relapsed OMS.",
+                trial in relapsed OMS is cited.",
         evidence: vec![GUIDELINE, PRANZATELLI_2006, ROSSOR_2022, RITUXIMAB_LABEL],
         safety: rituximab_safety(),
     }
@@ -176,7 +176,7 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
         parameters: rows,
         basis: "A report of two patients; the pulse dose is borrowed from autoimmune \
                 encephalitis practice. The dexamethasone pulse schedule comes from a case series. \
-                This is thin evidence for a toxic regimen, which is why the card is a warning.",
+                Thin evidence for a toxic regimen: weigh it with the patient and family.",
         evidence: vec![GUIDELINE, WILKEN_2008, ROSTASY_2006],
         safety: vec![
             "Cyclophosphamide harms fertility, more so as the cumulative dose rises: offer \

@@ -137,9 +137,9 @@ pub(super) fn adult_patient(config: &ClinicalConfig) -> Content {
             config.adult_age_years
         )],
         proposes: vec![
-            "Seek specialist input. Adult OMS is more often linked to tumours (such as \
-             small-cell lung, breast or ovarian cancer) and to infections: consider a \
-             paraneoplastic work-up."
+            "Seek specialist input. Adult OMS is more often paraneoplastic (lung or breast \
+             cancer, or an ovarian teratoma in young women) or linked to infections: consider \
+             a tumour work-up."
                 .to_owned(),
             "The configured caps bound every dose; the card lists them when usable body \
              measurements are on record."
