@@ -16,6 +16,8 @@
 //! - `proposal`: cards and suggestions as domain values (the orders are `fhir_mapping::proposal`
 //!   types, which `fhir-mapping` renders as FHIR at the service's edge).
 //! - `coherence`: the cards checked against each other (no suggestion undoes another's).
+//! - `rulebook`: every card's rationale as plain data (when it fires, what it proposes, the
+//!   configured parameters, evidence and safety notes), for the service's `/guideline` pages.
 //! - `card`: the output types (Card, Topic, Suggestion); actions are `fhir_mapping::proposal`
 //!   values.
 //!
@@ -49,6 +51,7 @@ pub mod order_use;
 mod properties;
 pub mod proposal;
 pub mod regimen;
+pub mod rulebook;
 pub mod rules;
 
 pub use card::*;

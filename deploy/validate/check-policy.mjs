@@ -3,7 +3,8 @@
 //   node check-policy.mjs dev|production rendered.yaml
 //
 // Every environment: hardened pod and container security context, probes on the right endpoints,
-// resource requests and limits, a parseable TOML in the ConfigMap, objects in a non-default namespace.
+// resource requests and limits, a parseable TOML in the ConfigMap, objects in a non-default namespace,
+// an Ingress exposing only the CDS Hooks API and the rulebook.
 // Production: PostgreSQL through a Secret reference, at least two replicas via the HPA, a disruption
 // budget, authentication required. Dev: one replica, no HPA (SQLite is a single process's file).
 // Exits 1 on the first failed rule set, listing every violation.
@@ -13,6 +14,9 @@ import { parseAllDocuments } from "yaml";
 import { parse as parseToml } from "smol-toml";
 
 const CONFIG_FILE_KEY = "oms-cds.toml";
+// The only paths the Ingress may expose: the CDS Hooks API and the public rulebook pages. Health,
+// readiness, metrics and admin endpoints stay inside the cluster.
+const PUBLIC_PATHS = ["/cds-services", "/guideline"];
 
 /** Collects violations; `check(condition, message)` records the message when the condition is false. */
 function violations() {
@@ -90,6 +94,11 @@ function checkCommon(objects, rules) {
   }
   const ingress = findAll(objects, "Ingress")[0];
   rules.check((ingress?.spec?.tls ?? []).length > 0, "Ingress must terminate TLS");
+  const exposed = (ingress?.spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []).map((path) => path.path).sort();
+  rules.check(
+    JSON.stringify(exposed) === JSON.stringify(PUBLIC_PATHS),
+    `Ingress must expose exactly ${PUBLIC_PATHS.join(" and ")} (it exposes ${exposed.join(", ") || "nothing"})`,
+  );
   const config = serviceConfig(objects, rules);
   rules.check(typeof config.public_base_url === "string" && config.public_base_url.startsWith("https://"), "public_base_url must be an https URL");
   rules.check((config.auth?.issuers ?? []).length > 0, "[auth] must name at least one issuer");

@@ -61,6 +61,11 @@ impl Engine {
         })
     }
 
+    /// The clinical configuration the rules apply (the rulebook pages show the same numbers).
+    pub fn clinical(&self) -> &ClinicalConfig {
+        &self.clinical
+    }
+
     /// The value sets in force (embedded, extended by `[mapping] terminology_file`).
     pub fn terminology(&self) -> &Terminology {
         &self.terminology

@@ -12,6 +12,8 @@
 //!   on `startup`).
 //! - `router`: routes and the middleware stack.
 //! - `routes`: one handler per endpoint.
+//! - `rulebook`: the rulebook pages (`GET /guideline`), rendered once at start-up from the rules'
+//!   plain data and the running configuration; `rulebook_url` for a card's link to its page.
 //! - `wire`: CDS Hooks request/response/feedback/discovery shapes.
 //! - `card_ids`: card and suggestion uuids, given at the edge (random, or seeded in tests).
 //! - `catalogue`: the service id, hooks and prefetch templates (one source of truth; the
@@ -40,6 +42,7 @@ pub mod identifiers;
 pub mod metrics;
 pub mod router;
 pub mod routes;
+pub mod rulebook;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -19,7 +19,7 @@ use crate::auth::AuthFailureReason;
 use crate::config::CorsSettings;
 use crate::error::{ApiError, InternalErrorDetail};
 use crate::metrics::{AuthFailureLabels, HookLabel, Metrics, RequestLabels, RouteLabels};
-use crate::routes::{admin, discovery, fallback, feedback, health, service_call};
+use crate::routes::{admin, discovery, fallback, feedback, guideline, health, service_call};
 use crate::state::AppState;
 
 /// Builds the application: routes, authentication, panic guard, CORS and the request log.
@@ -40,6 +40,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(authenticated)
         .merge(demo)
+        // The rulebook is public: rules and configured numbers only, no patient data.
+        .route("/guideline", get(guideline::index))
+        .route("/guideline/{topic}", get(guideline::topic))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod discovery;
 pub mod fallback;
 pub mod feedback;
+pub mod guideline;
 pub mod health;
 pub mod json_body;
 pub mod service_call;

@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::evaluation::Engine;
 use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
+use crate::rulebook::RulebookSite;
 use crate::state::{AppState, LocalTrust};
 use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, Store};
 
@@ -41,6 +42,9 @@ impl Application {
         let store = Store::connect(&settings.storage).await?;
         let engine = Arc::new(Engine::new(&settings)?);
         let catalogue = Arc::new(Catalogue::new(engine.terminology()));
+        let rulebook = Arc::new(
+            RulebookSite::render(engine.clinical()).context("cannot render the rulebook pages")?,
+        );
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -82,6 +86,7 @@ impl Application {
             authenticator,
             fetcher,
             metrics,
+            rulebook,
             local,
         };
         Ok(Application {

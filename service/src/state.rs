@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::evaluation::Engine;
 use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
+use crate::rulebook::RulebookSite;
 use crate::storage::{IssuedCardLog, Store};
 
 /// What every handler can reach.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub fetcher: Arc<FhirFetcher>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The rulebook pages, rendered with the engine's clinical configuration.
+    pub rulebook: Arc<RulebookSite>,
     /// The in-process issuer, in demo mode and tests.
     pub local: Option<LocalTrust>,
 }

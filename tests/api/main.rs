@@ -9,6 +9,7 @@ mod discovery;
 mod errors;
 mod feedback;
 mod fhir_fetch;
+mod guideline;
 mod helpers;
 mod lifecycle;
 mod observability;
