@@ -98,8 +98,11 @@ pub fn group(topic: Topic) -> TopicGroup {
         | Topic::IvMethylprednisolone
         | Topic::CorticosteroidOptions
         | Topic::CombinationTherapy
-        | Topic::MonitoringAndRehabilitation => TopicGroup::Additional,
+        | Topic::MonitoringAndRehabilitation
+        | Topic::TumourScreening => TopicGroup::Additional,
         Topic::DiagnosisUnconfirmed
+        | Topic::Pregnancy
+        | Topic::HepatitisBReactivationRisk
         | Topic::HepatitisBScreening
         | Topic::DoseCheck
         | Topic::MissingBodyMeasurements
@@ -193,6 +196,9 @@ pub fn page(topic: Topic, config: &ClinicalConfig) -> RulebookPage {
         Topic::DoseCheck => safety::dose_check(config),
         Topic::MissingBodyMeasurements => safety::missing_body_measurements(),
         Topic::AdultPatient => safety::adult_patient(config),
+        Topic::Pregnancy => safety::pregnancy(),
+        Topic::HepatitisBReactivationRisk => safety::hepatitis_b_reactivation_risk(),
+        Topic::TumourScreening => additional::tumour_screening(config),
     };
     RulebookPage {
         topic,

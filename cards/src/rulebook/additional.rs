@@ -4,7 +4,7 @@
 
 use crate::config::ClinicalConfig;
 use crate::dose::show;
-use crate::evidence::{DE_ALARCON_2018, GUIDELINE, ROSSOR_2022, ROSTASY_2006};
+use crate::evidence::{ARMANGUE_2016, DE_ALARCON_2018, GUIDELINE, ROSSOR_2022, ROSTASY_2006};
 use crate::rulebook::{parameters, Content};
 
 /// `fertility-prefer-rituximab`.
@@ -209,6 +209,38 @@ pub(super) fn monitoring_and_rehabilitation() -> Content {
         basis: "Expert consensus. The figure of about 80% of children keeping some deficit \
                 is taken from the OMS literature as reviewed in a case report.",
         evidence: vec![GUIDELINE, ROSSOR_2022],
+        safety: Vec::new(),
+    }
+}
+
+/// `tumour-screening`.
+pub(super) fn tumour_screening(config: &ClinicalConfig) -> Content {
+    Content {
+        purpose: "Adult-onset OMS is often paraneoplastic; finding the tumour changes the \
+                  treatment.",
+        when: vec![
+            format!(
+                "OMS began at {} years of age or later (the current age when the onset is not \
+                 recorded).",
+                config.adult_age_years
+            ),
+            format!(
+                "And no adult tumour work-up is on record since the OMS onset, or the latest is \
+                 more than {} months before the relapse date.",
+                config.workup_repeat_months
+            ),
+        ],
+        proposes: vec![
+            "CT of chest, abdomen and pelvis; mammography or breast imaging and pelvic imaging \
+             in women; testicular ultrasound in young men; consider FDG-PET; onconeural \
+             antibodies including anti-Ri. The suggestion orders the CT."
+                .to_owned(),
+            "It replaces the neuroblastoma screening card for adults.".to_owned(),
+        ],
+        parameters: Vec::new(),
+        basis: "Cohort studies: paraneoplastic in 39% of the largest adult series (Armangué \
+                2016, n=114), fewer in others (3 of 21, Klaas 2012).",
+        evidence: vec![ARMANGUE_2016],
         safety: Vec::new(),
     }
 }

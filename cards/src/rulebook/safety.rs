@@ -3,7 +3,7 @@
 
 use crate::config::ClinicalConfig;
 use crate::dose::show;
-use crate::evidence::{GUIDELINE, RITUXIMAB_LABEL, ROSSOR_2022};
+use crate::evidence::{GUIDELINE, PREGNANCY_LABELS, RITUXIMAB_LABEL, ROSSOR_2022};
 use crate::rulebook::{parameters, Content};
 
 /// `diagnosis-unconfirmed`.
@@ -149,6 +149,68 @@ pub(super) fn adult_patient(config: &ClinicalConfig) -> Content {
         basis: "Expert consensus. The paediatric evidence of the other cards does not transfer \
                 to adults as it stands.",
         evidence: vec![ROSSOR_2022],
+        safety: Vec::new(),
+    }
+}
+
+/// `pregnancy`.
+pub(super) fn pregnancy() -> Content {
+    Content {
+        purpose: "Cyclophosphamide can harm the fetus and rituximab crosses the placenta: a \
+                  pregnancy changes what may be ordered with one click.",
+        when: vec![
+            "The record says the patient is pregnant: an active pregnancy Condition, a \
+             pregnancy-status Observation saying pregnant, or a positive hCG within the hCG \
+             window (a quantitative hCG without interpretation counts at or above the mapping \
+             threshold); the latest evidence wins."
+                .to_owned(),
+            "And a rituximab or cyclophosphamide order is in play, or the primary card proposes \
+             one."
+                .to_owned(),
+        ],
+        proposes: vec![
+            "Cyclophosphamide only on a specialist and obstetric decision; rituximab only with \
+             specialist input (B-cell depletion in the newborn)."
+                .to_owned(),
+            "Corticosteroids for maternal disease are usually prednisolone or \
+             methylprednisolone (dexamethasone crosses the placenta); IVIG is the other \
+             pregnancy-compatible option."
+                .to_owned(),
+            "While pregnant no card offers a one-click cyclophosphamide or dexamethasone order, \
+             no rituximab suggestion is pre-selected, and the fertility card is not shown."
+                .to_owned(),
+        ],
+        parameters: Vec::new(),
+        basis: "Regulatory labels: the cyclophosphamide and rituximab prescribing information.",
+        evidence: vec![PREGNANCY_LABELS],
+        safety: Vec::new(),
+    }
+}
+
+/// `hepatitis-b-reactivation-risk`.
+pub(super) fn hepatitis_b_reactivation_risk() -> Content {
+    Content {
+        purpose: "A positive HBsAg or anti-HBc means rituximab can reactivate hepatitis B, \
+                  sometimes fatally.",
+        when: vec![
+            "A rituximab order is in play or the primary card proposes rituximab.".to_owned(),
+            "And HBsAg or anti-HBc is positive on record (a positive result counts at any date \
+             unless a later result of the same test is negative)."
+                .to_owned(),
+        ],
+        proposes: vec![
+            "HBV DNA; hepatology or infectious-disease input; antiviral prophylaxis (entecavir \
+             or tenofovir) from before the first dose to at least 12 months after the last; \
+             monitoring."
+                .to_owned(),
+            "An isolated positive anti-HBc within 3 months of IVIG may be passively acquired: \
+             HBV DNA decides."
+                .to_owned(),
+            "No rituximab suggestion is pre-selected until prophylaxis is in place.".to_owned(),
+        ],
+        parameters: Vec::new(),
+        basis: "Regulatory label: a boxed warning in the rituximab prescribing information.",
+        evidence: vec![RITUXIMAB_LABEL],
         safety: Vec::new(),
     }
 }

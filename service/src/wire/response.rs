@@ -166,18 +166,9 @@ impl WireCard {
 fn rulebook_link(card: &Card, public_base_url: &str) -> WireLink {
     WireLink {
         label: format!("Rulebook: {}", card.topic.display()),
-        url: rulebook_url(public_base_url, card.topic),
+        url: crate::rulebook::rulebook_url(public_base_url, card.topic),
         kind: "absolute",
     }
-}
-
-/// The absolute address of a topic's rulebook page.
-pub fn rulebook_url(public_base_url: &str, topic: cards::Topic) -> String {
-    format!(
-        "{}/guideline/{}",
-        public_base_url.trim_end_matches('/'),
-        topic.code()
-    )
 }
 
 impl From<&Coding> for WireCoding {
