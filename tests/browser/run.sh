@@ -52,7 +52,9 @@ npm_seconds="$(since "$phase")"
 # --- 3. the service binary ---------------------------------------------------------------------
 phase="$(now)"
 cd "$ROOT"
-cargo build --locked -p oms-cds --bin oms-cds
+# The workspace build with every target: the same feature set `cargo test --workspace` just
+# built, so this is a no-op in CI instead of a second build of the service with other features.
+cargo build --locked --workspace --all-targets
 target_dir="$(cargo metadata --format-version 1 --no-deps --locked |
   node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')"
 binary="$target_dir/debug/oms-cds"
