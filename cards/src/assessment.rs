@@ -158,11 +158,18 @@ impl<'a> Assessment<'a> {
     }
 
     /// Whether a rituximab suggestion may be pre-selected (`isRecommended`): not while a positive
-    /// hepatitis B result, a rituximab reaction or allergy, or a pregnancy is on record.
+    /// hepatitis B result, a rituximab reaction or allergy, a pregnancy, or a relapse recorded
+    /// as provisional, differential or unconfirmed is on record.
     pub fn may_preselect_rituximab(&self) -> bool {
         !self.facts.hepatitis_b.any_positive()
             && self.facts.rituximab_reactions.is_empty()
             && !self.is_pregnant()
+            // A relapse the record does not confirm is the clinician's call, not a default.
+            && matches!(
+                self.oms.verification,
+                fhir_mapping::VerificationStatus::Confirmed
+                    | fhir_mapping::VerificationStatus::NotRecorded
+            )
     }
 
     /// Whether the record says the patient is pregnant (section 2).

@@ -314,10 +314,7 @@ impl ComputedDose {
     fn cap_line(&self) -> Option<String> {
         let cap_text = self.cap_text()?;
         if self.cap_applied() {
-            Some(format!(
-                "cap applied: the maximum of {cap_text} limits the dose to {}",
-                self.dose
-            ))
+            Some(format!("capped at {cap_text}: {}", self.dose))
         } else if self.at_cap() {
             Some(format!(
                 "maximum {cap_text}: reached, the dose is the maximum"
@@ -478,7 +475,7 @@ mod tests {
         assert_eq!(dose.dose.value(), dec("1000"));
         assert!(dose.cap_applied());
         assert!(
-            dose.working()[2].starts_with("cap applied"),
+            dose.working()[2].starts_with("capped at"),
             "{:?}",
             dose.working()
         );

@@ -6,7 +6,7 @@
 use fhir_mapping::{
     Age, BodySurfaceArea, BsaFormula, Centimetres, ClinicalStatus, DoseEvent, DoseHistory, Facts,
     FhirRef, Hook, Kilograms, Measured, Measurement, MedicationClass, OmsCondition, OmsDiagnosis,
-    Reading, Severity, SquareMetres,
+    OrderInPlay, OrderIndication, OrderTiming, Reading, Route, Severity, SquareMetres,
 };
 use proptest::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
@@ -100,6 +100,14 @@ prop_compose! {
         severe in any::<bool>(),
         fertility in any::<bool>(),
         ordered_mg in prop::option::of(1u32..3000),
+        dose_units in prop::collection::vec(0u8..3, 4),
+        timings in prop::collection::vec(0u8..5, 4),
+        routes in prop::collection::vec(0u8..3, 4),
+        other_indication in prop::collection::vec(any::<bool>(), 4),
+        pregnant in any::<bool>(),
+        reaction in any::<bool>(),
+        regimen_pulses in 0usize..7,
+        female in any::<bool>(),
     ) -> Facts {
         let mut facts = fixtures::facts();
         facts.rituximab = history(rituximab, "MedicationAdministration");
@@ -132,14 +140,64 @@ prop_compose! {
             },
             _ => BodySurfaceArea::Unavailable,
         };
-        facts.orders = orders
+        let all_orders: Vec<OrderInPlay> = orders
             .into_iter()
             .enumerate()
             .map(|(index, class)| {
-                let dose = ordered_mg.map(|mg| fhir_mapping::DoseAmount::Milligrams(Decimal::from(mg)));
-                fixtures::order(&format!("draft-{index}"), CLASSES[class], dose)
+                // mg, mg/kg or mg/m2 (precision rule 3 converts the last two).
+                let dose = ordered_mg.map(|amount| match dose_units[index] {
+                    0 => fhir_mapping::DoseAmount::Milligrams(Decimal::from(amount)),
+                    1 => fhir_mapping::DoseAmount::MilligramsPerKilogram(Decimal::new(i64::from(amount), 2)),
+                    _ => fhir_mapping::DoseAmount::MilligramsPerSquareMetre(Decimal::from(amount)),
+                });
+                let mut order = fixtures::order(&format!("draft-{index}"), CLASSES[class], dose);
+                // Once, no timing, daily, twice daily, weekly.
+                order.timing = match timings[index] {
+                    0 => Some(OrderTiming { frequency: 1, period_days: None, count: Some(1), single_administration: true }),
+                    1 => None,
+                    2 => Some(OrderTiming { frequency: 1, period_days: Some(Decimal::ONE), count: Some(3), single_administration: false }),
+                    3 => Some(OrderTiming { frequency: 2, period_days: Some(Decimal::ONE), count: Some(6), single_administration: false }),
+                    _ => Some(OrderTiming { frequency: 1, period_days: Some(Decimal::from(7)), count: Some(4), single_administration: false }),
+                };
+                order.route = match routes[index] {
+                    0 => Some(Route::Intravenous),
+                    1 => Some(Route::Oral),
+                    _ => None,
+                };
+                if other_indication[index] {
+                    order.indication = OrderIndication::OtherCondition;
+                }
+                order
             })
             .collect();
+        // The mapping keeps orders for another indication apart (they are never OMS orders).
+        let (other, oms_orders): (Vec<_>, Vec<_>) = all_orders
+            .into_iter()
+            .partition(|order| order.indication == OrderIndication::OtherCondition);
+        facts.orders = oms_orders;
+        facts.orders_for_other_indications = other;
+        if pregnant {
+            facts.pregnancy = fhir_mapping::Pregnancy::Pregnant {
+                date: TODAY - Duration::days(5),
+                evidence: "hCG positive".to_owned(),
+                source: FhirRef::new("Observation", "hcg"),
+            };
+        }
+        if reaction {
+            facts.rituximab_reactions = vec![fhir_mapping::DrugReaction {
+                description: "Anaphylaxis".to_owned(),
+                date: Some(TODAY - Duration::days(200)),
+                recorded_as: fhir_mapping::ReactionRecord::RituximabReaction,
+                source: FhirRef::new("AllergyIntolerance", "a"),
+            }];
+        }
+        if regimen_pulses > 0 {
+            // OMS pulses after the relapse date: a regimen in progress.
+            let relapse = relapse_days_ago.unwrap_or(0);
+            let pulses: Vec<i64> = (0..regimen_pulses as i64).map(|k| (relapse - 1 - 28 * k).max(0)).collect();
+            facts.cyclophosphamide = history(pulses, "MedicationAdministration");
+        }
+        facts.patient.sex = Some(if female { fhir_mapping::Sex::Female } else { fhir_mapping::Sex::Male });
         facts.patient.age = age.map(|years| Age { years, months: 0 });
         facts.hook = if order_sign { Hook::OrderSign } else { Hook::OrderSelect };
         if fertility {
@@ -156,7 +214,15 @@ proptest! {
     fn exactly_one_primary_card_whenever_the_service_speaks(facts in generated_facts()) {
         let cards = fixtures::evaluate(&facts);
         let relapsed = matches!(&facts.oms, OmsDiagnosis::Confirmed(oms) if oms.is_relapsed());
-        if facts.orders.is_empty() || !relapsed {
+        let speaking_order = match &facts.oms {
+            OmsDiagnosis::Confirmed(oms) => {
+                let config = crate::ClinicalConfig::default();
+                let assessment = crate::assessment::Assessment::new(&facts, oms, &config);
+                facts.orders.iter().any(|order| assessment.order_speaks(order))
+            }
+            _ => false,
+        };
+        if !speaking_order || !relapsed {
             prop_assert!(cards.is_empty());
         } else {
             prop_assert_eq!(cards.iter().filter(|card| card.is_primary).count(), 1);
@@ -205,16 +271,61 @@ proptest! {
     }
 
     #[test]
-    fn suggested_doses_never_exceed_their_caps(facts in generated_facts()) {
+    fn suggested_amounts_per_administration_day_never_exceed_their_caps(facts in generated_facts()) {
         let cards = fixtures::evaluate(&facts);
         for card in &cards {
-            for (code, mg) in suggested_doses(card, &facts) {
+            for (code, per_day) in suggested_doses(card, &facts) {
+                // Per administration day, from the schedule the rendered FHIR timing carries.
                 let cap = match code {
                     "121191" | "6902" => 1000.0,
-                    "3002" => 1000.0 * facts.body.bsa.value().and_then(|bsa| bsa.value().to_f64()).unwrap_or(0.0),
+                    "3002" => 1200.0,
+                    "3264" => 40.0,
                     _ => f64::INFINITY,
                 };
-                prop_assert!(mg <= cap + 1e-9, "{code}: {mg} mg above the cap {cap}");
+                prop_assert!(per_day <= cap + 1e-9, "{code}: {per_day} mg/day above the cap {cap}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_card_touches_an_order_given_for_another_indication(facts in generated_facts()) {
+        let cards = fixtures::evaluate(&facts);
+        let other: Vec<&FhirRef> = facts.orders_for_other_indications.iter().map(|order| &order.reference).collect();
+        for card in &cards {
+            for action in fixtures::actions(card) {
+                if let Some(target) = action.target() {
+                    prop_assert!(!other.contains(&target), "{:?} changes {target}", card.topic);
+                }
+            }
+            for reference in &other {
+                prop_assert!(!card.references.contains(reference), "{:?} cites {reference}", card.topic);
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_one_click_for_cyclophosphamide_or_dexamethasone_while_pregnant(facts in generated_facts()) {
+        prop_assume!(matches!(facts.pregnancy, fhir_mapping::Pregnancy::Pregnant { .. }));
+        let cards = fixtures::evaluate(&facts);
+        for card in &cards {
+            for (code, _) in suggested_doses(card, &facts) {
+                prop_assert!(code != "3002" && code != "3264", "{:?} suggests {code} while pregnant", card.topic);
+            }
+            prop_assert!(card.topic != Topic::FertilityPreferRituximab);
+        }
+    }
+
+    #[test]
+    fn no_rituximab_suggestion_is_pre_selected_after_a_reaction(facts in generated_facts()) {
+        prop_assume!(!facts.rituximab_reactions.is_empty());
+        let cards = fixtures::evaluate(&facts);
+        for card in &cards {
+            for suggestion in card.suggestions.iter().filter(|s| s.is_recommended) {
+                let creates_rituximab = suggestion.actions.iter().any(|action| matches!(
+                    action,
+                    ProposedAction::Create { order: ProposedOrder::Medication(order), .. } if order.drug.is_rituximab()
+                ));
+                prop_assert!(!creates_rituximab, "{:?} pre-selects rituximab", card.topic);
             }
         }
     }
@@ -240,8 +351,17 @@ fn suggested_doses(card: &crate::Card, facts: &fhir_mapping::Facts) -> Vec<(&'st
                 }
                 _ => return None,
             };
-            let mg = action.dosage()?.dose.value().to_string().parse().ok()?;
-            Some((code, mg))
+            let dosage = action.dosage()?;
+            let mg: f64 = dosage.dose.value().to_string().parse().ok()?;
+            // Administrations per day when the period is a day or less (precision rule 3).
+            let schedule = &dosage.schedule;
+            let per_day = match schedule.period_unit {
+                fhir_mapping::proposal::PeriodUnit::Day if schedule.period <= 1 => {
+                    f64::from(schedule.frequency) / f64::from(schedule.period.max(1))
+                }
+                _ => 1.0,
+            };
+            Some((code, mg * per_day))
         })
         .collect()
 }

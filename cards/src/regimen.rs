@@ -101,11 +101,17 @@ pub fn rituximab_dosage(
     config: &ClinicalConfig,
 ) -> MedicationDosage {
     let per_m2 = show(config.rituximab_mg_per_m2);
+    // A capped dose is not 375 mg/m2: the text says so, so pharmacy sees no mismatch.
+    let basis = if dose.at_cap() {
+        format!("{per_m2} mg/m2, capped at {}", dose.dose)
+    } else {
+        format!("{per_m2} mg/m2")
+    };
     let text = if count == 1 {
-        format!("rituximab {} IV, single dose ({per_m2} mg/m2)", dose.dose)
+        format!("rituximab {} IV, single dose ({basis})", dose.dose)
     } else {
         format!(
-            "rituximab {} IV once weekly for {count} doses ({per_m2} mg/m2 per dose)",
+            "rituximab {} IV once weekly for {count} doses ({basis} per dose)",
             dose.dose
         )
     };

@@ -102,10 +102,7 @@ fn how_known(known_from: DoseKnownFrom) -> &'static str {
 /// The relapsed OMS Condition as a trigger line.
 pub fn relapsed_oms(detail: Detail, assessment: &Assessment<'_>) -> Detail {
     detail.because(
-        format!(
-            "relapsed OMS, relapse date {}",
-            assessment.relapse_date_text()
-        ),
+        format!("relapsed OMS ({})", assessment.relapse_date_text()),
         Some(&assessment.oms.reference),
     )
 }

@@ -276,7 +276,46 @@ fn has_complete_override_reasons(card: &Value) -> bool {
         })
 }
 
+/// The caps per administration day (section 5), by RxNorm ingredient code.
+const CAPS_PER_DAY: [(&str, f64); 4] = [
+    ("121191", 1000.0),
+    ("3002", 1200.0),
+    ("3264", 40.0),
+    ("6902", 1000.0),
+];
+
+/// A suggested MedicationRequest whose amount per administration day, read back from the FHIR
+/// `doseQuantity` and `timing.repeat` actually sent, is above its drug's cap.
+fn over_cap(resource: &Value) -> Option<String> {
+    if resource["resourceType"] != "MedicationRequest" {
+        return None;
+    }
+    let codes: Vec<&str> = resource["medicationCodeableConcept"]["coding"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|coding| coding["code"].as_str())
+        .collect();
+    let (code, cap) = CAPS_PER_DAY
+        .into_iter()
+        .find(|(code, _)| codes.contains(code))?;
+    let dosage = &resource["dosageInstruction"][0];
+    let dose = dosage["doseAndRate"][0]["doseQuantity"]["value"].as_f64()?;
+    let repeat = &dosage["timing"]["repeat"];
+    let period = repeat["period"].as_f64().unwrap_or(1.0);
+    let per_day = if repeat["periodUnit"] == "d" && period > 0.0 && period <= 1.0 {
+        dose * repeat["frequency"].as_f64().unwrap_or(1.0) / period
+    } else {
+        dose
+    };
+    (per_day > cap + 1e-9)
+        .then(|| format!("suggests {per_day} mg/day of {code}, above the cap {cap}"))
+}
+
 fn check_action(action: &Value, draft_ids: &HashSet<&str>, patient: &str) -> Vec<String> {
+    if let Some(problem) = over_cap(&action["resource"]) {
+        return vec![problem];
+    }
     let kind = action["type"].as_str().unwrap_or("?");
     if kind == "delete" {
         let names_a_draft = action["resourceId"]

@@ -31,6 +31,31 @@ use crate::rules::{
 };
 use fhir_mapping::proposal::SNOMED;
 
+/// The safety line of every rituximab card (infusion reactions: boxed warning; immunisation).
+const RITUXIMAB_SAFETY: &str = "Safety: premedicate (paracetamol, an antihistamine, with or \
+    without a corticosteroid); graded first-infusion rate; no live vaccines during B-cell \
+    depletion, due vaccines before the course.";
+
+/// Before re-dosing rituximab.
+const REDOSE_SAFETY: &str = "Before re-dosing: check IgG (with IgM) and the CD19 count; low IgG \
+    with infections: consider immunoglobulin replacement.";
+
+/// The safety line of the pulses card.
+fn pulses_safety(assessment: &Assessment<'_>) -> String {
+    let mut parts = Vec::new();
+    if assessment.could_be_pregnant() {
+        parts.push("pregnancy test before each cycle, contraception until 1 year after");
+    } else if assessment.of_reproductive_potential() {
+        parts.push("contraception until 4 months after");
+    }
+    parts.push(
+        "hydration (mesna per local protocol); blood count before each pulse (hold if counts \
+         are low; nadir day 10-14); consider Pneumocystis prophylaxis; no live vaccines during \
+         and 3 months after",
+    );
+    format!("Safety: {}.", parts.join("; "))
+}
+
 /// SNOMED CT 3457005 "Patient referral".
 pub const PATIENT_REFERRAL: &str = "3457005";
 
@@ -147,7 +172,11 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     let per_m2 = show(config.rituximab_mg_per_m2);
     let dose = regimen::rituximab_dose(assessment);
     let amount = amount_text(dose.as_ref(), "");
-    let summary = if after.relapse_date_precedes_course {
+    let summary = if after.known_only_from_orders {
+        format!(
+            "Single additional rituximab dose {per_m2} mg/m2 IV{amount}; the course is ordered, its administration not on record"
+        )
+    } else if after.relapse_date_precedes_course {
         format!(
             "Single additional rituximab dose {per_m2} mg/m2 IV{amount}; relapse date on record precedes the course: update it"
         )
@@ -160,7 +189,6 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     ))
     .evidence(GUIDELINE)
     .evidence(BRAIN_DEV_2016)
-    .evidence(ROSSOR_2022)
     .off_label()
     .because_all(
         format!(
@@ -171,6 +199,10 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
         &dose_sources(after.course.doses()),
     );
     let last_dose = after.course.last_date();
+    if after.known_only_from_orders {
+        detail = detail
+            .also("Confirm the course was given: if it was not, a full course is the option.");
+    }
     if add_months(last_dose, LONG_AGO_MONTHS) < assessment.facts.today {
         detail = detail.also(
             "The full course was years ago and B cells have long recovered: a new full course is \
@@ -263,7 +295,7 @@ fn partial_prior(assessment: &Assessment<'_>) -> CardProposal {
     let course_option = if gap {
         format!(
             "a new full course of {remaining} weekly doses (the last dose was more than {} days \
-             ago, so the old course is not completed)",
+             ago, so the old course is not resumed)",
             config.redose_gap_days
         )
     } else if count_known {
@@ -283,13 +315,9 @@ fn partial_prior(assessment: &Assessment<'_>) -> CardProposal {
         "{opening} Two options, at {per_m2} mg/m2 IV per dose{amount}: {course_option}, or give \
          a single dose."
     ))
-    .also(
-        "The guideline does not cover a relapse after a partial course; this is a matter of \
-         clinical judgement, so neither option is marked as recommended.",
-    )
-    .evidence(GUIDELINE)
+    .also("Not in the guideline: clinical judgement, so neither option is pre-selected.")
+    // Not in the guideline: the doses are those of the full-course regimen.
     .evidence(PRANZATELLI_2006)
-    .evidence(BRAIN_DEV_2016)
     .off_label()
     .because_all(format!("{on_record}: {doses}"), &sources);
     rituximab_card(
@@ -378,22 +406,35 @@ fn cyclophosphamide_dexamethasone(
             config.pulse_cycles
         )
     } else {
-        "Refractory to rituximab: cyclophosphamide pulses with dexamethasone pulses.".to_owned()
+        "Refractory to rituximab.".to_owned()
     };
     let mut detail = Detail::new(format!(
-        "{opening} Cyclophosphamide {cpm_per_m2} mg/m2 IV on day 1 (literature range 500-1000 \
-         mg/m2), plus dexamethasone {dex_per_m2} mg/m2/day in {} divided doses on days 1-{}, \
-         every {} weeks.",
+        "{opening} Cyclophosphamide {cpm_per_m2} mg/m2 IV on day 1 (range 500-1000 mg/m2, \
+         borrowed from autoimmune encephalitis practice) with dexamethasone \
+         {dex_per_m2} mg/m2/day in {} doses on days 1-{}, every {} weeks.",
         config.dexamethasone_doses_per_day, config.dexamethasone_days, config.pulse_interval_weeks,
     ))
-    .also(
-        "The pulse dose is borrowed from autoimmune encephalitis practice; the OMS evidence is a \
-         2-patient case report.",
-    )
+    .also(pulses_safety(assessment))
     .evidence(GUIDELINE)
     .evidence(WILKEN_2008)
     .evidence(ROSTASY_2006)
     .off_label();
+    if let Some(cpm) = cyclophosphamide.as_ref().filter(|dose| dose.cap_applied()) {
+        let per_m2 = (cpm.dose.value() / cpm.basis.amount()).round_dp(0);
+        let under_range = if per_m2 < config.cyclophosphamide_min_mg_per_m2 {
+            format!(
+                ", under the {} mg/m2 range",
+                show(config.cyclophosphamide_min_mg_per_m2)
+            )
+        } else {
+            String::new()
+        };
+        detail = detail.also(format!(
+            "The {} cap is local policy (published 1000-1500 mg): {} mg/m2 here{under_range}.",
+            cpm.dose,
+            show(per_m2)
+        ));
+    }
     if let Some(last_dose) = too_early {
         detail = detail.also(format!(
             "The last rituximab dose was on {}, under {} weeks ago: the response to rituximab may \
@@ -418,8 +459,7 @@ fn cyclophosphamide_dexamethasone(
             .any(|reason| matches!(reason, RefractoryReason::RelapseSoonAfterCourse { .. }))
         {
             detail = detail.also(
-                "An early relapse with B-cell (CD19) repopulation may still respond to re-dosing \
-                 rituximab.",
+                "An early relapse with CD19 B-cell repopulation may still respond to re-dosing.",
             );
         }
         detail = refractory_triggers(detail, assessment, after);
@@ -558,9 +598,12 @@ fn refractory_triggers(
     );
     for reason in &after.refractory {
         detail = match reason {
-            RefractoryReason::RelapseSoonAfterCourse { last_dose, window_months } => detail.because(
+            RefractoryReason::RelapseSoonAfterCourse {
+                last_dose,
+                window_months,
+            } => detail.because(
                 format!(
-                    "refractory: relapse on {} within {window_months} months of the course's last dose ({})",
+                    "refractory: relapse ({}) within {window_months} months of the last dose ({})",
                     assessment.relapse_date_text(),
                     date_in_words(*last_dose)
                 ),
@@ -662,6 +705,11 @@ fn rituximab_card(
     assessment: &Assessment<'_>,
 ) -> CardProposal {
     let card = CardProposal::new(topic, Indicator::Info, summary, Detail::default());
+    // Section 6: one line of safety content on every rituximab card; before re-dosing, one more.
+    let mut detail = detail.also(RITUXIMAB_SAFETY);
+    if matches!(topic, Topic::RituximabRedose | Topic::RituximabPartialPrior) {
+        detail = detail.also(REDOSE_SAFETY);
+    }
     let Some(dose) = dose else {
         return CardProposal {
             detail: no_dose_note(detail),
@@ -696,14 +744,32 @@ fn reaction_warning(card: CardProposal, assessment: &Assessment<'_>) -> CardProp
         })
         .collect();
     let detail = card.detail.also(format!(
-        "A reaction to rituximab (or another anti-CD20 antibody) is on record: {}. Re-challenge \
-         needs specialist input (premedication, slow infusion or desensitisation); the \
-         cyclophosphamide and dexamethasone pulses are the alternative regimen. No rituximab \
-         suggestion is pre-selected.",
+        "Reaction to rituximab or another anti-CD20 antibody on record: {}. Re-challenge needs \
+         specialist input (premedication, slow infusion or desensitisation), or the pulses \
+         regimen instead; nothing is pre-selected.",
         named.join("; ")
     ));
+    let detail = if matches!(assessment.history, RituximabHistory::Naive) {
+        detail.also("The reaction implies rituximab was given before: check the dose history.")
+    } else {
+        detail
+    };
+    let first = &reactions[0];
+    let when = first
+        .date
+        .map_or_else(|| "undated".to_owned(), date_in_words);
+    let summary = format!(
+        "Rituximab reaction on record ({}, {when}): re-challenge only with specialist input",
+        first.description
+    );
+    let summary = if summary.chars().count() < 140 {
+        summary
+    } else {
+        format!("Rituximab reaction on record ({when}): re-challenge only with specialist input")
+    };
     CardProposal {
         indicator: Indicator::Warning,
+        summary,
         detail,
         ..card
     }
@@ -963,9 +1029,7 @@ mod tests {
             "{}",
             card.summary
         );
-        assert!(card
-            .detail
-            .contains("cap applied: the maximum of 1000 mg limits the dose to 1000 mg"));
+        assert!(card.detail.contains("capped at 1000 mg: 1000 mg"));
     }
 
     #[test]
@@ -985,9 +1049,7 @@ mod tests {
             cards[0].summary
         );
         assert!(
-            cards[0]
-                .detail
-                .contains("cap applied: the maximum of 700 mg limits the dose to 700 mg"),
+            cards[0].detail.contains("capped at 700 mg: 700 mg"),
             "{}",
             cards[0].detail
         );

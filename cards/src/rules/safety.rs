@@ -249,7 +249,16 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
             show(cap_per_day)
         )
     };
-    let regimen = assessment.is_regimen_order(order) && !assessment.deleted_by_a_card(order);
+    // While pregnant no card corrects a cyclophosphamide or dexamethasone order into a one-click
+    // dose: only a cap breach is reported (the pregnancy card says why).
+    let pregnant_pulse_drug = assessment.is_pregnant()
+        && matches!(
+            drug,
+            MedicationClass::Cyclophosphamide | MedicationClass::Dexamethasone
+        );
+    let regimen = assessment.is_regimen_order(order)
+        && !assessment.deleted_by_a_card(order)
+        && !pregnant_pulse_drug;
     let computed_day = assessment.regimen_daily_mg(drug);
     let (true, Some(computed_day)) = (regimen, computed_day) else {
         return over_cap.then(|| Finding {
