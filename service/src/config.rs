@@ -60,6 +60,10 @@ pub struct Settings {
     /// The guideline's thresholds and dose parameters, read through [`clinical::ClinicalSection`].
     #[serde(deserialize_with = "clinical::deserialize")]
     pub clinical: cards::ClinicalConfig,
+    /// Keys the configuration still uses but that have changed meaning: logged as warnings at
+    /// start-up (never read from the file).
+    #[serde(skip)]
+    pub deprecations: Vec<String>,
 }
 
 impl Default for Settings {
@@ -77,6 +81,7 @@ impl Default for Settings {
             admin: AdminSettings::default(),
             mapping: fhir_mapping::MappingConfig::default(),
             clinical: cards::ClinicalConfig::default(),
+            deprecations: Vec::new(),
         }
     }
 }
@@ -206,6 +211,8 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
             .with_context(|| describe_source(file))?;
         settings.validate()?;
+        let mut settings = settings;
+        settings.deprecations = deprecations(&table);
         Ok(settings)
     }
 
@@ -273,6 +280,21 @@ fn describe_source(file: Option<&Path>) -> String {
         ),
         None => "while loading OMS_CDS_* environment variables".into(),
     }
+}
+
+/// Keys accepted for compatibility whose meaning changed, with what to do about them.
+fn deprecations(table: &toml::Table) -> Vec<String> {
+    let clinical = table.get("clinical").and_then(toml::Value::as_table);
+    let mut found = Vec::new();
+    if clinical.is_some_and(|section| section.contains_key("cyclophosphamide_cap_mg_per_m2")) {
+        found.push(
+            "clinical.cyclophosphamide_cap_mg_per_m2 is no longer a cap: it is the highest \
+             cyclophosphamide_mg_per_m2 the configuration may set (a range check). The pulse cap is \
+             clinical.cyclophosphamide_cap_mg (1200 mg by default)."
+                .to_owned(),
+        );
+    }
+    found
 }
 
 fn read_table(path: &Path) -> anyhow::Result<toml::Table> {
@@ -355,6 +377,32 @@ mod tests {
         assert!(settings.auth.required, "auth must be required by default");
         assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.max_body_bytes, 5 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_former_cyclophosphamide_per_m2_cap_key_is_accepted_with_a_deprecation() {
+        let quiet =
+            Settings::load_from(None, env(&[("OMS_CDS__AUTH__REQUIRED", "false")])).expect("valid");
+        assert!(quiet.deprecations.is_empty());
+        let settings = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__CLINICAL__CYCLOPHOSPHAMIDE_CAP_MG_PER_M2", "900"),
+            ]),
+        )
+        .expect("still valid");
+        assert_eq!(settings.deprecations.len(), 1);
+        assert!(settings.deprecations[0].contains("clinical.cyclophosphamide_cap_mg"));
+        // As a range check it refuses a configured dose above it.
+        let refused = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__CLINICAL__CYCLOPHOSPHAMIDE_CAP_MG_PER_M2", "700"),
+            ]),
+        );
+        assert!(refused.is_err());
     }
 
     #[test]

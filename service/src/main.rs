@@ -25,6 +25,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { config } => {
             let settings = Settings::load(config.as_deref())?;
             telemetry::init(&settings.log, std::io::stdout);
+            for deprecation in &settings.deprecations {
+                tracing::warn!(deprecation = %deprecation, "deprecated configuration key");
+            }
             commands::serve(settings).await
         }
         Command::Evaluate {

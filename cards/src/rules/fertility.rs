@@ -66,10 +66,19 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
         .working(exposure_working)
         .cite_records(&dose_sources(assessment.facts.cyclophosphamide.events()));
 
-    let summary = if refractory {
-        "Fertility: counsel on fertility before any cyclophosphamide (young patient or fertility concern)"
+    let reason = if !concern.is_empty() {
+        "fertility concern on record"
+    } else if assessment.is_young() {
+        "young patient"
     } else {
-        "Fertility: cyclophosphamide is gonadotoxic, rituximab is not known to be; counsel first"
+        "of reproductive potential"
+    };
+    let summary = if refractory {
+        format!("Fertility ({reason}): counsel, and preserve where possible, before any cyclophosphamide")
+    } else {
+        format!(
+            "Fertility ({reason}): cyclophosphamide is gonadotoxic, rituximab is not known to be"
+        )
     };
     let mut card = CardProposal::new(
         Topic::FertilityPreferRituximab,

@@ -548,7 +548,8 @@ fn specialist_referral(
     if assessment.regimen_pulses.len() >= assessment.config.pulse_cycles as usize {
         detail = detail.because_all(
             format!(
-                "still in relapse after the whole pulse regimen: {}",
+                "still in relapse after all {} pulses of the regimen: {}",
+                assessment.config.pulse_cycles,
                 dose_list(CYCLOPHOSPHAMIDE_PULSES, &assessment.regimen_pulses)
             ),
             &dose_sources(&assessment.regimen_pulses),
@@ -627,8 +628,10 @@ fn refractory_triggers(
             ),
             RefractoryReason::CyclophosphamideAfterCourse { pulses } => detail.because_all(
                 format!(
-                    "refractory: cyclophosphamide for OMS after the course: {}",
-                    dose_list(CYCLOPHOSPHAMIDE_PULSES, pulses)
+                    "refractory: cyclophosphamide for OMS after the course: {} ({} of {} cycles)",
+                    dose_list(CYCLOPHOSPHAMIDE_PULSES, pulses),
+                    pulses.len(),
+                    assessment.config.pulse_cycles
                 ),
                 &dose_sources(pulses),
             ),

@@ -89,7 +89,7 @@ fn hepatitis_b_screening(assessment: &Assessment<'_>) -> Option<CardProposal> {
     )
     .evidence(RITUXIMAB_LABEL);
     for order in &rituximab_orders {
-        detail = detail.because("rituximab ordered", Some(&order.reference));
+        detail = detail.because("rituximab order in play", Some(&order.reference));
     }
     detail = detail.because(
         format!(
@@ -393,13 +393,24 @@ fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
     if let Some(problem) = measurement_problem("height", &body.height, |cm| cm.value(), "cm") {
         problems.push(problem);
     }
+    let weight_faulty = body.weight.usable().is_none();
+    let height_faulty = body.height.usable().is_none();
     if problems.is_empty() {
         problems.push("no body surface area usable for dosing could be obtained".to_owned());
     }
-    let mut detail = relapsed_oms(Detail::new(
-        "Record a current weight and height. Until then no dose in mg is shown on any card: the \
-         cards give doses per m2 or per kg only, and no medication order is suggested.",
-    ), assessment);
+    // Only the value at fault is asked for.
+    let record = match (weight_faulty, height_faulty) {
+        (true, false) => "Record a current weight",
+        (false, true) => "Record a current height",
+        _ => "Record a current weight and height",
+    };
+    let mut detail = relapsed_oms(
+        Detail::new(format!(
+        "{record}. Until then no dose in mg is shown on any card: the cards give doses per m2 or \
+         per kg only, and no medication order is suggested."
+    )),
+        assessment,
+    );
     for problem in &problems {
         detail = detail.because(problem.clone(), None);
     }

@@ -127,7 +127,10 @@ fn corticosteroid_options(assessment: &Assessment<'_>) -> CardProposal {
         .iter()
         .filter(|order| order.medication.is_corticosteroid())
     {
-        detail = detail.because("corticosteroid ordered", Some(&order.reference));
+        detail = detail.because(
+            format!("{} order in play", order.medication.name()),
+            Some(&order.reference),
+        );
     }
     detail = detail.because("not currently on an oral steroid", None);
     CardProposal::new(
