@@ -133,12 +133,16 @@ impl<'a> Assessment<'a> {
         let Some(age) = self.facts.patient.age else {
             return false;
         };
-        let years_since_onset = self
-            .oms
-            .onset
-            .map(|onset| (self.facts.today - onset).whole_days() / 365)
-            .unwrap_or(0);
-        i64::from(age.years) - years_since_onset >= i64::from(self.config.adult_age_years)
+        // Age at onset in completed months: the age now less the whole months since the onset.
+        let today = self.facts.today;
+        let months_since_onset = self.oms.onset.map_or(0, |onset| {
+            let months = (i64::from(today.year()) - i64::from(onset.year())) * 12
+                + i64::from(today.month() as u8)
+                - i64::from(onset.month() as u8);
+            months - i64::from(today.day() < onset.day())
+        });
+        let months_now = i64::from(age.years) * 12 + i64::from(age.months);
+        (months_now - months_since_onset) >= i64::from(self.config.adult_age_years) * 12
     }
 
     /// Whether the fertility card replaces a cyclophosphamide draft with the primary card's

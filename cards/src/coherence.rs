@@ -7,10 +7,10 @@
 //!   card: that other suggestion is withdrawn, and its card says where the draft goes. The card
 //!   itself stays (a dose-check on a draft the primary replaces still tells the clinician who
 //!   keeps the draft that its dose is wrong), but offers no contradicting action.
-//! - `dose-check` is a check, not a regimen: when another card sets the same draft's dosage
-//!   differently (the primary's choice between completing a course and one dose, for example), the
-//!   dose-check suggestion is withdrawn and the card points to that card. An identical update
-//!   stays: accepting both changes nothing twice.
+//! - `dose-check` is a check, not a regimen: when another card sets the same draft's dosage (the
+//!   primary's update of its regimen's order, or its choice between completing a course and one
+//!   dose), the dose-check suggestion is withdrawn and the card points to that card: one action
+//!   per order (precision rule 5).
 
 use std::collections::BTreeSet;
 
@@ -43,7 +43,7 @@ fn contradictions(proposals: &[CardProposal], index: usize) -> (BTreeSet<usize>,
     let mut withdrawn = BTreeSet::new();
     let mut notes = BTreeSet::new();
     for (position, suggestion) in card.suggestions.iter().enumerate() {
-        for (target, dosage) in updates(&suggestion.actions) {
+        for (target, _) in updates(&suggestion.actions) {
             if let Some(remover) =
                 other_cards(proposals, index).find(|other| deletes(other).contains(target))
             {
@@ -62,9 +62,9 @@ fn contradictions(proposals: &[CardProposal], index: usize) -> (BTreeSet<usize>,
                     .suggestions
                     .iter()
                     .flat_map(|s| updates(&s.actions))
-                    .any(|(other_target, other_dosage)| {
-                        other_target == target && other_dosage != dosage
-                    })
+                    // One action per order (precision rule 5): the card that proposes the
+                    // regimen updates its order; dose-check points to it.
+                    .any(|(other_target, _)| other_target == target)
             }) {
                 withdrawn.insert(position);
                 notes.insert(format!(
@@ -158,7 +158,9 @@ mod tests {
         let check = find(&cards, Topic::DoseCheck).unwrap();
         assert!(check.suggestions.is_empty(), "{:?}", kinds(check));
         assert!(
-            check.detail.contains("above the 1200 mg per pulse cap"),
+            check
+                .detail
+                .contains("above the 1200 mg per pulse (local policy) cap"),
             "{}",
             check.detail
         );
@@ -242,14 +244,14 @@ mod tests {
         assert!(
             check
                 .detail
-                .contains("The corrected dosage is on the card \"Partial rituximab course"),
+                .contains("the primary card corrects this order"),
             "{}",
             check.detail
         );
     }
 
     #[test]
-    fn dose_check_keeps_an_update_identical_to_the_primary_card() {
+    fn dose_check_points_to_the_primary_that_updates_the_same_draft() {
         let mut facts = fixtures::facts();
         facts.rituximab = fixtures::weekly(date!(2025 - 01 - 06), 4);
         facts.orders = vec![fixtures::order(
@@ -258,9 +260,17 @@ mod tests {
             Some(DoseAmount::Milligrams(fixtures::dec("500"))),
         )];
         let cards = evaluate(&facts);
+        // One action per order: the primary updates its regimen's order, dose-check points to it.
+        let primary = find(&cards, Topic::RituximabRedose).unwrap();
+        assert_eq!(first_dose_mg(primary).as_deref(), Some("270"));
         let check = find(&cards, Topic::DoseCheck).unwrap();
-        assert_eq!(kinds(check), vec![ActionKind::Update]);
-        assert_eq!(first_dose_mg(check).as_deref(), Some("270"));
-        assert!(!check.detail.contains("is not changed here"));
+        assert!(check.suggestions.is_empty(), "{:?}", kinds(check));
+        assert!(
+            check
+                .detail
+                .contains("the primary card corrects this order"),
+            "{}",
+            check.detail
+        );
     }
 }

@@ -92,6 +92,9 @@ pub struct ClinicalConfig {
     pub workup_repeat_months: u32,
     /// A steroid order below this percentage of the regimen's daily dose is another use (premedication, antiemetic, maintenance), not the regimen's order.
     pub regimen_order_min_percent: Decimal,
+    /// A full course longer ago than this many months: B cells have recovered, and the redose
+    /// card names a new full course as the alternative.
+    pub new_course_alternative_months: u32,
 }
 
 impl Default for ClinicalConfig {
@@ -137,6 +140,7 @@ impl Default for ClinicalConfig {
             could_be_pregnant_max_age_years: 55,
             workup_repeat_months: 12,
             regimen_order_min_percent: Decimal::from(20),
+            new_course_alternative_months: 12,
         }
     }
 }
@@ -320,6 +324,12 @@ impl ClinicalConfig {
         )?;
         in_range("workup_repeat_months", self.workup_repeat_months, 1, 120)?;
         positive_decimal("regimen_order_min_percent", self.regimen_order_min_percent)?;
+        in_range(
+            "new_course_alternative_months",
+            self.new_course_alternative_months,
+            1,
+            120,
+        )?;
         if self.could_be_pregnant_min_age_years > self.could_be_pregnant_max_age_years {
             return Err(ConfigError::OutOfRange {
                 key: "could_be_pregnant_min_age_years",

@@ -139,8 +139,10 @@ pub fn classify(
         .filter(|dose| dose.date - last_dose > gap)
         .cloned()
         .collect();
+    // Escalation before this relapse: pulses after the relapse date are this relapse's own
+    // regimen (in progress), not evidence that rituximab failed before it.
     let cyclophosphamide_after_course: Vec<DoseEvent> = pulses_for_oms(cyclophosphamide)
-        .filter(|pulse| pulse.date > last_dose)
+        .filter(|pulse| pulse.date > last_dose && pulse.date <= relapse_date)
         .cloned()
         .collect();
     let known_only_from_orders = course

@@ -31,6 +31,12 @@ impl Detail {
         }
     }
 
+    /// A paragraph put before the recommendation (a condition it depends on).
+    pub fn lead(mut self, text: impl Into<String>) -> Self {
+        self.recommendation.insert(0, text.into());
+        self
+    }
+
     /// Another paragraph or bullet of the recommendation.
     pub fn also(mut self, text: impl Into<String>) -> Self {
         self.recommendation.push(text.into());

@@ -223,11 +223,9 @@ impl Assessment<'_> {
             MedicationClass::Methylprednisolone => regimen::methylprednisolone_dose(self)?,
             _ => return None,
         };
-        let per_day = Decimal::from(dose.rule.divided_into.max(1));
-        Some(match dose.cap_mg {
-            Some(cap) => dose.product.min(cap * per_day),
-            None => dose.product,
-        })
+        // What the regimen actually gives per day: the rounded (and capped) dose per
+        // administration times the administrations per day.
+        Some(dose.dose.value() * Decimal::from(dose.rule.divided_into.max(1)))
     }
 }
 

@@ -137,10 +137,19 @@ pub fn cyclophosphamide_dosage(
 ) -> MedicationDosage {
     MedicationDosage {
         text: format!(
-            "cyclophosphamide {} IV on day 1 of each {}-week cycle, {cycles} cycles ({} mg/m2 per pulse)",
+            "cyclophosphamide {} IV on day 1 of each {}-week cycle, {cycles} cycles ({})",
             dose.dose,
             config.pulse_interval_weeks,
-            show(dose.rule.per_unit)
+            if dose.at_cap() {
+                format!(
+                    "{} mg/m2 capped at {} per pulse, local policy: {} mg/m2",
+                    show(dose.rule.per_unit),
+                    dose.dose,
+                    show((dose.dose.value() / dose.basis.amount()).round_dp(0))
+                )
+            } else {
+                format!("{} mg/m2 per pulse", show(dose.rule.per_unit))
+            }
         ),
         route: AdministrationRoute::Intravenous,
         dose: dose.dose,
@@ -163,14 +172,24 @@ pub fn dexamethasone_dosage(
     let per_day = config.dexamethasone_doses_per_day;
     MedicationDosage {
         text: format!(
-            "dexamethasone {} IV {} times daily on days 1-{} of each {}-week cycle ({} mg/m2/day \
-             in {per_day} divided doses); this order covers one cycle, repeat with each of the \
-             {cycles} cycles",
+            "dexamethasone {} IV {} times daily on days 1-{} of each {}-week cycle ({}); this \
+             order covers one cycle, repeat with each of the {cycles} cycles",
             dose.dose,
             per_day,
             config.dexamethasone_days,
             config.pulse_interval_weeks,
-            show(config.dexamethasone_mg_per_m2_per_day),
+            if dose.at_cap() {
+                format!(
+                    "{} mg/m2/day capped at {} mg/day",
+                    show(config.dexamethasone_mg_per_m2_per_day),
+                    show(config.dexamethasone_cap_mg_per_day)
+                )
+            } else {
+                format!(
+                    "{} mg/m2/day in {per_day} divided doses",
+                    show(config.dexamethasone_mg_per_m2_per_day)
+                )
+            }
         ),
         route: AdministrationRoute::Intravenous,
         dose: dose.dose,

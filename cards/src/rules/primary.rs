@@ -43,10 +43,19 @@ const REDOSE_SAFETY: &str = "Before re-dosing: check IgG (with IgM) and the CD19
 /// The safety line of the pulses card.
 fn pulses_safety(assessment: &Assessment<'_>) -> String {
     let mut parts = Vec::new();
-    if assessment.could_be_pregnant() {
-        parts.push("pregnancy test before each cycle, contraception until 1 year after");
-    } else if assessment.of_reproductive_potential() {
-        parts.push("contraception until 4 months after");
+    let from_puberty = assessment
+        .facts
+        .patient
+        .age
+        .is_some_and(|age| age.years >= assessment.config.could_be_pregnant_min_age_years);
+    if assessment.is_pregnant() {
+        parts.push("pregnant: see the pregnancy card");
+    } else if assessment.could_be_pregnant() {
+        parts.push(
+            "pregnancy test before each cycle, contraception until 1 year after the last dose",
+        );
+    } else if assessment.of_reproductive_potential() && from_puberty {
+        parts.push("contraception until 4 months after the last dose");
     }
     parts.push(
         "hydration (mesna per local protocol); blood count before each pulse (hold if counts \
@@ -203,10 +212,10 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
         detail = detail
             .also("Confirm the course was given: if it was not, a full course is the option.");
     }
-    if add_months(last_dose, LONG_AGO_MONTHS) < assessment.facts.today {
+    if add_months(last_dose, config.new_course_alternative_months) < assessment.facts.today {
         detail = detail.also(
-            "The full course was years ago and B cells have long recovered: a new full course is \
-             an alternative.",
+            "The full course was long ago and B cells have recovered: a new full course is an \
+             alternative.",
         );
     }
     let why_not_refractory = if after.relapse_date_precedes_course {
@@ -234,10 +243,6 @@ fn redose(assessment: &Assessment<'_>, after: &AfterFullCourse) -> CardProposal 
     let detail = detail.because(why_not_refractory, None);
     rituximab_card(Topic::RituximabRedose, summary, detail, dose, assessment)
 }
-
-/// A full course more than this many months before the evaluation date was "years ago": the
-/// redose card names a new full course as the alternative (precision rule 9).
-const LONG_AGO_MONTHS: u32 = 24;
 
 /// `rituximab-partial-prior`: some rituximab, less than a full course. Not in the guideline: the
 /// clinician chooses between completing the course and one dose.
@@ -345,16 +350,34 @@ fn remaining_doses(assessment: &Assessment<'_>) -> u32 {
 
 /// "full course of rituximab on record", or "... ordered (administration not on record)" when
 /// only orders record it.
-fn course_label(after: &AfterFullCourse) -> &'static str {
+fn course_label(after: &AfterFullCourse) -> String {
     let only_ordered = after
         .course
         .doses()
         .iter()
         .all(|dose| dose.known_from == fhir_mapping::DoseKnownFrom::Ordered);
-    if only_ordered {
+    let label = if only_ordered {
         "full course of rituximab ordered (administration not on record)"
     } else {
         "full course of rituximab on record"
+    };
+    // Fewer doses than a course by number: it is a course by its recorded amounts.
+    let per_m2: Vec<String> = after
+        .course
+        .doses()
+        .iter()
+        .filter_map(|dose| match dose.amount {
+            Some(fhir_mapping::DoseAmount::MilligramsPerSquareMetre(amount)) => Some(show(amount)),
+            Some(fhir_mapping::DoseAmount::Milligrams(amount)) => {
+                Some(format!("{} mg", show(amount)))
+            }
+            _ => None,
+        })
+        .collect();
+    if after.course.doses().len() < 4 && !per_m2.is_empty() {
+        format!("{label} by its amounts ({})", per_m2.join(" + "))
+    } else {
+        label.to_owned()
     }
 }
 
@@ -383,9 +406,8 @@ fn cyclophosphamide_dexamethasone(
     // dose the response to rituximab may not be judgeable yet, so no cyclophosphamide either.
     let too_early = assessment.response_not_yet_judgeable();
     let pregnant = assessment.is_pregnant();
-    let withheld = pregnant || too_early.is_some();
-    let cyclophosphamide = regimen::cyclophosphamide_dose(assessment).filter(|_| !withheld);
-    let dexamethasone = regimen::dexamethasone_dose(assessment).filter(|_| !withheld);
+    let cyclophosphamide = regimen::cyclophosphamide_dose(assessment).filter(|_| !pregnant);
+    let dexamethasone = regimen::dexamethasone_dose(assessment).filter(|_| !pregnant);
     let amount = amount_text(cyclophosphamide.as_ref(), "");
     let in_progress = !assessment.regimen_pulses.is_empty();
     let summary = if in_progress {
@@ -480,8 +502,8 @@ fn cyclophosphamide_dexamethasone(
         // dexamethasone crosses the placenta): the pregnancy card says why.
         detail = detail
             .also(format!(
-                "Pregnancy on record ({evidence}, {}): no order is suggested; see the pregnancy \
-                 card.",
+                "Pregnancy on record ({evidence}, {}): no order is suggested, and a \
+                 cyclophosphamide order in play is not changed here; see the pregnancy card.",
                 date_in_words(*date)
             ))
             .cite_records([source]);
@@ -491,6 +513,10 @@ fn cyclophosphamide_dexamethasone(
         detail = detail
             .dose_working(&cpm, Some("cyclophosphamide"))
             .dose_working(&dex, Some("dexamethasone"));
+        if too_early.is_some() {
+            // The doses are shown; the order waits until the response can be judged.
+            return CardProposal { detail, ..card };
+        }
         let mut actions: Vec<ProposedAction> = assessment
             .facts
             .orders
@@ -719,9 +745,32 @@ fn rituximab_card(
             ..card
         };
     };
-    let detail = detail.dose_working(&dose, None);
-    // A positive hepatitis B result, a pregnancy or a reaction has its own warning card; here
-    // only nothing is pre-selected (`may_preselect_rituximab`).
+    let mut detail = detail.dose_working(&dose, None);
+    // A positive hepatitis B result or a pregnancy has its own warning card; this card names it
+    // in one line and pre-selects nothing (`may_preselect_rituximab`).
+    if assessment.facts.hepatitis_b.any_positive() {
+        let positive: Vec<String> = [
+            ("HBsAg", &assessment.facts.hepatitis_b.hbsag),
+            ("anti-HBc", &assessment.facts.hepatitis_b.anti_hbc),
+        ]
+        .into_iter()
+        .filter_map(|(test, result)| {
+            let result = result.as_ref()?;
+            (result.status == fhir_mapping::ResultStatus::Positive)
+                .then(|| format!("{test} positive {}", date_in_words(result.date)))
+        })
+        .collect();
+        detail = detail.also(format!(
+            "{}: HBV DNA and antiviral prophylaxis first (see the hepatitis B card).",
+            positive.join(", ")
+        ));
+    }
+    if let Pregnancy::Pregnant { date, evidence, .. } = &assessment.facts.pregnancy {
+        detail = detail.also(format!(
+            "Pregnancy on record ({evidence}, {}): see the pregnancy card.",
+            date_in_words(*date)
+        ));
+    }
     let (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     CardProposal { detail, ..card }
 }
@@ -752,6 +801,10 @@ fn reaction_warning(card: CardProposal, assessment: &Assessment<'_>) -> CardProp
          regimen instead; nothing is pre-selected.",
         named.join("; ")
     ));
+    let detail = detail.lead(
+        "Only if re-challenge is decided with specialist input (a reaction to rituximab is on \
+         record, below):",
+    );
     let detail = if matches!(assessment.history, RituximabHistory::Naive) {
         detail.also("The reaction implies rituximab was given before: check the dose history.")
     } else {

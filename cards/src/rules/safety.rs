@@ -11,7 +11,9 @@ use rust_decimal::Decimal;
 use crate::assessment::Assessment;
 use crate::card::{Indicator, SelectionBehavior, Topic};
 use crate::dose::{deviation_percent, measurement_problem, show, ComputedDose};
-use crate::evidence::{RITUXIMAB_LABEL, ROSSOR_2022};
+use crate::evidence::{
+    ARMANGUE_2016, PRANZATELLI_2006, RITUXIMAB_LABEL, ROSTASY_2006, WILKEN_2008,
+};
 use crate::markdown::Detail;
 use crate::proposal::{
     AdministrationRoute, CardProposal, MedicationDosage, ProposedAction, ProposedOrder,
@@ -145,6 +147,8 @@ struct Finding<'a> {
     line: String,
     /// The regimen's dose when the order is the regimen's and may be corrected to it.
     correct_to: Option<ComputedDose>,
+    /// Another card corrects the order (this card names it and shows no working).
+    corrected_elsewhere: bool,
 }
 
 fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
@@ -170,10 +174,9 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
             )
         }
     };
-    let mut detail =
-        Detail::new("Check the ordered amount per administration day against the working.")
-            // The computed dose's evidence is cited on the card that proposes it.
-            .off_label();
+    let mut detail = Detail::new("Check the ordered amount per administration day.")
+        // The computed dose's evidence is cited on the card that proposes it.
+        .off_label();
     let mut card = CardProposal::new(
         Topic::DoseCheck,
         Indicator::Warning,
@@ -182,7 +185,11 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
     );
     for finding in &findings {
         detail = detail.because(finding.line.clone(), Some(&finding.order.reference));
-        let Some(computed) = &finding.correct_to else {
+        let Some(computed) = finding
+            .correct_to
+            .as_ref()
+            .filter(|_| !finding.corrected_elsewhere)
+        else {
             // A cap report: the ordered amount and the configured cap, no computed dose
             // (precision rule 4).
             detail = detail.working([format!(
@@ -193,9 +200,21 @@ fn dose_check(assessment: &Assessment<'_>) -> Option<CardProposal> {
             continue;
         };
         detail = detail.dose_working(computed, Some(finding.order.medication.name()));
+        // The computed dose rests on its regimen's evidence.
+        detail = match finding.order.medication {
+            MedicationClass::Rituximab => detail.evidence(PRANZATELLI_2006),
+            MedicationClass::Cyclophosphamide => detail.evidence(WILKEN_2008),
+            MedicationClass::Dexamethasone => detail.evidence(ROSTASY_2006),
+            _ => detail,
+        };
         if let Some((drug, dosage)) = corrected_dosage(finding.order, computed, assessment) {
+            let times = match dosage.schedule.frequency {
+                1 => String::new(),
+                2 => " twice daily".to_owned(),
+                n => format!(" {n} times daily"),
+            };
             card = card.suggest(ProposedSuggestion::new(
-                format!("Set {} to {}", drug.name(), computed.dose),
+                format!("Set {} to {}{times}", drug.name(), computed.dose),
                 vec![ProposedAction::Update {
                     description: format!(
                         "Update the {} draft order to: {}",
@@ -224,7 +243,10 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
     let drug = order.medication;
     let (cap_per_day, cap_text) = match drug {
         MedicationClass::Rituximab => (config.rituximab_cap_mg, "mg per dose"),
-        MedicationClass::Cyclophosphamide => (config.cyclophosphamide_cap_mg, "mg per pulse"),
+        MedicationClass::Cyclophosphamide => (
+            config.cyclophosphamide_cap_mg,
+            "mg per pulse (local policy)",
+        ),
         MedicationClass::Dexamethasone => (config.dexamethasone_cap_mg_per_day, "mg/day"),
         MedicationClass::Methylprednisolone => (config.methylprednisolone_cap_mg, "mg/day"),
         // Fixed-dose subcutaneous rituximab and the other drugs are not dose-checked.
@@ -261,11 +283,40 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
         && !pregnant_pulse_drug;
     let computed_day = assessment.regimen_daily_mg(drug);
     let (true, Some(computed_day)) = (regimen, computed_day) else {
+        // Another use of a steroid above the pulse regimen's own daily dose for this child (an
+        // adult cap alone would let 52 mg/m2/day of dexamethasone pass): reported, not changed.
+        let steroid = matches!(
+            drug,
+            MedicationClass::Dexamethasone | MedicationClass::Methylprednisolone
+        );
+        let above_pulse = steroid
+            && !regimen
+            && computed_day.is_some_and(|pulse| {
+                ordered.per_day * Decimal::from(100)
+                    > pulse * (Decimal::from(100) + config.dose_check_tolerance_percent)
+            });
+        if above_pulse && !over_cap {
+            let pulse = computed_day.unwrap_or_default();
+            return Some(Finding {
+                order,
+                cap: format!("{} {cap_text}", show(cap_per_day)),
+                line: format!(
+                    "{} {}, above the pulse dose for this patient ({} mg/day); another use of \
+                     the drug, not changed here",
+                    drug.name(),
+                    ordered.description,
+                    show(pulse)
+                ),
+                correct_to: None,
+                corrected_elsewhere: false,
+            });
+        }
         return over_cap.then(|| Finding {
             order,
             cap: format!("{} {cap_text}", show(cap_per_day)),
             line: cap_line(),
             correct_to: None,
+            corrected_elsewhere: false,
         });
     };
     let tolerance = config.dose_check_tolerance_percent;
@@ -301,6 +352,33 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
             show(tolerance)
         )
     };
+    // One action per order (precision rule 5): when the card that proposes this drug updates
+    // its order, that card shows the dose and its working, and this card only points to it.
+    if let Some(card) = corrected_by(assessment, drug) {
+        let deviation = deviation_percent(ordered.per_day, computed_day).unwrap_or_default();
+        let how = if over_cap {
+            format!("above the {} {cap_text} cap", show(cap_per_day))
+        } else if below {
+            "below the literature range".to_owned()
+        } else {
+            format!(
+                "{}% above the computed dose (tolerance {}%)",
+                show(deviation.round_dp(0)),
+                show(tolerance)
+            )
+        };
+        return Some(Finding {
+            order,
+            cap: format!("{} {cap_text}", show(cap_per_day)),
+            line: format!(
+                "{} {}: {how}; the {card} card corrects this order",
+                drug.name(),
+                ordered.description
+            ),
+            correct_to: None,
+            corrected_elsewhere: true,
+        });
+    }
     let correct_to = match drug {
         MedicationClass::Rituximab => regimen::rituximab_dose(assessment),
         MedicationClass::Cyclophosphamide => regimen::cyclophosphamide_dose(assessment),
@@ -312,7 +390,31 @@ fn check_order<'a>(order: &'a OrderInPlay, assessment: &Assessment<'_>) -> Optio
         cap: format!("{} {cap_text}", show(cap_per_day)),
         line,
         correct_to,
+        corrected_elsewhere: false,
     })
+}
+
+/// The card that updates the regimen's order of `drug` with its own dose, if one does.
+fn corrected_by(assessment: &Assessment<'_>, drug: MedicationClass) -> Option<&'static str> {
+    match drug {
+        MedicationClass::Rituximab
+            if assessment.primary_is_rituximab() && assessment.has_usable_bsa() =>
+        {
+            Some("primary")
+        }
+        MedicationClass::Cyclophosphamide | MedicationClass::Dexamethasone
+            if assessment.pulses_card_suggests() =>
+        {
+            Some("primary")
+        }
+        MedicationClass::Methylprednisolone
+            if assessment.iv_methylprednisolone_applies()
+                && regimen::methylprednisolone_dose(assessment).is_some() =>
+        {
+            Some("IV methylprednisolone")
+        }
+        _ => None,
+    }
 }
 
 /// The lower end of the literature range per administration day, in mg (rituximab 300 mg/m2,
@@ -451,11 +553,11 @@ fn missing_body_measurements(assessment: &Assessment<'_>) -> CardProposal {
 fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
     let config = assessment.config;
     let mut detail = Detail::new(
-        "The evidence is paediatric. Adult OMS differs (more often paraneoplastic: lung or breast \
-         cancer, ovarian teratoma; or post-infectious): seek specialist input and consider a \
-         tumour work-up.",
+        "The evidence is paediatric. Adult OMS differs: paraneoplastic in up to 39% of the largest \
+         adult series (lung or breast cancer, ovarian teratoma), otherwise often \
+         post-infectious. Seek specialist input.",
     )
-    .evidence(ROSSOR_2022);
+    .evidence(ARMANGUE_2016);
     // The caps are mg amounts: shown (as working) only when mg amounts may be shown at all.
     detail = if assessment.measurements_unusable() {
         detail.also("Doses are capped at the adult maximum; the caps are shown once usable body measurements are recorded.")
@@ -464,10 +566,11 @@ fn adult_patient(assessment: &Assessment<'_>) -> CardProposal {
             .also("Doses are capped at the adult maximum (see the working).")
             .working([format!(
                 "configured caps: rituximab {} mg per dose; methylprednisolone {} mg/day; \
-                 cyclophosphamide {} mg/m2 per pulse",
+                 cyclophosphamide {} mg per pulse (local policy); dexamethasone {} mg/day",
                 show(config.rituximab_cap_mg),
                 show(config.methylprednisolone_cap_mg),
-                show(config.cyclophosphamide_cap_mg_per_m2)
+                show(config.cyclophosphamide_cap_mg),
+                show(config.dexamethasone_cap_mg_per_day)
             )])
     };
     if let Some(age) = assessment.facts.patient.age {
@@ -532,8 +635,10 @@ mod tests {
     }
 
     #[test]
-    fn an_order_far_from_the_computed_dose_gets_an_update_keeping_the_id() {
+    fn an_order_far_from_the_computed_dose_is_corrected_once_keeping_the_id() {
         let mut facts = fixtures::facts();
+        // A rituximab-naive child's rituximab draft: dose-check reports it, the primary card
+        // corrects it (one action per order).
         facts.orders = vec![fixtures::order(
             "draft-7",
             MedicationClass::Rituximab,
@@ -543,11 +648,13 @@ mod tests {
         let card = find(&cards, Topic::DoseCheck).unwrap();
         assert!(
             card.detail
-                .contains("rituximab 500 mg, computed 270 mg: 85% higher"),
+                .contains("rituximab 500 mg: 85% above the computed dose (tolerance 10%); the primary card corrects this order"),
             "{}",
             card.detail
         );
-        let action = &card.suggestions[0].actions[0];
+        assert!(card.suggestions.is_empty());
+        let primary = find(&cards, Topic::RituximabFullCourse).unwrap();
+        let action = &primary.suggestions[0].actions[0];
         assert_eq!(action.kind(), ActionKind::Update);
         assert_eq!(
             action.target().map(|target| target.as_str()),
@@ -612,7 +719,18 @@ mod tests {
         );
         order.route = Some(fhir_mapping::Route::Oral);
         facts.orders = vec![order.clone()];
-        // 30 mg/day is under the 40 mg/day cap: no card re-doses another use.
+        // 30 mg/day is under the 40 mg/day cap but double this child's pulse (14 mg/day):
+        // reported, never re-dosed.
+        let cards = evaluate(&facts);
+        let card = find(&cards, Topic::DoseCheck).unwrap();
+        assert!(card.suggestions.is_empty());
+        assert!(
+            card.detail.contains("above the pulse dose"),
+            "{}",
+            card.detail
+        );
+        order.dose = Some(DoseAmount::Milligrams(fixtures::dec("10")));
+        facts.orders = vec![order.clone()];
         assert!(find(&evaluate(&facts), Topic::DoseCheck).is_none());
         order.dose = Some(DoseAmount::Milligrams(fixtures::dec("50")));
         facts.orders = vec![order];

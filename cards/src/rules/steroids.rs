@@ -132,7 +132,7 @@ fn corticosteroid_options(assessment: &Assessment<'_>) -> CardProposal {
             Some(&order.reference),
         );
     }
-    detail = detail.because("not currently on an oral steroid", None);
+    detail = detail.because("no current oral steroid on record", None);
     CardProposal::new(
         Topic::CorticosteroidOptions,
         Indicator::Info,

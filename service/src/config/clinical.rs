@@ -90,6 +90,8 @@ pub struct ClinicalSection {
     pub workup_repeat_months: u32,
     /// See [`ClinicalConfig::regimen_order_min_percent`].
     pub regimen_order_min_percent: Decimal,
+    /// See [`ClinicalConfig::new_course_alternative_months`].
+    pub new_course_alternative_months: u32,
 }
 
 impl Default for ClinicalSection {
@@ -144,6 +146,7 @@ impl From<ClinicalConfig> for ClinicalSection {
             could_be_pregnant_max_age_years,
             workup_repeat_months,
             regimen_order_min_percent,
+            new_course_alternative_months,
         } = config;
         ClinicalSection {
             guideline_name,
@@ -186,6 +189,7 @@ impl From<ClinicalConfig> for ClinicalSection {
             could_be_pregnant_max_age_years,
             workup_repeat_months,
             regimen_order_min_percent,
+            new_course_alternative_months,
         }
     }
 }
@@ -233,6 +237,7 @@ impl From<ClinicalSection> for ClinicalConfig {
             could_be_pregnant_max_age_years,
             workup_repeat_months,
             regimen_order_min_percent,
+            new_course_alternative_months,
         } = section;
         ClinicalConfig {
             guideline_name,
@@ -275,6 +280,7 @@ impl From<ClinicalSection> for ClinicalConfig {
             could_be_pregnant_max_age_years,
             workup_repeat_months,
             regimen_order_min_percent,
+            new_course_alternative_months,
         }
     }
 }
