@@ -25,11 +25,16 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
     let concern = &assessment.facts.fertility_concern;
 
     let refractory = !assessment.primary_is_rituximab();
-    let mut detail = Detail::new(
+    let before = if assessment.facts.cyclophosphamide.is_empty() {
+        "any"
+    } else {
+        "further"
+    };
+    let mut detail = Detail::new(format!(
         "Cyclophosphamide is gonadotoxic (the risk rises with the cumulative dose); rituximab is \
          not known to be. Offer fertility counselling, and preservation where possible, before \
-         any cyclophosphamide.",
-    )
+         {before} cyclophosphamide."
+    ))
     .evidence(CYCLOPHOSPHAMIDE_LABEL)
     .evidence(ROSSOR_2022);
     if assessment.is_young() {
