@@ -221,24 +221,7 @@ pub fn first_dose_mg(card: &crate::Card) -> Option<String> {
         .map(|dosage| dosage.dose.value().normalize().to_string())
 }
 
-/// Whether a text names an amount in mg (`250 mg`, `8.5 mg`), not a rate such as `375 mg/m2`.
-pub fn mentions_mg_amount(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut index = 0;
-    while let Some(offset) = text[index..].find(" mg") {
-        let at = index + offset;
-        let after = bytes.get(at + 3).copied();
-        let preceded_by_digit =
-            at > 0 && bytes[at - 1].is_ascii_digit() && !is_stated_limit(text, at);
-        let is_rate = after == Some(b'/');
-        let is_word = after.is_some_and(|byte| byte.is_ascii_alphanumeric());
-        if preceded_by_digit && !is_rate && !is_word {
-            return true;
-        }
-        index = at + 3;
-    }
-    false
-}
+pub use crate::amounts::mentions_mg_amount;
 
 /// The text without its "configured cap" lines: a cap is a limit, not a computed amount, and may
 /// be shown without usable measurements (precision rule 4).
@@ -247,18 +230,6 @@ fn without_configured_caps(text: &str) -> String {
         .filter(|line| !line.starts_with("- configured caps: "))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Whether the amount ending at byte `at` (the digits before " mg") is a stated maximum
-/// ("maximum 1000 mg", "the 1200 mg cap"): a limit, which may be shown without usable
-/// measurements (precision rule 4), not a computed amount.
-fn is_stated_limit(text: &str, at: usize) -> bool {
-    let before = &text[..at];
-    let number_start = before
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or(0, |i| i + 1);
-    let preceding = before[..number_start].trim_end();
-    preceding.ends_with("maximum") || preceding.ends_with("capped at")
 }
 
 /// Whether any card shows an mg amount anywhere: summary, detail, or a suggested dose (a

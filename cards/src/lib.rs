@@ -36,6 +36,7 @@
     allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")
 )]
 
+pub mod amounts;
 pub mod assessment;
 pub mod card;
 pub mod coherence;

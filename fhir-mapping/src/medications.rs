@@ -550,14 +550,7 @@ impl Schedule<'_> {
         issues: &mut Vec<DataIssue>,
     ) -> RecordDoses {
         let reference = self.reference;
-        let amount = dosage
-            .and_then(|d| d.dose_and_rate.first())
-            .and_then(|dose_and_rate| match &dose_and_rate.dose {
-                Some(DosageDoseAndRateDose::Quantity(quantity)) => {
-                    amount_of(reference, quantity, issues)
-                }
-                _ => None,
-            });
+        let amount = dosage_amount(reference, dosage, issues);
         let timing = dosage.and_then(|d| d.timing.as_deref());
         let event_dates: Vec<Date> = timing
             .map(|t| t.event.iter().filter_map(|e| day_of(text_of!(e))).collect())
@@ -637,6 +630,22 @@ pub fn period_in_days(repeat: &TimingRepeat) -> Option<Decimal> {
         "a" => period.checked_mul(Decimal::from(365)),
         _ => None,
     }
+}
+
+/// The dose of a dosage (its first `doseAndRate.doseQuantity`) in a usable unit.
+pub fn dosage_amount(
+    reference: &FhirRef,
+    dosage: Option<&Dosage>,
+    issues: &mut Vec<DataIssue>,
+) -> Option<DoseAmount> {
+    dosage
+        .and_then(|d| d.dose_and_rate.first())
+        .and_then(|dose_and_rate| match &dose_and_rate.dose {
+            Some(DosageDoseAndRateDose::Quantity(quantity)) => {
+                amount_of(reference, quantity, issues)
+            }
+            _ => None,
+        })
 }
 
 /// A dose quantity in a usable unit; a value with an unknown or missing unit is a data issue.

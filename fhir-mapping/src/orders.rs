@@ -2,7 +2,7 @@
 //! `context.selections`, on `order-sign` every draft order; only MedicationRequests of a
 //! recognised medication class count, other request types are ignored quietly.
 
-use fhirbolt::model::r4::types::{CodeableConcept, DosageDoseAndRateDose, Reference, Timing};
+use fhirbolt::model::r4::types::{CodeableConcept, Reference, Timing};
 use fhirbolt::model::r4::Resource;
 
 use crate::codes::ValueSetName;
@@ -10,7 +10,9 @@ use crate::elements::{reference_text, text_of};
 use crate::facts::{
     DataIssue, FhirRef, Hook, MedicationClass, OrderInPlay, OrderIndication, OrderTiming, Route,
 };
-use crate::medications::{amount_of, medication_class, period_in_days, route_of, MedicationChoice};
+use crate::medications::{
+    dosage_amount, medication_class, period_in_days, route_of, MedicationChoice,
+};
 use crate::{Context, DraftOrders};
 
 /// The relevant draft MedicationRequests in play, in the order the EHR sent them, and the drafts
@@ -48,14 +50,7 @@ pub fn orders_in_play(
         if medication == MedicationClass::Ivig && route == Some(Route::Subcutaneous) {
             continue;
         }
-        let dose = dosage
-            .and_then(|d| d.dose_and_rate.first())
-            .and_then(|dose_and_rate| match &dose_and_rate.dose {
-                Some(DosageDoseAndRateDose::Quantity(quantity)) => {
-                    amount_of(reference, quantity, issues)
-                }
-                _ => None,
-            });
+        let dose = dosage_amount(reference, dosage, issues);
         orders.push(OrderInPlay {
             reference: reference.clone(),
             medication,

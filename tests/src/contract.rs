@@ -474,30 +474,7 @@ pub fn shows_mg_amount(card: &Value) -> bool {
         })
 }
 
-/// `250 mg` or `8.5 mg` (an amount), not `375 mg/m2` (a rate) or `mg` as a word.
-pub fn mentions_mg_amount(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    text.match_indices(" mg").any(|(at, _)| {
-        let after = bytes.get(at + 3).copied();
-        at > 0
-            && bytes[at - 1].is_ascii_digit()
-            && after != Some(b'/')
-            && !after.is_some_and(|b| b.is_ascii_alphanumeric())
-            && !is_stated_limit(text, at)
-    })
-}
-
-/// Whether the amount ending at byte `at` (the digits before " mg") is a stated maximum
-/// ("maximum 1000 mg", "the 1200 mg cap"): a limit, which may be shown without usable
-/// measurements (precision rule 4), not a computed amount.
-fn is_stated_limit(text: &str, at: usize) -> bool {
-    let before = &text[..at];
-    let number_start = before
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or(0, |i| i + 1);
-    let preceding = before[..number_start].trim_end();
-    preceding.ends_with("maximum") || preceding.ends_with("capped at")
-}
+pub use cards::amounts::mentions_mg_amount;
 
 #[cfg(test)]
 mod tests {
