@@ -9,9 +9,12 @@ use crate::rulebook::{parameters, Content};
 
 /// `fertility-prefer-rituximab`.
 pub(super) fn fertility(config: &ClinicalConfig) -> Content {
-    let mut rows = vec![parameters::adult_age(config)];
+    let mut rows = vec![
+        parameters::adult_age(config),
+        parameters::reproductive_potential(config),
+    ];
     rows.extend(parameters::cyclophosphamide(config));
-    rows.push(parameters::rituximab_per_m2(config));
+    rows.push(parameters::pulse_cycles(config));
     Content {
         purpose: "Cyclophosphamide can impair fertility; this card weighs that whenever \
                   cyclophosphamide is ordered or proposed for a young patient or one with a \
@@ -77,7 +80,7 @@ pub(super) fn neuroblastoma_resection() -> Content {
 }
 
 /// `neuroblastoma-screening`.
-pub(super) fn neuroblastoma_screening() -> Content {
+pub(super) fn neuroblastoma_screening(config: &ClinicalConfig) -> Content {
     Content {
         purpose: "OMS can be the first sign of a small, hidden neuroblastoma, and a relapse can \
                   herald its recurrence; this card asks for a search when none is on record.",
@@ -93,7 +96,10 @@ pub(super) fn neuroblastoma_screening() -> Content {
                 .to_owned(),
             "MIBG scintigraphy where the imaging is inconclusive.".to_owned(),
         ],
-        parameters: Vec::new(),
+        parameters: vec![
+            parameters::adult_age(config),
+            parameters::workup_repeat(config),
+        ],
         basis: "Expert consensus.",
         evidence: vec![ROSSOR_2022],
         safety: Vec::new(),
@@ -102,6 +108,8 @@ pub(super) fn neuroblastoma_screening() -> Content {
 
 /// `iv-methylprednisolone`.
 pub(super) fn iv_methylprednisolone(config: &ClinicalConfig) -> Content {
+    let mut rows = parameters::methylprednisolone(config);
+    rows.push(parameters::regimen_order_share(config));
     Content {
         purpose: "A relapse while on an oral steroid calls for a short IV methylprednisolone \
                   pulse rather than more of the oral steroid.",
@@ -125,7 +133,7 @@ pub(super) fn iv_methylprednisolone(config: &ClinicalConfig) -> Content {
              mg amount (not even the cap) and suggests no order."
                 .to_owned(),
         ],
-        parameters: parameters::methylprednisolone(config),
+        parameters: rows,
         basis: "The guideline summary and expert consensus; no OMS study of IV \
                 methylprednisolone pulses is cited.",
         evidence: vec![GUIDELINE, ROSSOR_2022],
@@ -237,7 +245,10 @@ pub(super) fn tumour_screening(config: &ClinicalConfig) -> Content {
                 .to_owned(),
             "It replaces the neuroblastoma screening card for adults.".to_owned(),
         ],
-        parameters: Vec::new(),
+        parameters: vec![
+            parameters::adult_age(config),
+            parameters::workup_repeat(config),
+        ],
         basis: "Cohort studies: paraneoplastic in 39% of the largest adult series (Armangué \
                 2016, n=114), fewer in others (3 of 21, Klaas 2012).",
         evidence: vec![ARMANGUE_2016],

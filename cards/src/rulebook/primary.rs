@@ -84,6 +84,7 @@ pub(super) fn rituximab_partial_prior(config: &ClinicalConfig) -> Content {
     let count = config.full_course_min_doses;
     let mut rows = parameters::rituximab_dose(config);
     rows.extend(parameters::full_course(config));
+    rows.push(parameters::redose_gap(config));
     let mut safety = rituximab_safety();
     safety.push(before_redosing());
     Content {
@@ -130,6 +131,9 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
     rows.extend(parameters::cycles(config));
     rows.extend(parameters::full_course(config));
     rows.extend(parameters::refractory(config));
+    rows.push(parameters::response_judgeable(config));
+    rows.push(parameters::reproductive_potential(config));
+    rows.extend(parameters::could_be_pregnant(config));
     Content {
         purpose: "For a relapse showing that OMS is refractory to rituximab, this card proposes \
                   escalation to cyclophosphamide pulses combined with dexamethasone pulses.",
@@ -201,6 +205,8 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
 
 /// `specialist-referral`.
 pub(super) fn specialist_referral(config: &ClinicalConfig) -> Content {
+    let mut rows = parameters::full_course(config);
+    rows.push(parameters::pulse_cycles(config));
     Content {
         purpose: "For OMS that relapses despite rituximab and cyclophosphamide, this card \
                   proposes referral to an OMS specialist centre and lists the further options \
@@ -220,7 +226,7 @@ pub(super) fn specialist_referral(config: &ClinicalConfig) -> Content {
              ofatumumab or bortezomib (by extrapolation from autoimmune encephalitis only)."
                 .to_owned(),
         ],
-        parameters: parameters::full_course(config),
+        parameters: rows,
         basis: "The guideline summary offers nothing for this situation. The options listed \
                 rest on the literature with the strength named beside each; none is \
                 established for highly refractory OMS.",

@@ -70,6 +70,9 @@ pub(super) fn dose_check(config: &ClinicalConfig) -> Content {
     let tolerance = show(config.dose_check_tolerance_percent);
     let mut rows = vec![parameters::tolerance(config)];
     rows.extend(parameters::regimen_doses(config));
+    rows.extend(parameters::literature_minima(config));
+    rows.extend(parameters::caps(config));
+    rows.push(parameters::regimen_order_share(config));
     Content {
         purpose: "Catches an ordered dose that differs from the dose these rules compute for \
                   the patient, before it is signed.",
