@@ -1,5 +1,6 @@
-//! The rulebook pages of the primary recommendations (`rules::primary`, `history`): which card is
-//! primary follows from the rituximab and cyclophosphamide history read against the relapse date.
+//! The rulebook pages of the primary recommendations (`rules::primary`, `history`, `assessment`):
+//! which card is primary follows from the rituximab and cyclophosphamide history read against the
+//! relapse date.
 
 use crate::config::ClinicalConfig;
 use crate::dose::show;
@@ -8,6 +9,10 @@ use crate::evidence::{
     ROSTASY_2006, WILKEN_2008,
 };
 use crate::rulebook::{parameters, Content};
+
+/// A full course more than this many months before the evaluation date was "years ago" (the
+/// redose card's wording, `rules::primary`).
+const LONG_AGO_MONTHS: u32 = 24;
 
 /// `rituximab-full-course`.
 pub(super) fn rituximab_full_course(config: &ClinicalConfig) -> Content {
@@ -22,9 +27,10 @@ pub(super) fn rituximab_full_course(config: &ClinicalConfig) -> Content {
             "The service speaks about this patient (see the index): an OMS drug is being \
              ordered and the OMS Condition is recorded as in relapse."
                 .to_owned(),
-            "No rituximab dose is on record: none given, none reported in a medication \
+            "No rituximab is on record: no dose given, none reported in a medication \
              statement, and no earlier order."
                 .to_owned(),
+            no_regimen_in_progress(),
         ],
         proposes: vec![
             format!("Rituximab {per_m2} mg/m2 IV once weekly for {count} doses."),
@@ -55,15 +61,42 @@ pub(super) fn rituximab_redose(config: &ClinicalConfig) -> Content {
                   additional dose rather than a new course or an escalation.",
         when: vec![
             full_course_on_record(config),
+            "And the patient is not refractory to rituximab: none of the four conditions (a) \
+             to (d) on the cyclophosphamide and dexamethasone pulses page holds."
+                .to_owned(),
             format!(
-                "The patient is not refractory to rituximab: the relapse did not come within {} \
-                 months after the course's last dose, no additional dose was given before this \
-                 relapse, and no cyclophosphamide has been given for OMS since the course.",
-                config.refractory_window_months
+                "In particular, the relapse did not come within {} months after the course's \
+                 last dose, nor within {} months after an additional dose; no cyclophosphamide \
+                 has been given for OMS since the course; and the course did not begin within \
+                 {} days after a relapse date falling on or before its last dose.",
+                config.refractory_window_months,
+                config.additional_dose_window_months,
+                config.non_response_window_days
             ),
+            "A course known only from orders (no administration or statement on record) never \
+             makes the patient refractory, except through cyclophosphamide given after it: \
+             such a patient gets this card, which calls the course ordered, not given."
+                .to_owned(),
+            format!(
+                "So does a patient whose relapse date on record lies more than {} days before \
+                 the course's first dose while the Condition is still in relapse: the record \
+                 cannot tell a new relapse from a course that did not work.",
+                config.non_response_window_days
+            ),
+            no_regimen_in_progress(),
         ],
         proposes: vec![
             format!("One dose of rituximab {per_m2} mg/m2 IV, once."),
+            "When the relapse date on record precedes the course, the summary says so and the \
+             card asks for the OMS Condition's onset or recorded date to be updated if this is \
+             a new relapse; if the course did not work, this is non-response and the pulse \
+             regimen applies instead."
+                .to_owned(),
+            format!(
+                "When the course's last dose is more than {LONG_AGO_MONTHS} months before \
+                 today, the card adds that B cells have long recovered and that a new full \
+                 course is an alternative."
+            ),
             rituximab_arithmetic(config),
             rituximab_actions(),
             preselection(),
@@ -82,6 +115,7 @@ pub(super) fn rituximab_redose(config: &ClinicalConfig) -> Content {
 pub(super) fn rituximab_partial_prior(config: &ClinicalConfig) -> Content {
     let per_m2 = show(config.rituximab_mg_per_m2);
     let count = config.full_course_min_doses;
+    let gap = config.redose_gap_days;
     let mut rows = parameters::rituximab_dose(config);
     rows.extend(parameters::full_course(config));
     rows.push(parameters::redose_gap(config));
@@ -94,22 +128,31 @@ pub(super) fn rituximab_partial_prior(config: &ClinicalConfig) -> Content {
         when: vec![
             format!(
                 "Rituximab is on record, but not a full course: fewer than {count} doses within \
-                 any {} days, or records that do not say how many doses were given.",
+                 any {} days and recorded amounts below the full-course totals, or records that \
+                 do not say how many doses were given.",
                 config.full_course_window_days
             ),
-            "A record that does not count its doses is never taken for a full course, and a \
-             dose known only from an order is called ordered, not given."
+            "A medication statement without a count of doses stands for an unknown number: \
+             the card says \"number of doses unknown\", and such a record is never taken for a \
+             full course. A dose known only from an order is called ordered, not given."
                 .to_owned(),
+            no_regimen_in_progress(),
         ],
         proposes: vec![
             format!(
-                "Two alternatives at {per_m2} mg/m2 IV per dose, neither pre-selected: complete \
-                 the course with the remaining weekly doses ({count} less the doses on record, \
-                 at least one), or give a single dose."
+                "Two alternatives at {per_m2} mg/m2 IV per dose, neither pre-selected, of which \
+                 the clinician accepts at most one: complete the course with the remaining \
+                 weekly doses ({count} less the doses on record, at least one), or give a \
+                 single dose."
             ),
             format!(
-                "When the number of doses on record is unknown, the first alternative is a full \
-                 course of {count} weekly doses."
+                "When the last dose on record is more than {gap} days before today, the first \
+                 alternative is a new full course of {count} weekly doses instead: the old \
+                 course is not resumed."
+            ),
+            format!(
+                "When the number of doses on record is unknown, the card says so and the first \
+                 alternative is a full course of {count} weekly doses."
             ),
             rituximab_arithmetic(config),
             rituximab_actions(),
@@ -238,9 +281,22 @@ pub(super) fn specialist_referral(config: &ClinicalConfig) -> Content {
 fn full_course_on_record(config: &ClinicalConfig) -> String {
     format!(
         "A full course of rituximab is on record: at least {} doses within {} days, first to \
-         last.",
-        config.full_course_min_doses, config.full_course_window_days
+         last; or, within that span, doses whose recorded amounts add up to at least {} mg/m2, \
+         or to at least {} mg at any age. Amounts recorded per m2 and in mg are added up \
+         separately, and a dose without a recorded amount counts only towards the number of \
+         doses. The latest full course is the reference.",
+        config.full_course_min_doses,
+        config.full_course_window_days,
+        show(config.full_course_min_mg_per_m2),
+        show(config.full_course_min_mg)
     )
+}
+
+fn no_regimen_in_progress() -> String {
+    "And no cyclophosphamide pulse for OMS is dated after the relapse date: such pulses are this \
+     relapse's regimen in progress, and the pulses card (or, after the last cycle, the \
+     specialist referral) is the primary card instead."
+        .to_owned()
 }
 
 fn rituximab_arithmetic(config: &ClinicalConfig) -> String {
@@ -256,22 +312,26 @@ fn rituximab_arithmetic(config: &ClinicalConfig) -> String {
 }
 
 fn rituximab_actions() -> String {
-    "A rituximab draft order in play is updated in place. A subcutaneous rituximab product \
-     (rituximab with hyaluronidase) is replaced by the IV order, because it is not dosed by body \
-     surface area. When the fertility card replaces a cyclophosphamide draft with rituximab, the \
-     order is offered on that card only, so that it is created once."
+    "The regimen's rituximab draft in play (IV or no route) is updated in place rather than \
+     duplicated. A subcutaneous rituximab product (rituximab with hyaluronidase) is removed and \
+     replaced by the IV order, because it is not dosed by body surface area. This card is the \
+     only one that creates rituximab: when the fertility card removes a cyclophosphamide draft, \
+     it refers to this card's order instead of offering its own."
         .to_owned()
 }
 
 fn preselection() -> String {
-    "The order is pre-selected unless a positive hepatitis B result or a rituximab reaction or \
-     allergy is on record."
+    "The order is pre-selected unless a positive hepatitis B result, a rituximab reaction or \
+     allergy, or a pregnancy is on record."
         .to_owned()
 }
 
 fn reaction() -> String {
-    "A rituximab (or other anti-CD20) reaction or allergy on record makes the card a warning \
-     that names it: re-challenge needs specialist input, and the pulse regimen is the \
+    "A reaction or allergy to rituximab (or another anti-CD20 antibody) on record, whether an \
+     allergy record or a rituximab infusion stopped for a reaction, makes the card a warning \
+     that names it with its date. No rituximab suggestion is then pre-selected and no card \
+     replaces another order with rituximab: re-challenge needs specialist input \
+     (premedication, a slow infusion or desensitisation), and the pulse regimen is the \
      alternative."
         .to_owned()
 }
@@ -328,6 +388,96 @@ mod tests {
             "{proposes}"
         );
         assert!(proposes.contains("4 cycles"), "{proposes}");
+    }
+
+    #[test]
+    fn a_full_course_by_cumulative_dose_follows_the_configured_totals() {
+        let config = ClinicalConfig {
+            full_course_min_mg_per_m2: Decimal::from(1400),
+            full_course_min_mg: Decimal::from(1800),
+            ..ClinicalConfig::default()
+        };
+        for page in [rituximab_redose(&config), pulses(&config)] {
+            let when = page.when.join("\n");
+            assert!(when.contains("at least 1400 mg/m2"), "{when}");
+            assert!(when.contains("at least 1800 mg at any age"), "{when}");
+        }
+        let partial = rituximab_partial_prior(&config).when.join("\n");
+        assert!(
+            partial.contains("below the full-course totals"),
+            "{partial}"
+        );
+    }
+
+    #[test]
+    fn the_partial_page_offers_a_new_course_after_the_configured_gap_and_names_unknown_counts() {
+        let config = ClinicalConfig {
+            redose_gap_days: 90,
+            full_course_min_doses: 5,
+            ..ClinicalConfig::default()
+        };
+        let page = rituximab_partial_prior(&config);
+        let proposes = page.proposes.join("\n");
+        assert!(
+            proposes.contains(
+                "more than 90 days before today, the first alternative is a new \
+                 full course of 5 weekly doses"
+            ),
+            "{proposes}"
+        );
+        assert!(
+            page.when.join("\n").contains("\"number of doses unknown\""),
+            "{:?}",
+            page.when
+        );
+    }
+
+    #[test]
+    fn the_redose_page_asks_to_update_a_relapse_dated_before_its_course_and_names_an_old_course() {
+        let config = ClinicalConfig {
+            non_response_window_days: 40,
+            ..ClinicalConfig::default()
+        };
+        let page = rituximab_redose(&config);
+        let when = page.when.join("\n");
+        assert!(when.contains("more than 40 days before"), "{when}");
+        assert!(when.contains("known only from orders"), "{when}");
+        let proposes = page.proposes.join("\n");
+        assert!(
+            proposes.contains("asks for the OMS Condition's onset or recorded date to be updated"),
+            "{proposes}"
+        );
+        assert!(
+            proposes.contains("more than 24 months before today")
+                && proposes.contains("a new full course is an alternative"),
+            "{proposes}"
+        );
+    }
+
+    #[test]
+    fn every_rituximab_page_has_one_creator_and_the_reaction_rule() {
+        let config = ClinicalConfig::default();
+        for page in [
+            rituximab_full_course(&config),
+            rituximab_redose(&config),
+            rituximab_partial_prior(&config),
+        ] {
+            let proposes = page.proposes.join("\n");
+            assert!(
+                proposes.contains("the only one that creates rituximab"),
+                "{proposes}"
+            );
+            assert!(
+                proposes.contains("No rituximab suggestion is then pre-selected"),
+                "{proposes}"
+            );
+            assert!(proposes.contains("makes the card a warning"), "{proposes}");
+            assert!(
+                page.when.join("\n").contains("regimen in progress"),
+                "{:?}",
+                page.when
+            );
+        }
     }
 
     #[test]
