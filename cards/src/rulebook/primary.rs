@@ -169,6 +169,7 @@ pub(super) fn rituximab_partial_prior(config: &ClinicalConfig) -> Content {
 
 /// `cyclophosphamide-dexamethasone-pulses`.
 pub(super) fn pulses(config: &ClinicalConfig) -> Content {
+    let cycles = config.pulse_cycles;
     let mut rows = parameters::cyclophosphamide(config);
     rows.extend(parameters::dexamethasone(config));
     rows.extend(parameters::cycles(config));
@@ -178,45 +179,89 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
     rows.push(parameters::reproductive_potential(config));
     rows.extend(parameters::could_be_pregnant(config));
     Content {
-        purpose: "For a relapse showing that OMS is refractory to rituximab, this card proposes \
-                  escalation to cyclophosphamide pulses combined with dexamethasone pulses.",
+        purpose: "For a relapse showing that OMS is refractory to rituximab, or while this \
+                  relapse's pulse regimen is under way, this card proposes cyclophosphamide \
+                  pulses combined with dexamethasone pulses.",
         when: vec![
             full_course_on_record(config),
+            "And the patient is refractory to rituximab, by at least one of (a) to (d):".to_owned(),
             format!(
-                "And the patient is refractory to rituximab: the relapse came within {} months \
-                 after the course's last dose; or an additional dose (one given more than {} \
-                 days after the course) came before this relapse; or cyclophosphamide has been \
-                 given for OMS since the course. Pulses given as neuroblastoma chemotherapy \
-                 count as exposure, not as escalation.",
-                config.refractory_window_months, config.redose_gap_days
+                "(a) the relapse date is after the course's last dose and within {} months of \
+                 it;",
+                config.refractory_window_months
             ),
-            "And the relapse did not come after the last of those cyclophosphamide pulses \
-             (that is highly refractory: see the specialist referral)."
+            format!(
+                "(b) an additional dose (one given more than {} days after the course's last \
+                 dose) came before this relapse, and the relapse date is within {} months of \
+                 it;",
+                config.redose_gap_days, config.additional_dose_window_months
+            ),
+            "(c) cyclophosphamide has been given for OMS since the course: the escalation has \
+             already happened. Pulses given as neuroblastoma chemotherapy count as exposure, \
+             not as escalation;"
                 .to_owned(),
+            format!(
+                "(d) non-response: the relapse date is on or before the course's last dose, and \
+                 the course began on or within {} days after it, so the course was this \
+                 relapse's treatment and the Condition is still in relapse.",
+                config.non_response_window_days
+            ),
+            "A course known only from orders never makes the patient refractory through (a), \
+             (b) or (d); only cyclophosphamide given after it (c) does."
+                .to_owned(),
+            "And the relapse did not come after the last of the cyclophosphamide pulses given \
+             after the course (that is highly refractory: see the specialist referral)."
+                .to_owned(),
+            format!(
+                "Or, whatever the rituximab history, cyclophosphamide pulses for OMS are dated \
+                 after the relapse date and fewer than {cycles} have been given: that is this \
+                 relapse's regimen in progress, and the card is headed \"cycle N of {cycles}\"."
+            ),
         ],
         proposes: vec![
             format!(
-                "Cyclophosphamide {} mg/m2 IV on day 1 of each cycle (the literature range is \
-                 500 to 1000 mg/m2), rounded to the nearest {} mg and never more than {} mg/m2.",
+                "Cyclophosphamide {} mg/m2 IV on day 1 of each cycle (the literature range \
+                 is 500 to 1000 mg/m2; the configuration accepts at most {} mg/m2), rounded to the \
+                 nearest {} mg and never more than {} mg per pulse, a ceiling set by local \
+                 policy.",
                 show(config.cyclophosphamide_mg_per_m2),
+                show(config.cyclophosphamide_cap_mg_per_m2),
                 show(config.cyclophosphamide_rounding_mg),
-                show(config.cyclophosphamide_cap_mg_per_m2)
+                show(config.cyclophosphamide_cap_mg)
             ),
             format!(
-                "Dexamethasone {} mg/m2/day on days 1 to {}, in {} divided doses, each rounded \
-                 to the nearest {} mg.",
+                "Dexamethasone {} mg/m2/day on days 1 to {}, in {} divided doses, never more \
+                 than {} mg a day; each dose is rounded to the nearest {} mg after the daily \
+                 cap is divided.",
                 show(config.dexamethasone_mg_per_m2_per_day),
                 config.dexamethasone_days,
                 config.dexamethasone_doses_per_day,
+                show(config.dexamethasone_cap_mg_per_day),
                 show(config.dexamethasone_rounding_mg)
             ),
             format!(
-                "A cycle every {} weeks, {} cycles.",
-                config.pulse_interval_weeks, config.pulse_cycles
+                "A cycle every {} weeks, {cycles} cycles; for a regimen in progress, only the \
+                 remaining cycles ({cycles} less the pulses given since the relapse).",
+                config.pulse_interval_weeks
             ),
-            "One pre-selected suggestion holds every action: rituximab drafts in play are \
-             removed, and cyclophosphamide or dexamethasone drafts in play are updated in place \
-             rather than duplicated."
+            "One pre-selected suggestion holds every action: the regimen's rituximab drafts in \
+             play (IV or no route) are removed, and the regimen's cyclophosphamide and dexamethasone drafts \
+             are updated in place rather than duplicated. An order for another use (oral \
+             cyclophosphamide, a low-dose or one-off dexamethasone such as an antiemetic) is \
+             left as it is."
+                .to_owned(),
+            format!(
+                "While the course's last rituximab dose is less than {} weeks before today and \
+                 the patient is refractory through the course itself ((a) or (d)), the response \
+                 to rituximab may not yet be judgeable: the card says so, shows no dose in mg \
+                 and suggests no cyclophosphamide or dexamethasone order.",
+                config.response_judgeable_weeks
+            ),
+            "For (a) the card adds that an early relapse with B-cell (CD19) repopulation may \
+             still respond to re-dosing rituximab."
+                .to_owned(),
+            "While the record says the patient is pregnant, the card suggests no order and \
+             refers to the pregnancy card."
                 .to_owned(),
             no_usable_measurements(),
         ],
@@ -230,10 +275,15 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
              fertility counselling, and preservation where possible, before the first pulse \
              (see Fertility: prefer rituximab)."
                 .to_owned(),
-            "Cyclophosphamide can harm a fetus: for patients who could be pregnant, a pregnancy \
-             test before each cycle and contraception until one year after the last dose; for \
-             male patients of reproductive potential, contraception until four months after."
-                .to_owned(),
+            format!(
+                "Cyclophosphamide can harm a fetus: for patients who could be pregnant (not \
+                 male, aged {} to {}), a pregnancy test before each cycle and contraception \
+                 until one year after the last dose; for male patients of reproductive \
+                 potential (under {}), contraception until four months after.",
+                config.could_be_pregnant_min_age_years,
+                config.could_be_pregnant_max_age_years,
+                config.reproductive_potential_max_age_years
+            ),
             "Hydrate well against haemorrhagic cystitis, with mesna per local protocol.".to_owned(),
             "A blood count before each pulse; hold the pulse if neutrophils or platelets are \
              low (the nadir is about day 10 to 14)."
@@ -248,6 +298,7 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
 
 /// `specialist-referral`.
 pub(super) fn specialist_referral(config: &ClinicalConfig) -> Content {
+    let cycles = config.pulse_cycles;
     let mut rows = parameters::full_course(config);
     rows.push(parameters::pulse_cycles(config));
     Content {
@@ -255,9 +306,19 @@ pub(super) fn specialist_referral(config: &ClinicalConfig) -> Content {
                   proposes referral to an OMS specialist centre and lists the further options \
                   with the strength of their evidence.",
         when: vec![
-            full_course_on_record(config),
-            "Cyclophosphamide was given for OMS after that course, and the relapse came after \
-             the last of those pulses (highly refractory)."
+            format!(
+                "Highly refractory: a full course of rituximab is on record (at least {} doses \
+                 within {} days, or the full-course totals), the patient is refractory to it, \
+                 cyclophosphamide was given for OMS after it, and the relapse came after the \
+                 last of those pulses.",
+                config.full_course_min_doses, config.full_course_window_days
+            ),
+            format!(
+                "Or all {cycles} pulses of the regimen for OMS, dated after the relapse date, \
+                 have been given and the Condition is still in relapse."
+            ),
+            "A relapse dated before the pulses is the relapse they treat: while fewer than all \
+             the cycles are given, the pulses card stays the primary card."
                 .to_owned(),
         ],
         proposes: vec![
@@ -391,6 +452,80 @@ mod tests {
     }
 
     #[test]
+    fn the_pulses_page_states_refractory_a_to_d_and_the_response_rule_with_configured_windows() {
+        let config = ClinicalConfig {
+            refractory_window_months: 7,
+            additional_dose_window_months: 9,
+            non_response_window_days: 30,
+            response_judgeable_weeks: 6,
+            redose_gap_days: 70,
+            ..ClinicalConfig::default()
+        };
+        let page = pulses(&config);
+        let when = page.when.join("\n");
+        for needed in [
+            "(a) the relapse date is after the course's last dose and within 7 months",
+            "(b) an additional dose (one given more than 70 days after",
+            "within 9 months of it",
+            "(c) cyclophosphamide has been given for OMS since the course",
+            "(d) non-response",
+            "on or within 30 days after it",
+            "known only from orders never makes the patient refractory",
+        ] {
+            assert!(when.contains(needed), "{needed}: {when}");
+        }
+        let proposes = page.proposes.join("\n");
+        assert!(
+            proposes.contains("less than 6 weeks before today"),
+            "{proposes}"
+        );
+        assert!(
+            proposes.contains("suggests no cyclophosphamide"),
+            "{proposes}"
+        );
+    }
+
+    #[test]
+    fn the_pulses_page_states_the_regimen_in_progress_and_the_caps() {
+        let config = ClinicalConfig {
+            pulse_cycles: 5,
+            cyclophosphamide_cap_mg: Decimal::from(1100),
+            cyclophosphamide_cap_mg_per_m2: Decimal::from(900),
+            dexamethasone_cap_mg_per_day: Decimal::from(32),
+            ..ClinicalConfig::default()
+        };
+        let page = pulses(&config);
+        let when = page.when.join("\n");
+        assert!(when.contains("fewer than 5 have been given"), "{when}");
+        assert!(when.contains("\"cycle N of 5\""), "{when}");
+        let proposes = page.proposes.join("\n");
+        assert!(
+            proposes.contains("never more than 1100 mg per pulse, a ceiling set by local policy"),
+            "{proposes}"
+        );
+        assert!(proposes.contains("accepts at most 900 mg/m2"), "{proposes}");
+        assert!(
+            proposes.contains("never more than 32 mg a day"),
+            "{proposes}"
+        );
+        assert!(proposes.contains("remaining cycles (5 less"), "{proposes}");
+        assert!(!proposes.contains("1200"), "{proposes}");
+    }
+
+    #[test]
+    fn the_pulses_page_names_who_could_be_pregnant_from_the_configuration() {
+        let config = ClinicalConfig {
+            could_be_pregnant_min_age_years: 11,
+            could_be_pregnant_max_age_years: 52,
+            reproductive_potential_max_age_years: 45,
+            ..ClinicalConfig::default()
+        };
+        let safety = pulses(&config).safety.join("\n");
+        assert!(safety.contains("aged 11 to 52"), "{safety}");
+        assert!(safety.contains("(under 45)"), "{safety}");
+    }
+
+    #[test]
     fn a_full_course_by_cumulative_dose_follows_the_configured_totals() {
         let config = ClinicalConfig {
             full_course_min_mg_per_m2: Decimal::from(1400),
@@ -478,6 +613,16 @@ mod tests {
                 page.when
             );
         }
+    }
+
+    #[test]
+    fn the_referral_page_counts_the_configured_cycles() {
+        let config = ClinicalConfig {
+            pulse_cycles: 4,
+            ..ClinicalConfig::default()
+        };
+        let when = specialist_referral(&config).when.join("\n");
+        assert!(when.contains("all 4 pulses"), "{when}");
     }
 
     #[test]
