@@ -288,7 +288,10 @@ const SPEAKS_WHEN: [&str; 3] = [
     "An order for a drug used in OMS (rituximab, cyclophosphamide, dexamethasone, prednisone, \
      prednisolone, methylprednisolone, IV immunoglobulin or corticotropin) is being selected or \
      signed, and the order does not name another indication (such as neuroblastoma \
-     chemotherapy).",
+     chemotherapy). A steroid given once (a premedication or an antiemetic), or a dexamethasone \
+     or methylprednisolone order below the configured share of the pulse's daily dose or by a \
+     route the pulses do not use, does not make the service speak on its own; subcutaneous \
+     immunoglobulin is not IV immunoglobulin.",
     "The patient's OMS Condition has the clinical status relapse or recurrence, and is not \
      refuted or entered in error. Notes and free text never make a Condition an OMS Condition.",
     "The patient is not recorded as deceased.",
