@@ -426,6 +426,7 @@ mod tests {
             could_be_pregnant_max_age_years: 52,
             workup_repeat_months: 18,
             regimen_order_min_percent: Decimal::from(25),
+            new_course_alternative_months: 18,
             ..ClinicalConfig::default()
         };
         let expectations = [
@@ -554,6 +555,11 @@ mod tests {
                 Topic::RituximabPartialPrior,
                 "clinical.redose_gap_days",
                 "75 days",
+            ),
+            (
+                Topic::RituximabRedose,
+                "clinical.new_course_alternative_months",
+                "18 months",
             ),
             (
                 Topic::CyclophosphamideDexamethasonePulses,

@@ -40,7 +40,9 @@ pub(super) fn fertility(config: &ClinicalConfig) -> Content {
         ],
         proposes: vec![
             "Fertility counselling, and preservation where possible, before any \
-             cyclophosphamide."
+             cyclophosphamide (before any further cyclophosphamide when some is on record); the \
+             summary names the reason: a fertility concern, a young patient, or reproductive \
+             potential."
                 .to_owned(),
             "The cumulative cyclophosphamide exposure on record, whatever it was given for \
              (neuroblastoma chemotherapy included), and, when the primary card proposes the \

@@ -122,10 +122,20 @@ pub fn redose_gap(config: &ClinicalConfig) -> Parameter {
     )
 }
 
+/// `clinical.new_course_alternative_months`: after this long, the redose card names a new full
+/// course as the alternative.
+pub fn new_course_alternative(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "A new full course is named as the alternative when the course ended more than",
+        format!("{} months ago", config.new_course_alternative_months),
+        "clinical.new_course_alternative_months",
+    )
+}
+
 /// `clinical.response_judgeable_weeks`: the 8-week rule of the pulses card.
 pub fn response_judgeable(config: &ClinicalConfig) -> Parameter {
     Parameter::new(
-        "No cyclophosphamide is suggested while the course's last dose is less than",
+        "No pulse order is suggested while the course's last dose is less than",
         format!("{} weeks ago", config.response_judgeable_weeks),
         "clinical.response_judgeable_weeks",
     )

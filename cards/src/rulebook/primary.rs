@@ -10,10 +10,6 @@ use crate::evidence::{
 };
 use crate::rulebook::{parameters, Content};
 
-/// A full course more than this many months before the evaluation date was "years ago" (the
-/// redose card's wording, `rules::primary`).
-const LONG_AGO_MONTHS: u32 = 24;
-
 /// `rituximab-full-course`.
 pub(super) fn rituximab_full_course(config: &ClinicalConfig) -> Content {
     let per_m2 = show(config.rituximab_mg_per_m2);
@@ -54,6 +50,7 @@ pub(super) fn rituximab_redose(config: &ClinicalConfig) -> Content {
     let mut rows = parameters::rituximab_dose(config);
     rows.extend(parameters::full_course(config));
     rows.extend(parameters::refractory(config));
+    rows.push(parameters::new_course_alternative(config));
     let mut safety = rituximab_safety();
     safety.push(before_redosing());
     Content {
@@ -75,7 +72,8 @@ pub(super) fn rituximab_redose(config: &ClinicalConfig) -> Content {
             ),
             "A course known only from orders (no administration or statement on record) never \
              makes the patient refractory, except through cyclophosphamide given after it: \
-             such a patient gets this card, which calls the course ordered, not given."
+             such a patient gets this card, whose summary calls the course ordered and which \
+             asks to confirm that it was given (if it was not, a full course is the option)."
                 .to_owned(),
             format!(
                 "So does a patient whose relapse date on record lies more than {} days before \
@@ -93,9 +91,9 @@ pub(super) fn rituximab_redose(config: &ClinicalConfig) -> Content {
              regimen applies instead."
                 .to_owned(),
             format!(
-                "When the course's last dose is more than {LONG_AGO_MONTHS} months before \
-                 today, the card adds that B cells have long recovered and that a new full \
-                 course is an alternative."
+                "When the course's last dose is more than {} months before today, the card adds \
+                 that B cells have recovered and that a new full course is an alternative.",
+                config.new_course_alternative_months
             ),
             rituximab_arithmetic(config),
             rituximab_actions(),
@@ -106,7 +104,7 @@ pub(super) fn rituximab_redose(config: &ClinicalConfig) -> Content {
         basis: "A single case report: one child stayed in remission for about two years after \
                 one additional dose. This is the weakest basis of the primary cards; the \
                 alternative of a new full course is a matter of clinical judgement.",
-        evidence: vec![GUIDELINE, BRAIN_DEV_2016, ROSSOR_2022, RITUXIMAB_LABEL],
+        evidence: vec![GUIDELINE, BRAIN_DEV_2016, RITUXIMAB_LABEL],
         safety,
     }
 }
@@ -160,9 +158,9 @@ pub(super) fn rituximab_partial_prior(config: &ClinicalConfig) -> Content {
         ],
         parameters: rows,
         basis: "Neither the guideline summary nor a study covers a relapse after a partial \
-                course. This is clinical judgement, which is why neither option is marked as \
-                recommended.",
-        evidence: vec![GUIDELINE, PRANZATELLI_2006, BRAIN_DEV_2016, RITUXIMAB_LABEL],
+                course. This is clinical judgement, which is why neither option is \
+                pre-selected; the doses are those of the full-course regimen (a case series).",
+        evidence: vec![PRANZATELLI_2006, RITUXIMAB_LABEL],
         safety,
     }
 }
@@ -196,9 +194,10 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
                  it;",
                 config.redose_gap_days, config.additional_dose_window_months
             ),
-            "(c) cyclophosphamide has been given for OMS since the course: the escalation has \
-             already happened. Pulses given as neuroblastoma chemotherapy count as exposure, \
-             not as escalation;"
+            "(c) cyclophosphamide was given for OMS after the course and on or before the \
+             relapse date: the escalation has already happened. Pulses dated after the relapse \
+             date are this relapse's own regimen (below), and pulses given as neuroblastoma \
+             chemotherapy count as exposure, not as escalation;"
                 .to_owned(),
             format!(
                 "(d) non-response: the relapse date is on or before the course's last dose, and \
@@ -223,11 +222,14 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
                 "Cyclophosphamide {} mg/m2 IV on day 1 of each cycle (the literature range \
                  is 500 to 1000 mg/m2; the configuration accepts at most {} mg/m2), rounded to the \
                  nearest {} mg and never more than {} mg per pulse, a ceiling set by local \
-                 policy.",
+                 policy. When that ceiling binds, the card says so and gives the mg/m2 it \
+                 amounts to, noting when that falls below the {} mg/m2 at the bottom of the \
+                 range.",
                 show(config.cyclophosphamide_mg_per_m2),
                 show(config.cyclophosphamide_cap_mg_per_m2),
                 show(config.cyclophosphamide_rounding_mg),
-                show(config.cyclophosphamide_cap_mg)
+                show(config.cyclophosphamide_cap_mg),
+                show(config.cyclophosphamide_min_mg_per_m2)
             ),
             format!(
                 "Dexamethasone {} mg/m2/day on days 1 to {}, in {} divided doses, never more \
@@ -253,15 +255,16 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
             format!(
                 "While the course's last rituximab dose is less than {} weeks before today and \
                  the patient is refractory through the course itself ((a) or (d)), the response \
-                 to rituximab may not yet be judgeable: the card says so, shows no dose in mg \
-                 and suggests no cyclophosphamide or dexamethasone order.",
+                 to rituximab may not yet be judgeable: the card says so and shows the doses, \
+                 but suggests no order yet (and removes no rituximab draft).",
                 config.response_judgeable_weeks
             ),
             "For (a) the card adds that an early relapse with B-cell (CD19) repopulation may \
              still respond to re-dosing rituximab."
                 .to_owned(),
-            "While the record says the patient is pregnant, the card suggests no order and \
-             refers to the pregnancy card."
+            "While the record says the patient is pregnant, the card shows no dose in mg, \
+             suggests no order, leaves a cyclophosphamide order in play unchanged and refers to \
+             the pregnancy card."
                 .to_owned(),
             no_usable_measurements(),
         ],
@@ -279,9 +282,10 @@ pub(super) fn pulses(config: &ClinicalConfig) -> Content {
                 "Cyclophosphamide can harm a fetus: for patients who could be pregnant (not \
                  male, aged {} to {}), a pregnancy test before each cycle and contraception \
                  until one year after the last dose; for male patients of reproductive \
-                 potential (under {}), contraception until four months after.",
+                 potential (aged {} to under {}), contraception until four months after.",
                 config.could_be_pregnant_min_age_years,
                 config.could_be_pregnant_max_age_years,
+                config.could_be_pregnant_min_age_years,
                 config.reproductive_potential_max_age_years
             ),
             "Hydrate well against haemorrhagic cystitis, with mesna per local protocol.".to_owned(),
@@ -383,17 +387,20 @@ fn rituximab_actions() -> String {
 
 fn preselection() -> String {
     "The order is pre-selected unless a positive hepatitis B result, a rituximab reaction or \
-     allergy, or a pregnancy is on record."
+     allergy, or a pregnancy is on record, or the relapse is recorded as provisional, \
+     differential or unconfirmed. A positive hepatitis B result or a pregnancy is named on the \
+     card in one line that points to its own card."
         .to_owned()
 }
 
 fn reaction() -> String {
     "A reaction or allergy to rituximab (or another anti-CD20 antibody) on record, whether an \
      allergy record or a rituximab infusion stopped for a reaction, makes the card a warning \
-     that names it with its date. No rituximab suggestion is then pre-selected and no card \
-     replaces another order with rituximab: re-challenge needs specialist input \
-     (premedication, a slow infusion or desensitisation), and the pulse regimen is the \
-     alternative."
+     whose summary names it with its date, and the course is offered only for the case that \
+     re-challenge is decided with specialist input (premedication, a slow infusion or \
+     desensitisation); the pulse regimen is the alternative. No rituximab suggestion is then \
+     pre-selected, and no card replaces another order with rituximab. When no rituximab dose \
+     is on record, the card adds that the reaction implies an earlier dose: check the history."
         .to_owned()
 }
 
@@ -467,7 +474,8 @@ mod tests {
             "(a) the relapse date is after the course's last dose and within 7 months",
             "(b) an additional dose (one given more than 70 days after",
             "within 9 months of it",
-            "(c) cyclophosphamide has been given for OMS since the course",
+            "(c) cyclophosphamide was given for OMS after the course and on or before the \
+             relapse date",
             "(d) non-response",
             "on or within 30 days after it",
             "known only from orders never makes the patient refractory",
@@ -480,7 +488,7 @@ mod tests {
             "{proposes}"
         );
         assert!(
-            proposes.contains("suggests no cyclophosphamide"),
+            proposes.contains("shows the doses, but suggests no order yet"),
             "{proposes}"
         );
     }
@@ -522,7 +530,7 @@ mod tests {
         };
         let safety = pulses(&config).safety.join("\n");
         assert!(safety.contains("aged 11 to 52"), "{safety}");
-        assert!(safety.contains("(under 45)"), "{safety}");
+        assert!(safety.contains("(aged 11 to under 45)"), "{safety}");
     }
 
     #[test]
@@ -571,19 +579,21 @@ mod tests {
     fn the_redose_page_asks_to_update_a_relapse_dated_before_its_course_and_names_an_old_course() {
         let config = ClinicalConfig {
             non_response_window_days: 40,
+            new_course_alternative_months: 18,
             ..ClinicalConfig::default()
         };
         let page = rituximab_redose(&config);
         let when = page.when.join("\n");
         assert!(when.contains("more than 40 days before"), "{when}");
         assert!(when.contains("known only from orders"), "{when}");
+        assert!(when.contains("asks to confirm that it was given"), "{when}");
         let proposes = page.proposes.join("\n");
         assert!(
             proposes.contains("asks for the OMS Condition's onset or recorded date to be updated"),
             "{proposes}"
         );
         assert!(
-            proposes.contains("more than 24 months before today")
+            proposes.contains("more than 18 months before today")
                 && proposes.contains("a new full course is an alternative"),
             "{proposes}"
         );

@@ -4,7 +4,9 @@
 
 use crate::config::ClinicalConfig;
 use crate::dose::show;
-use crate::evidence::{ARMANGUE_2016, PREGNANCY_LABELS, RITUXIMAB_LABEL, ROSSOR_2022};
+use crate::evidence::{
+    ARMANGUE_2016, PRANZATELLI_2006, PREGNANCY_LABELS, RITUXIMAB_LABEL, ROSTASY_2006, WILKEN_2008,
+};
 use crate::rulebook::{parameters, Content};
 
 /// `diagnosis-unconfirmed`.
@@ -118,7 +120,8 @@ pub(super) fn dose_check(config: &ClinicalConfig) -> Content {
                  caps, by the IV route or none (dexamethasone also by mouth): {} mg of rituximab \
                  per dose, {} mg of cyclophosphamide per pulse, {} mg \
                  of dexamethasone a day, {} mg of methylprednisolone a day. So is an order that \
-                 another card's suggestion removes. An order that alone would not make the \
+                 another card's suggestion removes, and, while the patient is pregnant, any \
+                 cyclophosphamide or dexamethasone order. An order that alone would not make the \
                  service speak is reported only when the service speaks for another order.",
                 show(config.rituximab_cap_mg),
                 show(config.cyclophosphamide_cap_mg),
@@ -127,22 +130,30 @@ pub(super) fn dose_check(config: &ClinicalConfig) -> Content {
             ),
         ],
         proposes: vec![
-            "The ordered and the computed amount per administration day side by side, with the \
-             working."
+            "One action per order: when the card that proposes the drug updates the regimen's \
+             order itself (a rituximab primary card, the pulses card when it suggests its \
+             orders, the IV methylprednisolone card), this card names the finding and that \
+             card, and shows neither a second working nor a suggestion."
                 .to_owned(),
-            "For the regimen's order only, a suggestion that sets the same order to the \
-             computed dose (its own medication coding kept), where the computed dose can be \
-             shown (usable weight and height). When another card sets the same order \
-             differently, this suggestion is withdrawn and the card points there."
+            "Otherwise, for the regimen's order, the ordered and the computed amount per \
+             administration day side by side with the working and the evidence of the \
+             regimen, and a suggestion that sets the same order to the computed dose (its own \
+             medication coding kept), where the computed dose can be shown (usable weight and \
+             height). When another card sets the same order, this suggestion is withdrawn and \
+             the card points there."
                 .to_owned(),
             "A cap report on another use names the ordered amount and the cap, and suggests \
-             nothing: no card changes or removes an order given for another use."
+             nothing: no card changes or removes an order given for another use. A \
+             dexamethasone or methylprednisolone order for another use that is above this \
+             patient's own pulse dose (beyond the tolerance) is reported the same way, even \
+             under the cap."
                 .to_owned(),
         ],
         parameters: rows,
         basis: "An arithmetic check against the configured regimens and the literature dose \
-                ranges: it carries the evidence of those regimens and no more.",
-        evidence: Vec::new(),
+                ranges: it carries the evidence of those regimens and no more, and cites it \
+                when it shows a computed dose.",
+        evidence: vec![PRANZATELLI_2006, WILKEN_2008, ROSTASY_2006],
         safety: Vec::new(),
     }
 }
@@ -162,8 +173,9 @@ pub(super) fn missing_body_measurements() -> Content {
                 .to_owned(),
         ],
         proposes: vec![
-            "Record a current weight and height; the card says which value is unusable and \
-             why, with its date (both values and dates when two conflict)."
+            "Record the value at fault (a current weight, a current height, or both); the card \
+             says which value is unusable and why, with its date (both values and dates when \
+             two conflict)."
                 .to_owned(),
             "Until then no card shows a computed dose in mg (doses per m2 or per kg only) and \
              no medication order is suggested. An amount quoted from a draft order, and a \
@@ -202,10 +214,10 @@ pub(super) fn adult_patient(config: &ClinicalConfig) -> Content {
                 .to_owned(),
         ],
         parameters: rows,
-        basis: "Expert consensus that the paediatric evidence of the other cards does not \
-                transfer to adults as it stands; the paraneoplastic share comes from adult \
-                cohort studies.",
-        evidence: vec![ROSSOR_2022, ARMANGUE_2016],
+        basis: "Cohort studies of adult-onset OMS for the paraneoplastic share. That the \
+                paediatric evidence of the other cards does not carry over to adults as it \
+                stands is this service's caution, not a cited finding.",
+        evidence: vec![ARMANGUE_2016],
         safety: Vec::new(),
     }
 }
@@ -233,9 +245,11 @@ pub(super) fn pregnancy() -> Content {
              methylprednisolone (dexamethasone crosses the placenta); IVIG is the other \
              pregnancy-compatible option."
                 .to_owned(),
-            "While pregnant the pulses card suggests no cyclophosphamide or dexamethasone \
-             order and shows no dose in mg, no rituximab suggestion is pre-selected, and the \
-             fertility card is not shown."
+            "While pregnant no card offers a one-click cyclophosphamide or dexamethasone \
+             order: the pulses card shows no dose in mg and suggests no order, and the dose \
+             check may report on such an order but never corrects it. No \
+             rituximab suggestion is pre-selected, the rituximab card names the pregnancy in \
+             one line, and the fertility card is not shown."
                 .to_owned(),
         ],
         parameters: Vec::new(),
@@ -261,7 +275,8 @@ pub(super) fn hepatitis_b_reactivation_risk() -> Content {
              or tenofovir) from before the first dose to at least 12 months after the last; \
              monitoring."
                 .to_owned(),
-            "The card names each result with its date. When anti-HBc alone is positive, it \
+            "The card names each result with its date, and the rituximab card names the \
+             positive result in one line. When anti-HBc alone is positive, this card \
              adds that a positive anti-HBc within 3 months of IVIG may be passively acquired, \
              and that HBV DNA decides."
                 .to_owned(),
@@ -313,8 +328,9 @@ mod tests {
             assert!(when.contains(needed), "{needed}: {when}");
         }
         let proposes = dose_check(&config).proposes.join("\n");
+        assert!(proposes.contains("One action per order"), "{proposes}");
         assert!(
-            proposes.contains("For the regimen's order only"),
+            proposes.contains("above this patient's own pulse dose"),
             "{proposes}"
         );
     }
@@ -325,7 +341,8 @@ mod tests {
         let proposes = page.proposes.join("\n");
         assert!(proposes.contains("up to 39%"), "{proposes}");
         assert!(!proposes.contains("more often"), "{proposes}");
-        assert!(page.basis.contains("cohort studies"), "{}", page.basis);
+        assert!(page.basis.contains("Cohort studies"), "{}", page.basis);
+        assert_eq!(page.evidence, vec![ARMANGUE_2016]);
     }
 
     #[test]
