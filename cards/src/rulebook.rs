@@ -186,7 +186,7 @@ pub fn page(topic: Topic, config: &ClinicalConfig) -> RulebookPage {
         Topic::SpecialistReferral => primary::specialist_referral(config),
         Topic::FertilityPreferRituximab => additional::fertility(config),
         Topic::NeuroblastomaResection => additional::neuroblastoma_resection(),
-        Topic::NeuroblastomaScreening => additional::neuroblastoma_screening(),
+        Topic::NeuroblastomaScreening => additional::neuroblastoma_screening(config),
         Topic::IvMethylprednisolone => additional::iv_methylprednisolone(config),
         Topic::CorticosteroidOptions => additional::corticosteroid_options(config),
         Topic::CombinationTherapy => additional::combination_therapy(),
@@ -288,7 +288,10 @@ const SPEAKS_WHEN: [&str; 3] = [
     "An order for a drug used in OMS (rituximab, cyclophosphamide, dexamethasone, prednisone, \
      prednisolone, methylprednisolone, IV immunoglobulin or corticotropin) is being selected or \
      signed, and the order does not name another indication (such as neuroblastoma \
-     chemotherapy).",
+     chemotherapy). A steroid given once (a premedication or an antiemetic), or a dexamethasone \
+     or methylprednisolone order below the configured share of the pulse's daily dose or by a \
+     route the pulses do not use, does not make the service speak on its own; subcutaneous \
+     immunoglobulin is not IV immunoglobulin.",
     "The patient's OMS Condition has the clinical status relapse or recurrence, and is not \
      refuted or entered in error. Notes and free text never make a Condition an OMS Condition.",
     "The patient is not recorded as deceased.",
@@ -406,6 +409,24 @@ mod tests {
             cyclophosphamide_mg_per_m2: Decimal::from(600),
             methylprednisolone_cap_mg: Decimal::from(800),
             dexamethasone_rounding_mg: Decimal::new(25, 2),
+            cyclophosphamide_cap_mg: Decimal::from(1100),
+            cyclophosphamide_cap_mg_per_m2: Decimal::from(900),
+            dexamethasone_cap_mg_per_day: Decimal::from(32),
+            rituximab_min_mg_per_m2: Decimal::from(250),
+            cyclophosphamide_min_mg_per_m2: Decimal::from(450),
+            dexamethasone_min_mg_per_m2_per_day: Decimal::from(8),
+            methylprednisolone_min_mg_per_kg: Decimal::from(15),
+            full_course_min_mg_per_m2: Decimal::from(1400),
+            full_course_min_mg: Decimal::from(1800),
+            additional_dose_window_months: 10,
+            non_response_window_days: 45,
+            response_judgeable_weeks: 10,
+            reproductive_potential_max_age_years: 45,
+            could_be_pregnant_min_age_years: 11,
+            could_be_pregnant_max_age_years: 52,
+            workup_repeat_months: 18,
+            regimen_order_min_percent: Decimal::from(25),
+            new_course_alternative_months: 18,
             ..ClinicalConfig::default()
         };
         let expectations = [
@@ -444,6 +465,136 @@ mod tests {
                 Topic::CyclophosphamideDexamethasonePulses,
                 "clinical.dexamethasone_rounding_mg",
                 "0.25 mg",
+            ),
+            (
+                Topic::CyclophosphamideDexamethasonePulses,
+                "clinical.cyclophosphamide_cap_mg",
+                "1100 mg per pulse (local policy)",
+            ),
+            (
+                Topic::CyclophosphamideDexamethasonePulses,
+                "clinical.cyclophosphamide_cap_mg_per_m2",
+                "900 mg/m2",
+            ),
+            (
+                Topic::CyclophosphamideDexamethasonePulses,
+                "clinical.dexamethasone_cap_mg_per_day",
+                "32 mg/day",
+            ),
+            (
+                Topic::DoseCheck,
+                "clinical.cyclophosphamide_cap_mg",
+                "1100 mg",
+            ),
+            (
+                Topic::DoseCheck,
+                "clinical.dexamethasone_cap_mg_per_day",
+                "32 mg/day",
+            ),
+            (
+                Topic::AdultPatient,
+                "clinical.cyclophosphamide_cap_mg",
+                "1100 mg",
+            ),
+            (
+                Topic::AdultPatient,
+                "clinical.dexamethasone_cap_mg_per_day",
+                "32 mg/day",
+            ),
+            (
+                Topic::DoseCheck,
+                "clinical.rituximab_min_mg_per_m2",
+                "250 mg/m2",
+            ),
+            (
+                Topic::DoseCheck,
+                "clinical.cyclophosphamide_min_mg_per_m2",
+                "450 mg/m2",
+            ),
+            (
+                Topic::DoseCheck,
+                "clinical.dexamethasone_min_mg_per_m2_per_day",
+                "8 mg/m2/day",
+            ),
+            (
+                Topic::DoseCheck,
+                "clinical.methylprednisolone_min_mg_per_kg",
+                "15 mg/kg/day",
+            ),
+            (
+                Topic::DoseCheck,
+                "clinical.regimen_order_min_percent",
+                "25%",
+            ),
+            (
+                Topic::IvMethylprednisolone,
+                "clinical.regimen_order_min_percent",
+                "25%",
+            ),
+            (
+                Topic::RituximabFullCourse,
+                "clinical.full_course_min_mg_per_m2",
+                "1400 mg/m2",
+            ),
+            (
+                Topic::RituximabFullCourse,
+                "clinical.full_course_min_mg",
+                "1800 mg",
+            ),
+            (
+                Topic::RituximabRedose,
+                "clinical.additional_dose_window_months",
+                "10 months",
+            ),
+            (
+                Topic::RituximabRedose,
+                "clinical.non_response_window_days",
+                "45 days",
+            ),
+            (
+                Topic::RituximabPartialPrior,
+                "clinical.redose_gap_days",
+                "75 days",
+            ),
+            (
+                Topic::RituximabRedose,
+                "clinical.new_course_alternative_months",
+                "18 months",
+            ),
+            (
+                Topic::CyclophosphamideDexamethasonePulses,
+                "clinical.response_judgeable_weeks",
+                "10 weeks",
+            ),
+            (
+                Topic::CyclophosphamideDexamethasonePulses,
+                "clinical.reproductive_potential_max_age_years",
+                "45 years",
+            ),
+            (
+                Topic::FertilityPreferRituximab,
+                "clinical.reproductive_potential_max_age_years",
+                "45 years",
+            ),
+            (
+                Topic::CyclophosphamideDexamethasonePulses,
+                "clinical.could_be_pregnant_min_age_years",
+                "11 years",
+            ),
+            (
+                Topic::CyclophosphamideDexamethasonePulses,
+                "clinical.could_be_pregnant_max_age_years",
+                "52 years",
+            ),
+            (
+                Topic::NeuroblastomaScreening,
+                "clinical.workup_repeat_months",
+                "18 months",
+            ),
+            (
+                Topic::TumourScreening,
+                "clinical.workup_repeat_months",
+                "18 months",
             ),
         ];
         for (topic, key, value) in expectations {

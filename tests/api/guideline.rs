@@ -109,6 +109,12 @@ async fn every_topic_page_answers_with_the_configured_values() {
     .await;
     assert!(pulses.contains("<td>750 mg/m2</td>"), "{pulses}");
     assert!(pulses.contains("<td>6 cycles</td>"));
+    // Contract v2: the cap is 1200 mg per pulse (local policy); the per-m2 key is a range check.
+    assert!(pulses.contains("<td>1200 mg per pulse (local policy)</td>"));
+    assert!(pulses.contains("<code>clinical.cyclophosphamide_cap_mg</code>"));
+    assert!(pulses.contains("Highest configurable cyclophosphamide dose (range check)"));
+    assert!(pulses.contains("<td>8 weeks ago</td>"));
+    assert!(pulses.contains("<td>40 mg/day</td>"));
     let (_, _, redose) = get_page(&rulebook_url(&app.address, Topic::RituximabRedose)).await;
     assert!(redose.contains("<td>6 months</td>"), "{redose}");
     assert!(redose.contains("<td>60 days after the course</td>"));

@@ -62,7 +62,7 @@ fn rituximab_cap(config: &ClinicalConfig) -> Parameter {
     )
 }
 
-/// What counts as a full rituximab course.
+/// What counts as a full rituximab course: by the number of doses, or by their recorded amounts.
 pub fn full_course(config: &ClinicalConfig) -> Vec<Parameter> {
     vec![
         Parameter::new(
@@ -75,10 +75,21 @@ pub fn full_course(config: &ClinicalConfig) -> Vec<Parameter> {
             format!("{} days", config.full_course_window_days),
             "clinical.full_course_window_days",
         ),
+        Parameter::new(
+            "Or, within that span, doses recorded per m2 adding up to at least",
+            format!("{} mg/m2", show(config.full_course_min_mg_per_m2)),
+            "clinical.full_course_min_mg_per_m2",
+        ),
+        Parameter::new(
+            "Or, within that span, doses recorded in mg adding up to at least",
+            mg(config.full_course_min_mg),
+            "clinical.full_course_min_mg",
+        ),
     ]
 }
 
-/// The windows that decide between re-dosing and escalation.
+/// The windows that decide between re-dosing and escalation: refractory (a), (b) and (d), and
+/// what an additional dose is.
 pub fn refractory(config: &ClinicalConfig) -> Vec<Parameter> {
     vec![
         Parameter::new(
@@ -86,19 +97,61 @@ pub fn refractory(config: &ClinicalConfig) -> Vec<Parameter> {
             format!("{} months", config.refractory_window_months),
             "clinical.refractory_window_months",
         ),
+        redose_gap(config),
         Parameter::new(
-            "A later dose is an additional dose when it comes more than",
-            format!("{} days after the course", config.redose_gap_days),
-            "clinical.redose_gap_days",
+            "A relapse this soon after an additional dose means refractory",
+            format!("{} months", config.additional_dose_window_months),
+            "clinical.additional_dose_window_months",
+        ),
+        Parameter::new(
+            "A course begun this soon after the relapse date treated that relapse (non-response \
+             if still in relapse)",
+            format!("{} days", config.non_response_window_days),
+            "clinical.non_response_window_days",
         ),
     ]
 }
 
-/// The cyclophosphamide pulse: amount per m2, its cap and its rounding.
+/// `clinical.redose_gap_days`: what separates an additional dose (or a new course) from the
+/// course before it.
+pub fn redose_gap(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "A later dose is an additional dose when it comes more than",
+        format!("{} days after the course", config.redose_gap_days),
+        "clinical.redose_gap_days",
+    )
+}
+
+/// `clinical.new_course_alternative_months`: after this long, the redose card names a new full
+/// course as the alternative.
+pub fn new_course_alternative(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "A new full course is named as the alternative when the course ended more than",
+        format!("{} months ago", config.new_course_alternative_months),
+        "clinical.new_course_alternative_months",
+    )
+}
+
+/// `clinical.response_judgeable_weeks`: the 8-week rule of the pulses card.
+pub fn response_judgeable(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "No pulse order is suggested while the course's last dose is less than",
+        format!("{} weeks ago", config.response_judgeable_weeks),
+        "clinical.response_judgeable_weeks",
+    )
+}
+
+/// The cyclophosphamide pulse: amount per m2, its cap in mg, the highest configurable mg/m2 and
+/// the rounding.
 pub fn cyclophosphamide(config: &ClinicalConfig) -> Vec<Parameter> {
     vec![
         cyclophosphamide_per_m2(config),
         cyclophosphamide_cap(config),
+        Parameter::new(
+            "Highest configurable cyclophosphamide dose (range check)",
+            format!("{} mg/m2", show(config.cyclophosphamide_cap_mg_per_m2)),
+            "clinical.cyclophosphamide_cap_mg_per_m2",
+        ),
         Parameter::new(
             "Cyclophosphamide rounded to the nearest",
             nearest(config.cyclophosphamide_rounding_mg),
@@ -118,12 +171,16 @@ fn cyclophosphamide_per_m2(config: &ClinicalConfig) -> Parameter {
 fn cyclophosphamide_cap(config: &ClinicalConfig) -> Parameter {
     Parameter::new(
         "Cyclophosphamide maximum per pulse",
-        format!("{} mg/m2", show(config.cyclophosphamide_cap_mg_per_m2)),
-        "clinical.cyclophosphamide_cap_mg_per_m2",
+        format!(
+            "{} per pulse (local policy)",
+            mg(config.cyclophosphamide_cap_mg)
+        ),
+        "clinical.cyclophosphamide_cap_mg",
     )
 }
 
-/// The dexamethasone pulse of the cyclophosphamide regimen: amount, days, split and rounding.
+/// The dexamethasone pulse of the cyclophosphamide regimen: amount, days, split, rounding and
+/// daily cap.
 pub fn dexamethasone(config: &ClinicalConfig) -> Vec<Parameter> {
     vec![
         dexamethasone_per_m2(config),
@@ -134,6 +191,7 @@ pub fn dexamethasone(config: &ClinicalConfig) -> Vec<Parameter> {
             nearest(config.dexamethasone_rounding_mg),
             "clinical.dexamethasone_rounding_mg",
         ),
+        dexamethasone_cap(config),
     ]
 }
 
@@ -170,16 +228,26 @@ fn dexamethasone_doses_per_day(config: &ClinicalConfig) -> Parameter {
     )
 }
 
+fn dexamethasone_cap(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "Dexamethasone maximum per day",
+        format!("{} mg/day", show(config.dexamethasone_cap_mg_per_day)),
+        "clinical.dexamethasone_cap_mg_per_day",
+    )
+}
+
 /// How often and how many times the pulses repeat.
 pub fn cycles(config: &ClinicalConfig) -> Vec<Parameter> {
-    vec![
-        pulse_interval(config),
-        Parameter::new(
-            "Number of cycles",
-            format!("{} cycles", config.pulse_cycles),
-            "clinical.pulse_cycles",
-        ),
-    ]
+    vec![pulse_interval(config), pulse_cycles(config)]
+}
+
+/// `clinical.pulse_cycles`.
+pub fn pulse_cycles(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "Number of cycles",
+        format!("{} cycles", config.pulse_cycles),
+        "clinical.pulse_cycles",
+    )
 }
 
 fn pulse_interval(config: &ClinicalConfig) -> Parameter {
@@ -224,6 +292,16 @@ fn methylprednisolone_cap(config: &ClinicalConfig) -> Parameter {
     )
 }
 
+/// `clinical.regimen_order_min_percent`: the share of the regimen's daily dose below which a
+/// steroid order is another use.
+pub fn regimen_order_share(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "A steroid order below this share of the regimen's daily dose is another use",
+        format!("{}%", show(config.regimen_order_min_percent)),
+        "clinical.regimen_order_min_percent",
+    )
+}
+
 /// The age from which a patient is an adult (younger patients are "young").
 pub fn adult_age(config: &ClinicalConfig) -> Parameter {
     Parameter::new(
@@ -233,13 +311,82 @@ pub fn adult_age(config: &ClinicalConfig) -> Parameter {
     )
 }
 
-/// How far an ordered dose may be from the computed one before `dose-check` speaks.
+/// `clinical.reproductive_potential_max_age_years`.
+pub fn reproductive_potential(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "Of reproductive potential (any sex) under the age of",
+        format!("{} years", config.reproductive_potential_max_age_years),
+        "clinical.reproductive_potential_max_age_years",
+    )
+}
+
+/// The ages between which a patient who is not male could be pregnant.
+pub fn could_be_pregnant(config: &ClinicalConfig) -> Vec<Parameter> {
+    vec![
+        Parameter::new(
+            "Could be pregnant from the age of",
+            format!("{} years", config.could_be_pregnant_min_age_years),
+            "clinical.could_be_pregnant_min_age_years",
+        ),
+        Parameter::new(
+            "Could be pregnant up to the age of",
+            format!("{} years", config.could_be_pregnant_max_age_years),
+            "clinical.could_be_pregnant_max_age_years",
+        ),
+    ]
+}
+
+/// `clinical.workup_repeat_months`: how old a tumour work-up may be before the relapse.
+pub fn workup_repeat(config: &ClinicalConfig) -> Parameter {
+    Parameter::new(
+        "A work-up is repeated when the latest is, before the relapse date, more than",
+        format!("{} months", config.workup_repeat_months),
+        "clinical.workup_repeat_months",
+    )
+}
+
+/// How far an ordered dose may be above the computed one before `dose-check` speaks.
 pub fn tolerance(config: &ClinicalConfig) -> Parameter {
     Parameter::new(
-        "Largest accepted difference from the computed dose",
+        "Largest accepted excess over the computed dose",
         format!("{}%", show(config.dose_check_tolerance_percent)),
         "clinical.dose_check_tolerance_percent",
     )
+}
+
+/// The lower end of each regimen's literature range: below it `dose-check` warns.
+pub fn literature_minima(config: &ClinicalConfig) -> Vec<Parameter> {
+    vec![
+        Parameter::new(
+            "Lowest rituximab dose of the literature range",
+            format!("{} mg/m2 per dose", show(config.rituximab_min_mg_per_m2)),
+            "clinical.rituximab_min_mg_per_m2",
+        ),
+        Parameter::new(
+            "Lowest cyclophosphamide pulse of the literature range",
+            format!(
+                "{} mg/m2 per pulse",
+                show(config.cyclophosphamide_min_mg_per_m2)
+            ),
+            "clinical.cyclophosphamide_min_mg_per_m2",
+        ),
+        Parameter::new(
+            "Lowest dexamethasone pulse of the literature range",
+            format!(
+                "{} mg/m2/day",
+                show(config.dexamethasone_min_mg_per_m2_per_day)
+            ),
+            "clinical.dexamethasone_min_mg_per_m2_per_day",
+        ),
+        Parameter::new(
+            "Lowest IV methylprednisolone pulse of the literature range",
+            format!(
+                "{} mg/kg/day",
+                show(config.methylprednisolone_min_mg_per_kg)
+            ),
+            "clinical.methylprednisolone_min_mg_per_kg",
+        ),
+    ]
 }
 
 /// Every dose cap.
@@ -247,6 +394,7 @@ pub fn caps(config: &ClinicalConfig) -> Vec<Parameter> {
     vec![
         rituximab_cap(config),
         cyclophosphamide_cap(config),
+        dexamethasone_cap(config),
         methylprednisolone_cap(config),
     ]
 }

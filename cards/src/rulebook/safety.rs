@@ -1,9 +1,12 @@
-//! The rulebook pages of the safety cards (`rules::safety` and the unconfirmed-diagnosis card of
-//! `lib.rs`): checks on the diagnosis, the doses and the measurements doses are computed from.
+//! The rulebook pages of the safety cards (`rules::safety`, `rules::risks` and the
+//! unconfirmed-diagnosis card of `lib.rs`): checks on the diagnosis, the doses, the measurements
+//! doses are computed from, and the risks that limit what may be ordered.
 
 use crate::config::ClinicalConfig;
 use crate::dose::show;
-use crate::evidence::{GUIDELINE, PREGNANCY_LABELS, RITUXIMAB_LABEL, ROSSOR_2022};
+use crate::evidence::{
+    ARMANGUE_2016, PRANZATELLI_2006, PREGNANCY_LABELS, RITUXIMAB_LABEL, ROSTASY_2006, WILKEN_2008,
+};
 use crate::rulebook::{parameters, Content};
 
 /// `diagnosis-unconfirmed`.
@@ -43,19 +46,23 @@ pub(super) fn hepatitis_b_screening() -> Content {
         purpose: "Rituximab can reactivate hepatitis B, sometimes fatally; the product label \
                   asks for screening before the first dose.",
         when: vec![
-            "A rituximab order is in play, and HBsAg or anti-HBc has no result on record within \
-             the look-back period (the mapping setting hepatitis_b_lookback_days)."
+            "A rituximab order is in play.".to_owned(),
+            "And HBsAg or anti-HBc has no usable result: none on record (a negative result \
+             counts only within the look-back period, the mapping setting \
+             hepatitis_b_lookback_days), or the result on record is unreadable (weakly \
+             reactive, equivocal, indeterminate or borderline, or a value and an \
+             interpretation that disagree)."
                 .to_owned(),
             "When the service itself proposes rituximab and no rituximab order is in play, the \
-             primary card carries the same reminder instead of this card."
+             primary card carries a one-line reminder to screen instead of this card."
                 .to_owned(),
         ],
         proposes: vec![
-            "An order for each missing test: HBsAg (LOINC 5196-1) and anti-HBc (LOINC \
-             13952-7), in one suggestion."
+            "An order for each missing or unreadable test: HBsAg (LOINC 5196-1) and anti-HBc \
+             (LOINC 13952-7), in one suggestion; the card names which test is needed and why."
                 .to_owned(),
-            "With a positive result on record, the rituximab card says so and pre-selects \
-             nothing: HBV DNA, antiviral prophylaxis and hepatology input come first."
+            "A positive result is not a screening gap: the hepatitis B reactivation risk card \
+             speaks instead, and no rituximab suggestion is pre-selected."
                 .to_owned(),
         ],
         parameters: Vec::new(),
@@ -70,28 +77,83 @@ pub(super) fn dose_check(config: &ClinicalConfig) -> Content {
     let tolerance = show(config.dose_check_tolerance_percent);
     let mut rows = vec![parameters::tolerance(config)];
     rows.extend(parameters::regimen_doses(config));
+    rows.extend(parameters::literature_minima(config));
+    rows.extend(parameters::caps(config));
+    rows.push(parameters::regimen_order_share(config));
     Content {
-        purpose: "Catches an ordered dose that differs from the dose these rules compute for \
-                  the patient, before it is signed.",
+        purpose: "Catches an ordered dose that is above the dose these rules compute for the \
+                  patient, below the literature range, or above a cap, before it is signed.",
         when: vec![
             "An order in play for rituximab, cyclophosphamide, dexamethasone or \
-             methylprednisolone states its dose in mg, mg/m2 or mg/kg."
+             methylprednisolone states a dose that can be read in mg: an mg/kg or mg/m2 dose \
+             is converted with the weight or body surface area used for dosing, and is not \
+             judged when those are unusable. Fixed-dose subcutaneous rituximab is not checked."
+                .to_owned(),
+            "The amount compared is the amount per administration day: the dose times the \
+             frequency when the period is one day or less (twice daily doubles it); for longer \
+             periods, and for an order without timing, the amount per administration. The \
+             computed amount is read the same way: rituximab per dose, cyclophosphamide per \
+             pulse, dexamethasone and methylprednisolone per day, each capped."
                 .to_owned(),
             format!(
-                "And that dose is more than {tolerance}% above or below the computed dose. For \
-                 dexamethasone, either one divided dose or the daily total is accepted."
+                "For the OMS regimen's order of its drug, the card warns when the amount is more \
+                 than {tolerance}% above the computed one, below the literature range (rituximab \
+                 under {} mg/m2, cyclophosphamide under {} mg/m2, dexamethasone under {} \
+                 mg/m2/day, methylprednisolone under {} mg/kg/day), or above a cap. A small \
+                 under-dose within the range is the clinician's choice, not an alert.",
+                show(config.rituximab_min_mg_per_m2),
+                show(config.cyclophosphamide_min_mg_per_m2),
+                show(config.dexamethasone_min_mg_per_m2_per_day),
+                show(config.methylprednisolone_min_mg_per_kg)
+            ),
+            format!(
+                "The regimen's order is an IV (or route-less) rituximab or cyclophosphamide \
+                 order; a dexamethasone order only when the primary card proposes the pulses \
+                 (IV, oral or no route); a methylprednisolone order only when the IV \
+                 methylprednisolone card applies (IV or no route); a steroid order only when it \
+                 is not a single administration and is at least {}% of the regimen's daily dose.",
+                show(config.regimen_order_min_percent)
+            ),
+            format!(
+                "Any other order of these drugs is another use (a premedication, an antiemetic, \
+                 oral cyclophosphamide, a maintenance steroid): it is checked only against the \
+                 caps, by the IV route or none (dexamethasone also by mouth): {} mg of rituximab \
+                 per dose, {} mg of cyclophosphamide per pulse, {} mg \
+                 of dexamethasone a day, {} mg of methylprednisolone a day. So is an order that \
+                 another card's suggestion removes, and, while the patient is pregnant, any \
+                 cyclophosphamide or dexamethasone order. An order that alone would not make the \
+                 service speak is reported only when the service speaks for another order.",
+                show(config.rituximab_cap_mg),
+                show(config.cyclophosphamide_cap_mg),
+                show(config.dexamethasone_cap_mg_per_day),
+                show(config.methylprednisolone_cap_mg)
             ),
         ],
         proposes: vec![
-            "The ordered and the computed dose side by side, with the working.".to_owned(),
-            "A suggestion that sets the same order to the computed dose, where the computed \
-             dose can be shown (usable weight and height)."
+            "One action per order: when the card that proposes the drug updates the regimen's \
+             order itself (a rituximab primary card, the pulses card when it suggests its \
+             orders, the IV methylprednisolone card), this card names the finding and that \
+             card, and shows neither a second working nor a suggestion."
+                .to_owned(),
+            "Otherwise, for the regimen's order, the ordered and the computed amount per \
+             administration day side by side with the working and the evidence of the \
+             regimen, and a suggestion that sets the same order to the computed dose (its own \
+             medication coding kept), where the computed dose can be shown (usable weight and \
+             height). When another card sets the same order, this suggestion is withdrawn and \
+             the card points there."
+                .to_owned(),
+            "A cap report on another use names the ordered amount and the cap, and suggests \
+             nothing: no card changes or removes an order given for another use. A \
+             dexamethasone or methylprednisolone order for another use that is above this \
+             patient's own pulse dose (beyond the tolerance) is reported the same way, even \
+             under the cap."
                 .to_owned(),
         ],
         parameters: rows,
-        basis: "An arithmetic check against the configured regimens: it carries the evidence \
-                of those regimens and no more.",
-        evidence: vec![GUIDELINE],
+        basis: "An arithmetic check against the configured regimens and the literature dose \
+                ranges: it carries the evidence of those regimens and no more, and cites it \
+                when it shows a computed dose.",
+        evidence: vec![PRANZATELLI_2006, WILKEN_2008, ROSTASY_2006],
         safety: Vec::new(),
     }
 }
@@ -100,21 +162,25 @@ pub(super) fn dose_check(config: &ClinicalConfig) -> Content {
 pub(super) fn missing_body_measurements() -> Content {
     Content {
         purpose: "A dose computed from a missing, out-of-date, implausible or inconsistent \
-                  weight or height could be badly wrong, so the service withholds mg amounts \
-                  instead.",
+                  weight or height could be badly wrong, so the service withholds computed mg \
+                  amounts instead.",
         when: vec![
             "A dose based on body surface area or weight is needed.".to_owned(),
             "And the weight or height on record is missing, older than its staleness limit, \
              outside the plausible range, in an unknown unit, dated in the future, or \
-             inconsistent with the previous weight (limits set in the mapping configuration)."
+             inconsistent (with the previous weight, or with another weight of the same day); \
+             the limits are set in the mapping configuration."
                 .to_owned(),
         ],
         proposes: vec![
-            "Record a current weight and height; the card says which value is unusable and \
-             why, with its date."
+            "Record the value at fault (a current weight, a current height, or both); the card \
+             says which value is unusable and why, with its date (both values and dates when \
+             two conflict)."
                 .to_owned(),
-            "Until then no card shows a dose in mg (doses per m2 or per kg only) and no \
-             medication order is suggested."
+            "Until then no card shows a computed dose in mg (doses per m2 or per kg only) and \
+             no medication order is suggested. An amount quoted from a draft order, and a \
+             configured maximum, may still be shown: they are not computed from the \
+             measurements."
                 .to_owned(),
         ],
         parameters: Vec::new(),
@@ -137,18 +203,21 @@ pub(super) fn adult_patient(config: &ClinicalConfig) -> Content {
             config.adult_age_years
         )],
         proposes: vec![
-            "Seek specialist input. Adult OMS is more often paraneoplastic (lung or breast \
-             cancer, or an ovarian teratoma in young women) or linked to infections: consider \
-             a tumour work-up."
+            "Seek specialist input. In the largest adult series, up to 39% of adult-onset OMS \
+             was paraneoplastic (lung or breast cancer, or an ovarian teratoma in young women), \
+             fewer in smaller series; other cases follow infections or have no cause found. \
+             When OMS began in adulthood and no recent tumour work-up is on record, the tumour \
+             screening card sets one out."
                 .to_owned(),
             "The configured caps bound every dose; the card lists them when usable body \
              measurements are on record."
                 .to_owned(),
         ],
         parameters: rows,
-        basis: "Expert consensus. The paediatric evidence of the other cards does not transfer \
-                to adults as it stands.",
-        evidence: vec![ROSSOR_2022],
+        basis: "Cohort studies of adult-onset OMS for the paraneoplastic share. That the \
+                paediatric evidence of the other cards does not carry over to adults as it \
+                stands is this service's caution, not a cited finding.",
+        evidence: vec![ARMANGUE_2016],
         safety: Vec::new(),
     }
 }
@@ -176,8 +245,11 @@ pub(super) fn pregnancy() -> Content {
              methylprednisolone (dexamethasone crosses the placenta); IVIG is the other \
              pregnancy-compatible option."
                 .to_owned(),
-            "While pregnant no card offers a one-click cyclophosphamide or dexamethasone order, \
-             no rituximab suggestion is pre-selected, and the fertility card is not shown."
+            "While pregnant no card offers a one-click cyclophosphamide or dexamethasone \
+             order: the pulses card shows no dose in mg and suggests no order, and the dose \
+             check may report on such an order but never corrects it. No \
+             rituximab suggestion is pre-selected, the rituximab card names the pregnancy in \
+             one line, and the fertility card is not shown."
                 .to_owned(),
         ],
         parameters: Vec::new(),
@@ -203,14 +275,80 @@ pub(super) fn hepatitis_b_reactivation_risk() -> Content {
              or tenofovir) from before the first dose to at least 12 months after the last; \
              monitoring."
                 .to_owned(),
-            "An isolated positive anti-HBc within 3 months of IVIG may be passively acquired: \
-             HBV DNA decides."
+            "The card names each result with its date, and the rituximab card names the \
+             positive result in one line. When anti-HBc alone is positive, this card \
+             adds that a positive anti-HBc within 3 months of IVIG may be passively acquired, \
+             and that HBV DNA decides."
                 .to_owned(),
-            "No rituximab suggestion is pre-selected until prophylaxis is in place.".to_owned(),
+            "While a positive result is on record no rituximab suggestion is pre-selected. The \
+             service does not read antiviral orders: the clinician confirms that prophylaxis \
+             is in place."
+                .to_owned(),
         ],
         parameters: Vec::new(),
         basis: "Regulatory label: a boxed warning in the rituximab prescribing information.",
         evidence: vec![RITUXIMAB_LABEL],
         safety: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    #[test]
+    fn dose_check_states_the_configured_range_caps_and_share() {
+        let config = ClinicalConfig {
+            dose_check_tolerance_percent: Decimal::from(15),
+            rituximab_min_mg_per_m2: Decimal::from(250),
+            cyclophosphamide_min_mg_per_m2: Decimal::from(450),
+            dexamethasone_min_mg_per_m2_per_day: Decimal::from(8),
+            methylprednisolone_min_mg_per_kg: Decimal::from(15),
+            cyclophosphamide_cap_mg: Decimal::from(1100),
+            dexamethasone_cap_mg_per_day: Decimal::from(32),
+            regimen_order_min_percent: Decimal::from(25),
+            ..ClinicalConfig::default()
+        };
+        let when = dose_check(&config).when.join("\n");
+        for needed in [
+            "more than 15% above the computed one",
+            "rituximab under 250 mg/m2",
+            "cyclophosphamide under 450 mg/m2",
+            "dexamethasone under 8 mg/m2/day",
+            "methylprednisolone under 15 mg/kg/day",
+            "1100 mg of cyclophosphamide per pulse",
+            "32 mg of dexamethasone a day",
+            "at least 25% of the regimen's daily dose",
+            "the amount per administration day",
+            "another use",
+            "another card's suggestion removes",
+        ] {
+            assert!(when.contains(needed), "{needed}: {when}");
+        }
+        let proposes = dose_check(&config).proposes.join("\n");
+        assert!(proposes.contains("One action per order"), "{proposes}");
+        assert!(
+            proposes.contains("above this patient's own pulse dose"),
+            "{proposes}"
+        );
+    }
+
+    #[test]
+    fn the_adult_page_gives_the_cohort_figure_not_a_comparison() {
+        let page = adult_patient(&ClinicalConfig::default());
+        let proposes = page.proposes.join("\n");
+        assert!(proposes.contains("up to 39%"), "{proposes}");
+        assert!(!proposes.contains("more often"), "{proposes}");
+        assert!(page.basis.contains("Cohort studies"), "{}", page.basis);
+        assert_eq!(page.evidence, vec![ARMANGUE_2016]);
+    }
+
+    #[test]
+    fn hepatitis_b_screening_fires_for_missing_or_unreadable_results() {
+        let when = hepatitis_b_screening().when.join("\n");
+        assert!(when.contains("none on record"), "{when}");
+        assert!(when.contains("unreadable"), "{when}");
     }
 }
