@@ -97,8 +97,11 @@ impl<'a> Assessment<'a> {
     /// or the pulses card at cycle 1, for a patient who is young, of reproductive potential or
     /// has a documented fertility concern; never while pregnant (the pregnancy card speaks).
     pub fn fertility_card_fires(&self) -> bool {
-        let cyclophosphamide_in_play =
-            !self.orders_of(MedicationClass::Cyclophosphamide).is_empty();
+        // Never for another use (oral cyclophosphamide) or another indication (section 4).
+        let cyclophosphamide_in_play = self
+            .orders_of(MedicationClass::Cyclophosphamide)
+            .iter()
+            .any(|order| self.is_regimen_order(order));
         let pulses_start = self.primary == Topic::CyclophosphamideDexamethasonePulses
             && self.regimen_pulses.is_empty();
         (cyclophosphamide_in_play || pulses_start)

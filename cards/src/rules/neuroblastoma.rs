@@ -35,7 +35,10 @@ pub fn apply(cards: &mut Vec<CardProposal>, assessment: &Assessment<'_>) {
         {
             cards.push(tumour_screening(assessment));
         }
-    } else if !neuroblastoma.present && workup_due(assessment, neuroblastoma.latest_workup) {
+    } else if assessment.is_young()
+        && !neuroblastoma.present
+        && workup_due(assessment, neuroblastoma.latest_workup)
+    {
         cards.push(screening(assessment));
     }
 }

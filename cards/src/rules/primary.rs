@@ -137,7 +137,15 @@ fn hepatitis_b_reminder(detail: Detail, assessment: &Assessment<'_>) -> Detail {
         .orders
         .iter()
         .any(|order| order.medication.is_rituximab());
-    if !proposes_rituximab || rituximab_in_play || assessment.facts.hepatitis_b.is_complete() {
+    // Missing or unreadable (equivocal, discordant): the screening is not done.
+    let readable = |result: &Option<fhir_mapping::LabResult>| {
+        result
+            .as_ref()
+            .is_some_and(|result| result.status != fhir_mapping::ResultStatus::Unreadable)
+    };
+    let screening = &assessment.facts.hepatitis_b;
+    let done = readable(&screening.hbsag) && readable(&screening.anti_hbc);
+    if !proposes_rituximab || rituximab_in_play || done {
         return detail;
     }
     detail
@@ -739,13 +747,6 @@ fn rituximab_card(
     if matches!(topic, Topic::RituximabRedose | Topic::RituximabPartialPrior) {
         detail = detail.also(REDOSE_SAFETY);
     }
-    let Some(dose) = dose else {
-        return CardProposal {
-            detail: no_dose_note(detail),
-            ..card
-        };
-    };
-    let mut detail = detail.dose_working(&dose, None);
     // A positive hepatitis B result or a pregnancy has its own warning card; this card names it
     // in one line and pre-selects nothing (`may_preselect_rituximab`).
     if assessment.facts.hepatitis_b.any_positive() {
@@ -771,6 +772,13 @@ fn rituximab_card(
             date_in_words(*date)
         ));
     }
+    let Some(dose) = dose else {
+        return CardProposal {
+            detail: no_dose_note(detail),
+            ..card
+        };
+    };
+    let detail = detail.dose_working(&dose, None);
     let (card, detail) = offer_rituximab(card, detail, assessment, &dose);
     CardProposal { detail, ..card }
 }
