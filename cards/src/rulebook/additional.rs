@@ -23,10 +23,10 @@ pub(super) fn fertility(config: &ClinicalConfig) -> Content {
                   this card weighs that whenever cyclophosphamide for OMS is ordered or about \
                   to start for a patient of reproductive potential or with a fertility concern.",
         when: vec![
-            "A cyclophosphamide order for OMS is in play (an order naming another indication, \
-             such as neuroblastoma chemotherapy, is not an OMS order and never counts), or the \
-             primary card proposes the cyclophosphamide and dexamethasone pulses at their \
-             first cycle."
+            "The OMS regimen's cyclophosphamide order (IV or no route) is in play (an order \
+             naming another indication, such as neuroblastoma chemotherapy, and another use, \
+             such as oral cyclophosphamide, never count), or the primary card proposes the \
+             cyclophosphamide and dexamethasone pulses at their first cycle."
                 .to_owned(),
             format!(
                 "And the patient is under {} years old, or of reproductive potential (under {} \
@@ -108,7 +108,7 @@ pub(super) fn neuroblastoma_screening(config: &ClinicalConfig) -> Content {
                   the last one is old.",
         when: vec![
             format!(
-                "The patient is under {} years old (or of unknown age; adults get the tumour \
+                "The patient is known to be under {} years old (adults get the tumour \
                  screening card instead), and no neuroblastoma is present.",
                 config.adult_age_years
             ),
