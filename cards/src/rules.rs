@@ -121,10 +121,27 @@ pub fn orders_in_play(detail: Detail, assessment: &Assessment<'_>) -> Detail {
     detail.because_all(format!("order(s) {verb}: {}", drugs.join(", ")), &refs)
 }
 
-/// Every data issue the mapping reported, on the card it may have limited.
+/// At most this many data-issue lines on a card: a record with thousands of unreadable entries
+/// must not bury the recommendation (the references of all of them stay in the extension).
+const MAX_DATA_ISSUE_LINES: usize = 1;
+
+/// The data issues the mapping reported, on the card they may have limited: the first few in
+/// full, then how many more.
 pub fn data_issues(mut detail: Detail, assessment: &Assessment<'_>) -> Detail {
-    for issue in &assessment.facts.issues {
+    let issues = &assessment.facts.issues;
+    for issue in issues.iter().take(MAX_DATA_ISSUE_LINES) {
         detail = detail.data_issue(issue.message.clone(), issue.source.as_ref());
+    }
+    if issues.len() > MAX_DATA_ISSUE_LINES {
+        let more = &issues[MAX_DATA_ISSUE_LINES..];
+        detail = detail.data_issue(
+            format!(
+                "... and {} more data issues (their records are in the card's references).",
+                more.len()
+            ),
+            None,
+        );
+        detail = detail.cite_records(more.iter().filter_map(|issue| issue.source.as_ref()));
     }
     detail
 }
@@ -160,5 +177,34 @@ pub fn delete(order: &OrderInPlay, why: &str) -> ProposedAction {
     ProposedAction::Delete {
         description: format!("Remove the {} draft order ({why})", order.medication.name()),
         target: order.reference.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixtures::{self, evaluate};
+    use fhir_mapping::{DataIssue, DataIssueKind, FhirRef};
+
+    #[test]
+    fn thousands_of_data_issues_give_one_line_and_a_count_with_every_reference_kept() {
+        let mut facts = fixtures::facts();
+        facts.issues = (0..5000)
+            .map(|index| DataIssue {
+                kind: DataIssueKind::UnparseableResource,
+                source: Some(FhirRef::new("Observation", &format!("bad-{index}"))),
+                message: "An observation is not valid FHIR R4 and was ignored.".to_owned(),
+            })
+            .collect();
+        let cards = evaluate(&facts);
+        let primary = &cards[0];
+        assert!(
+            primary.detail.contains("... and 4999 more data issues"),
+            "{}",
+            primary.detail
+        );
+        assert!(primary.detail.chars().count() <= 1500, "{}", primary.detail);
+        assert!(primary
+            .references
+            .contains(&FhirRef::new("Observation", "bad-4999")));
     }
 }

@@ -859,7 +859,7 @@ pub enum OrderIndication {
 }
 
 /// Something in the data that limits the answer; shown on cards, never fatal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DataIssue {
     /// What kind of problem.
     pub kind: DataIssueKind,
@@ -870,7 +870,7 @@ pub struct DataIssue {
 }
 
 /// Categories of data problems.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataIssueKind {
     /// A resource could not be parsed as FHIR R4.
     UnparseableResource,

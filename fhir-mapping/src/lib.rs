@@ -210,15 +210,9 @@ pub(crate) struct Context<'a> {
 }
 
 /// The same problem found twice (a medication resolved for history and for an order) is
-/// reported once, in first-seen order.
+/// reported once, in first-seen order. Linear: a request with tens of thousands of unreadable
+/// entries must not cost quadratic time.
 fn dedup_issues(issues: &mut Vec<DataIssue>) {
-    let mut seen = Vec::with_capacity(issues.len());
-    issues.retain(|issue| {
-        if seen.contains(issue) {
-            false
-        } else {
-            seen.push(issue.clone());
-            true
-        }
-    });
+    let mut seen = std::collections::HashSet::with_capacity(issues.len());
+    issues.retain(|issue| seen.insert(issue.clone()));
 }
