@@ -17,8 +17,8 @@ pub mod safety;
 pub mod steroids;
 
 use fhir_mapping::{
-    date_in_words, date_span_in_words, DoseEvent, DoseKnownFrom, FhirRef, MedicationClass,
-    OrderInPlay, UncountedDoses,
+    date_in_words, date_span_in_words, DataIssue, DataIssueKind, DoseEvent, DoseKnownFrom, FhirRef,
+    MedicationClass, OrderInPlay, UncountedDoses,
 };
 
 use crate::assessment::Assessment;
@@ -123,25 +123,44 @@ pub fn orders_in_play(detail: Detail, assessment: &Assessment<'_>) -> Detail {
 
 /// At most this many data-issue lines on a card: a record with thousands of unreadable entries
 /// must not bury the recommendation (the references of all of them stay in the extension).
-const MAX_DATA_ISSUE_LINES: usize = 1;
+const MAX_DATA_ISSUE_LINES: usize = 3;
 
-/// The data issues the mapping reported, on the card they may have limited: the first few in
-/// full, then how many more.
+/// The data issues the mapping reported, on the card they may have limited: one line per kind of
+/// problem (data that could not be obtained first), at most three, then how many more; every
+/// record stays in the card's references.
 pub fn data_issues(mut detail: Detail, assessment: &Assessment<'_>) -> Detail {
     let issues = &assessment.facts.issues;
-    for issue in issues.iter().take(MAX_DATA_ISSUE_LINES) {
+    let obtaining = |issue: &&DataIssue| {
+        matches!(
+            issue.kind,
+            DataIssueKind::PrefetchError | DataIssueKind::MissingOptionalData
+        )
+    };
+    let ordered = issues
+        .iter()
+        .filter(obtaining)
+        .chain(issues.iter().filter(|issue| !obtaining(issue)));
+    let mut shown: Vec<&DataIssue> = Vec::new();
+    for issue in ordered {
+        let new_kind = !shown.iter().any(|seen| seen.kind == issue.kind)
+            || issue.kind == DataIssueKind::MissingOptionalData;
+        if new_kind && shown.len() < MAX_DATA_ISSUE_LINES {
+            shown.push(issue);
+        }
+    }
+    for issue in &shown {
         detail = detail.data_issue(issue.message.clone(), issue.source.as_ref());
     }
-    if issues.len() > MAX_DATA_ISSUE_LINES {
-        let more = &issues[MAX_DATA_ISSUE_LINES..];
-        detail = detail.data_issue(
-            format!(
-                "... and {} more data issues (their records are in the card's references).",
-                more.len()
-            ),
-            None,
-        );
-        detail = detail.cite_records(more.iter().filter_map(|issue| issue.source.as_ref()));
+    let more = issues.len() - shown.len();
+    if more > 0 {
+        detail = detail
+            .data_issue(
+                format!(
+                    "... and {more} more data issues (their records are in the card's references)."
+                ),
+                None,
+            )
+            .cite_records(issues.iter().filter_map(|issue| issue.source.as_ref()));
     }
     detail
 }
