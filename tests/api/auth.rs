@@ -7,7 +7,7 @@ use oms_cds::startup::Application;
 use oms_cds::state::LocalTrust;
 use serde_json::Value;
 
-use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, SERVICE_ID};
+use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, ORDER_SIGN_ID};
 
 struct AuthedApp {
     address: String,
@@ -56,7 +56,7 @@ async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {
 #[tokio::test]
 async fn service_calls_need_a_valid_token_and_a_token_works_once() {
     let app = spawn_authenticated(false).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}", app.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
     let request = minimal_order_sign();
 
     let unsigned = client().post(&url).json(&request).send().await.unwrap();
@@ -137,7 +137,7 @@ async fn discovery_is_open_unless_configured_otherwise() {
 #[tokio::test]
 async fn feedback_accepts_a_token_for_the_feedback_url() {
     let app = spawn_authenticated(false).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}/feedback", app.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}/feedback", app.address);
     let body = serde_json::json!({"feedback": [{"card": uuid::Uuid::new_v4().to_string(),
         "outcome": "overridden", "outcomeTimestamp": "2026-11-25T10:00:00Z"}]});
     let token = app.issuer.mint(&url).unwrap();
@@ -203,7 +203,7 @@ async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     });
 
     let trusted = spawn_with_configured_issuer(&issuer, vec![fhir.uri()]).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}", trusted.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", trusted.address);
     let response = post_with_bearer(&client(), &url, &issuer.mint(&url).unwrap(), &request).await;
     assert_eq!(
         response.status(),
@@ -213,7 +213,7 @@ async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     let _ = trusted.shutdown.send(());
 
     let other = spawn_with_configured_issuer(&issuer, Vec::new()).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}", other.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", other.address);
     let response = post_with_bearer(&client(), &url, &issuer.mint(&url).unwrap(), &request).await;
     assert_eq!(
         response.status(),

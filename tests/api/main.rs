@@ -15,3 +15,4 @@ mod lifecycle;
 mod observability;
 mod replicas;
 mod service_call;
+mod service_ids;
