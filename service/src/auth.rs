@@ -12,6 +12,8 @@
 //!   and `allowed_jku`): the set of fetchable URLs is fixed when the [`Authenticator`] is built, so
 //!   a `jku` header chosen by an attacker can never cause a request. Keys embedded in a token
 //!   (`jwk`, `x5c`, `x5u` headers) are ignored: keys come only from the issuer's configured set.
+//! - A header naming `crit` is refused (RFC 7515: this service understands no JWS extension), and
+//!   so is a request with more than one `Authorization` header (which one counts is ambiguous).
 //! - Claims are read unverified only to find the issuer (and so its keys); every decision on a
 //!   claim is taken after the signature has been verified.
 //! - A `jti` is recorded only after every other check passed, and is kept until `exp` plus the

@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use oms_cds::auth::LocalIssuer;
+use oms_cds::auth::{IssuerConfig, LocalIssuer};
 use oms_cds::startup::Application;
 use oms_cds::state::LocalTrust;
-use serde_json::Value;
+use reqwest::header::AUTHORIZATION;
+use serde_json::{json, Value};
 
 use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, ORDER_SIGN_ID};
+use crate::tokens::TestSigner;
 
 struct AuthedApp {
     address: String,
@@ -223,4 +225,105 @@ async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     let body: Value = response.json().await.unwrap();
     assert!(body.to_string().contains("allow-list"), "{body}");
     let _ = other.shutdown.send(());
+}
+
+/// The `iss` of the EHR configured with pinned keys in these tests.
+const PINNED_ISSUER: &str = "https://ehr.example.org";
+
+/// A service trusting `signer`'s key, pinned in a JWK Set file, for [`PINNED_ISSUER`], with
+/// `allowed_jku` allow-listed.
+async fn spawn_pinned(signer: &TestSigner, allowed_jku: Vec<String>) -> AuthedAppAt {
+    let (address, mut settings) = authenticated_settings();
+    let mut issuer = IssuerConfig {
+        jwks_url: None,
+        jwks_file: Some(signer.write_jwk_set()),
+        ..IssuerConfig::with_jwks_url(PINNED_ISSUER, "https://unused.example")
+    };
+    issuer.allowed_jku = allowed_jku;
+    settings.auth.issuers = vec![issuer];
+    let application = Application::build(settings).await.unwrap();
+    AuthedAppAt {
+        address,
+        shutdown: run(application),
+    }
+}
+
+/// Asserts the bare `401`: `WWW-Authenticate: Bearer` and no body.
+async fn assert_bare_401(response: reqwest::Response, why: &str) {
+    assert_eq!(response.status(), 401, "{why}");
+    assert_eq!(response.headers()["www-authenticate"], "Bearer", "{why}");
+    assert!(response.text().await.unwrap().is_empty(), "{why}");
+}
+
+#[tokio::test]
+async fn a_token_with_any_crit_header_is_refused() {
+    let signer = TestSigner::generate("ehr-key-1");
+    let app = spawn_pinned(&signer, Vec::new()).await;
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
+    let request = minimal_order_sign();
+    let header = json!({"alg": "ES384", "typ": "JWT", "kid": signer.kid});
+
+    let plain = signer.sign(&header, &TestSigner::claims(PINNED_ISSUER, &url));
+    let accepted = post_with_bearer(&client(), &url, &plain, &request).await;
+    assert_eq!(
+        accepted.status(),
+        200,
+        "the same token without crit is trusted"
+    );
+
+    for crit in [json!(["exp"]), json!(["b64"]), json!([])] {
+        let mut critical = header.clone();
+        critical["crit"] = crit.clone();
+        let token = signer.sign(&critical, &TestSigner::claims(PINNED_ISSUER, &url));
+        let refused = post_with_bearer(&client(), &url, &token, &request).await;
+        assert_bare_401(refused, &format!("crit = {crit}")).await;
+    }
+    let _ = app.shutdown.send(());
+}
+
+#[tokio::test]
+async fn a_request_with_two_authorization_headers_is_refused() {
+    let signer = TestSigner::generate("ehr-key-1");
+    let app = spawn_pinned(&signer, Vec::new()).await;
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
+    let header = json!({"alg": "ES384", "typ": "JWT", "kid": signer.kid});
+    let mint = || {
+        format!(
+            "Bearer {}",
+            signer.sign(&header, &TestSigner::claims(PINNED_ISSUER, &url))
+        )
+    };
+
+    let twice = client()
+        .post(&url)
+        .header(AUTHORIZATION, mint())
+        .header(AUTHORIZATION, mint())
+        .json(&minimal_order_sign())
+        .send()
+        .await
+        .unwrap();
+    assert_bare_401(twice, "two valid tokens").await;
+
+    let once = client()
+        .post(&url)
+        .header(AUTHORIZATION, mint())
+        .json(&minimal_order_sign())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(once.status(), 200, "one of the same tokens is trusted");
+
+    let metrics = client()
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("oms_cds_auth_failures_total{reason=\"several_authorization_headers\"} 1"),
+        "{metrics}"
+    );
+    let _ = app.shutdown.send(());
 }

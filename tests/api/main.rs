@@ -16,3 +16,4 @@ mod observability;
 mod replicas;
 mod service_call;
 mod service_ids;
+mod tokens;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::Validation;
 use reqwest::Url;
@@ -150,6 +150,22 @@ impl Authenticator {
             .iter()
             .find(|configured| configured.iss == issuer.as_str())
             .map_or(&[], |configured| configured.fhir_servers.as_slice())
+    }
+
+    /// Verifies the request headers of a call to `path`: exactly one `Authorization` header,
+    /// then [`Authenticator::verify`] on it. Several are refused (and logged like any failure).
+    pub async fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+        path: &str,
+    ) -> Result<VerifiedClaims, AuthError> {
+        match token::single_authorization(headers) {
+            Ok(authorization) => self.verify(authorization, path).await,
+            Err(error) => {
+                tracing::warn!(path, reason = error.reason(), %error, "refused bearer token");
+                Err(error)
+            }
+        }
     }
 
     /// Verifies the `Authorization` header of a call to `path` (e.g. `/cds-services/x`).
