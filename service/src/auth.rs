@@ -10,7 +10,8 @@
 //!   only used with an algorithm of its own family and curve, so no algorithm confusion is possible.
 //! - The service only ever fetches JWK Sets from URLs written in the configuration (`jwks_url`
 //!   and `allowed_jku`): the set of fetchable URLs is fixed when the [`Authenticator`] is built, so
-//!   a `jku` header chosen by an attacker can never cause a request. Keys embedded in a token
+//!   a `jku` header chosen by an attacker can never cause a request. An allowed `jku` whose keys
+//!   are pinned (`jwks_file`, `jku_files`) is never fetched at all (unless `fetch_allowed_jku`). Keys embedded in a token
 //!   (`jwk`, `x5c`, `x5u` headers) are ignored: keys come only from the issuer's configured set.
 //! - A header naming `crit` is refused (RFC 7515: this service understands no JWS extension), and
 //!   so is a request with more than one `Authorization` header (which one counts is ambiguous).

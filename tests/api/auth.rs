@@ -7,6 +7,8 @@ use oms_cds::startup::Application;
 use oms_cds::state::LocalTrust;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, ORDER_SIGN_ID};
 use crate::tokens::TestSigner;
@@ -180,7 +182,6 @@ struct AuthedAppAt {
 #[tokio::test]
 async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     use wiremock::matchers::{method, path, query_param};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
 
     let issuer = LocalIssuer::generate().unwrap();
     let fhir = MockServer::start().await;
@@ -234,11 +235,7 @@ const PINNED_ISSUER: &str = "https://ehr.example.org";
 /// `allowed_jku` allow-listed.
 async fn spawn_pinned(signer: &TestSigner, allowed_jku: Vec<String>) -> AuthedAppAt {
     let (address, mut settings) = authenticated_settings();
-    let mut issuer = IssuerConfig {
-        jwks_url: None,
-        jwks_file: Some(signer.write_jwk_set()),
-        ..IssuerConfig::with_jwks_url(PINNED_ISSUER, "https://unused.example")
-    };
+    let mut issuer = IssuerConfig::with_jwks_file(PINNED_ISSUER, signer.write_jwk_set());
     issuer.allowed_jku = allowed_jku;
     settings.auth.issuers = vec![issuer];
     let application = Application::build(settings).await.unwrap();
@@ -326,4 +323,49 @@ async fn a_request_with_two_authorization_headers_is_refused() {
         "{metrics}"
     );
     let _ = app.shutdown.send(());
+}
+
+#[tokio::test]
+async fn an_allowed_jku_is_verified_with_the_pinned_keys_without_fetching_it() {
+    let jku_host = MockServer::start().await;
+    let jku = format!("{}/.well-known/jwks.json", jku_host.uri());
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&jku_host)
+        .await;
+    let signer = TestSigner::generate("ehr-key-1");
+    let app = spawn_pinned(&signer, vec![jku.clone()]).await;
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
+
+    let token = signer.sign(
+        &signer.sandbox_header(&jku),
+        &TestSigner::claims(PINNED_ISSUER, &url),
+    );
+    let response = post_with_bearer(&client(), &url, &token, &minimal_order_sign()).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "verified by kid against the pinned key"
+    );
+
+    let elsewhere = format!("{}/other-jwks.json", jku_host.uri());
+    let token = signer.sign(
+        &signer.sandbox_header(&elsewhere),
+        &TestSigner::claims(PINNED_ISSUER, &url),
+    );
+    let response = post_with_bearer(&client(), &url, &token, &minimal_order_sign()).await;
+    assert_eq!(
+        response.status(),
+        401,
+        "a jku off the allow-list is still refused"
+    );
+
+    let _ = app.shutdown.send(());
+    jku_host.verify().await;
+    assert!(jku_host
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
 }

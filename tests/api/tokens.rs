@@ -66,6 +66,11 @@ impl TestSigner {
         )
     }
 
+    /// The header the CDS Hooks sandbox sends: ES384, `typ`, this key's `kid` and a `jku`.
+    pub fn sandbox_header(&self, jku: &str) -> Value {
+        json!({"alg": "ES384", "typ": "JWT", "kid": self.kid, "jku": jku})
+    }
+
     /// Claims as the sandbox sends them: `iss`, `aud` = the endpoint URL, five minutes, a `jti`.
     pub fn claims(iss: &str, aud: &str) -> Value {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();

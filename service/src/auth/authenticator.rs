@@ -44,7 +44,8 @@ pub struct Authenticator {
     replay: Arc<dyn ReplayCache>,
 }
 
-/// An issuer with its key stores built: the configured source, plus one per allowed `jku`.
+/// An issuer with its key stores built: the configured source, plus one per allowed `jku` (the
+/// pinned store itself when the `jku` is pinned, so verifying it needs no network).
 #[derive(Debug)]
 struct TrustedIssuer {
     algorithms: Vec<SigningAlgorithm>,
@@ -293,8 +294,18 @@ impl TrustedIssuer {
         };
         let mut keys_by_jku = HashMap::new();
         for (jku_index, jku) in issuer.allowed_jku.iter().enumerate() {
-            // A jku equal to jwks_url shares its cache, so one set is fetched once.
-            let store = if issuer.jwks_url.as_deref() == Some(jku.as_str()) {
+            let store = if let Some(path) = issuer.jku_files.get(jku) {
+                // Pinned for this jku: verified against the file, the URL is never fetched.
+                Arc::new(StaticKeyStore::from_file(path).map_err(|problem| {
+                    AuthSetupError::JwksFile {
+                        key: format!("auth.issuers[{index}].jku_files"),
+                        path: path.display().to_string(),
+                        problem,
+                    }
+                })?)
+            } else if issuer.jwks_url.as_deref() == Some(jku.as_str()) || issuer.pins_jku(jku) {
+                // The jku is the configured jwks_url (one cache, fetched once), or the issuer's
+                // pinned jwks_file stands for it (no network call).
                 Arc::clone(&keys)
             } else {
                 cache_for(parse_url(
