@@ -42,10 +42,12 @@ mod middleware;
 pub mod replay;
 mod token;
 
-pub use authenticator::{Authenticator, ExtraIssuer, VerifiedClaims};
+pub use authenticator::{
+    Authenticator, ExtraIssuer, IssuerKeyStatus, JkuKeyStatus, VerifiedClaims,
+};
 pub use config::{AuthConfig, AuthConfigError, IssuerConfig, SigningAlgorithm};
 pub use error::{AuthError, AuthFailureReason, AuthSetupError};
-pub use keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStore, StaticKeyStore};
+pub use keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStatus, KeyStore, StaticKeyStore};
 pub use local_issuer::{LocalIssuer, LocalIssuerError, LOCAL_ISSUER};
 pub use middleware::{require, unauthorized};
 pub use replay::{Freshness, InMemoryReplayCache, ReplayCache, ReplayCacheError};

@@ -13,6 +13,7 @@ mod guideline;
 mod helpers;
 mod lifecycle;
 mod observability;
+mod readiness;
 mod replicas;
 mod service_call;
 mod service_ids;

@@ -13,7 +13,9 @@ use tracing::field;
 use super::claims::{self, ClaimRules};
 use super::config::{parse_key_set_url, AuthConfig, IssuerConfig, SigningAlgorithm};
 use super::error::{AuthError, AuthSetupError};
-use super::keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStore, StaticKeyStore};
+use super::keys::{
+    JwksCache, JwksFetchPolicy, KeyLookupError, KeyStatus, KeyStore, StaticKeyStore,
+};
 use super::replay::{Freshness, ReplayCache};
 use super::token::{self, TokenClaims, UnverifiedToken};
 use crate::identifiers::Issuer;
@@ -252,18 +254,65 @@ impl Authenticator {
 
     /// Whether every issuer's key set has loaded at least once (readiness).
     ///
-    /// Key sets never loaded are fetched now (rate-limited), so a readiness probe also drives the
-    /// first load.
+    /// Shorthand for [`Authenticator::key_status`] being usable for every issuer.
     pub async fn keys_loaded(&self) -> bool {
-        let mut all_loaded = true;
-        for issuer in self.issuers.values() {
-            all_loaded &= issuer.keys.ensure_loaded().await;
-            for keys in issuer.keys_by_jku.values() {
-                all_loaded &= keys.ensure_loaded().await;
-            }
-        }
-        all_loaded
+        self.key_status().await.iter().all(|issuer| issuer.ready)
     }
+
+    /// Each issuer's key status, for readiness, in `iss` order.
+    ///
+    /// An issuer is ready when it has usable keys, pinned or cached, from its configured source
+    /// or an allowed `jku`. A configured `jwks_url` never loaded is fetched now (rate-limited),
+    /// so a readiness probe drives the first load; an allowed `jku` is only reported, never
+    /// fetched here, so an unreachable `jku` host can neither slow the probe nor take a replica
+    /// whose keys are pinned out of rotation.
+    pub async fn key_status(&self) -> Vec<IssuerKeyStatus> {
+        let mut statuses = Vec::with_capacity(self.issuers.len());
+        for (iss, issuer) in &self.issuers {
+            issuer.keys.ensure_loaded().await;
+            let keys = issuer.keys.status().await;
+            let mut jku = Vec::with_capacity(issuer.keys_by_jku.len());
+            for (url, store) in &issuer.keys_by_jku {
+                jku.push(JkuKeyStatus {
+                    url: url.clone(),
+                    keys: store.status().await,
+                });
+            }
+            jku.sort_by(|a, b| a.url.cmp(&b.url));
+            let ready = keys.is_usable() || jku.iter().any(|entry| entry.keys.is_usable());
+            statuses.push(IssuerKeyStatus {
+                iss: iss.as_str().to_owned(),
+                ready,
+                keys,
+                jku,
+            });
+        }
+        statuses.sort_by(|a, b| a.iss.cmp(&b.iss));
+        statuses
+    }
+}
+
+/// One issuer's key status (readiness): public information only, no key material.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IssuerKeyStatus {
+    /// The issuer's `iss`.
+    pub iss: String,
+    /// Whether it has usable keys (pinned or cached) from any source.
+    pub ready: bool,
+    /// Its configured source (`jwks_file`, `jwks_url` or in-process keys).
+    pub keys: KeyStatus,
+    /// Its allowed `jku`s, in URL order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub jku: Vec<JkuKeyStatus>,
+}
+
+/// The key status behind one allowed `jku`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JkuKeyStatus {
+    /// The allowed `jku` URL.
+    pub url: String,
+    /// Pinned (never fetched), cached, or unavailable.
+    pub keys: KeyStatus,
 }
 
 impl TrustedIssuer {

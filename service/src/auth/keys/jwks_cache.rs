@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::jwk_set::{parse_jwk_set, JwkSetError, KeySet};
-use super::{KeyLookupError, KeyStore, VerificationKey};
+use super::{KeyLookupError, KeyStatus, KeyStore, VerificationKey};
 use crate::auth::config::AuthConfig;
 
 /// How a [`JwksCache`] fetches and how long it trusts what it fetched.
@@ -216,5 +216,21 @@ impl KeyStore for JwksCache {
             }
         }
         state.keys.is_some()
+    }
+
+    async fn status(&self) -> KeyStatus {
+        let state = self.state.lock().await;
+        match (&state.keys, state.fetched_at) {
+            (Some(keys), Some(fetched_at)) => KeyStatus::Cached {
+                keys: keys.len(),
+                stale: fetched_at.elapsed() >= self.policy.ttl,
+            },
+            _ => KeyStatus::Unavailable {
+                reason: state
+                    .last_failure
+                    .clone()
+                    .unwrap_or_else(|| "not fetched yet".to_owned()),
+            },
+        }
     }
 }
