@@ -15,6 +15,7 @@ mod lifecycle;
 mod observability;
 mod readiness;
 mod replicas;
+mod sandbox;
 mod service_call;
 mod service_ids;
 mod tokens;
