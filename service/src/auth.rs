@@ -30,6 +30,7 @@
 //! - `replay`: the [`ReplayCache`] trait and its in-memory implementation.
 //! - `middleware`: [`require`] and the [`VerifiedClaims`] extractor.
 //! - `local_issuer`: a run-time ES384 issuer for the demo and `oms-cds token`.
+//! - `sandbox`: recognising trust in the public CDS Hooks sandbox key (refused in production).
 //! - `error`: [`AuthError`] (one reason per failure) and [`AuthSetupError`].
 
 mod authenticator;
@@ -40,6 +41,7 @@ pub mod keys;
 mod local_issuer;
 mod middleware;
 pub mod replay;
+mod sandbox;
 mod token;
 
 pub use authenticator::{
@@ -51,3 +53,4 @@ pub use keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStatus, KeyStore, 
 pub use local_issuer::{LocalIssuer, LocalIssuerError, LOCAL_ISSUER};
 pub use middleware::{require, unauthorized};
 pub use replay::{Freshness, InMemoryReplayCache, ReplayCache, ReplayCacheError};
+pub use sandbox::SANDBOX_ISSUER;

@@ -112,6 +112,13 @@ impl Authenticator {
                  use this only for local development"
             );
         }
+        if let Some(why) = config.sandbox_trust() {
+            tracing::warn!(
+                "THIS SERVICE TRUSTS THE PUBLIC CDS HOOKS SANDBOX ({why}): its private key is \
+                 published, so anyone can sign tokens it accepts; for trying the sandbox with \
+                 synthetic data only (refused when OMS_CDS_ENVIRONMENT=production)"
+            );
+        }
         let public_base_url = normalised_base_url(public_base_url)?;
         let policy = JwksFetchPolicy::from_config(&config);
         let mut issuers = HashMap::new();
