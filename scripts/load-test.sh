@@ -67,7 +67,9 @@ done = function(summary, latency, requests)
 end
 LUA
 
+# One service id per hook: oms-relapse-order-select or oms-relapse-order-sign.
+hook="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["hook"])' "$request")"
 echo "== wrk: ${duration}s, ${connections} connections, 2 threads, $(basename "$request")"
 wrk -t2 -c"${connections}" -d"${duration}s" --latency -s "${work}/post.lua" \
-  "http://127.0.0.1:${port}/cds-services/oms-relapse-treatment"
+  "http://127.0.0.1:${port}/cds-services/oms-relapse-${hook}"
 curl -fsS "http://127.0.0.1:${port}/metrics" | grep -E '^oms_cds_(issued_cards_log_dropped_total|http_requests_total\{route="/cds-services/\{id\}")' || true

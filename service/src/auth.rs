@@ -10,8 +10,11 @@
 //!   only used with an algorithm of its own family and curve, so no algorithm confusion is possible.
 //! - The service only ever fetches JWK Sets from URLs written in the configuration (`jwks_url`
 //!   and `allowed_jku`): the set of fetchable URLs is fixed when the [`Authenticator`] is built, so
-//!   a `jku` header chosen by an attacker can never cause a request. Keys embedded in a token
+//!   a `jku` header chosen by an attacker can never cause a request. An allowed `jku` whose keys
+//!   are pinned (`jwks_file`, `jku_files`) is never fetched at all (unless `fetch_allowed_jku`). Keys embedded in a token
 //!   (`jwk`, `x5c`, `x5u` headers) are ignored: keys come only from the issuer's configured set.
+//! - A header naming `crit` is refused (RFC 7515: this service understands no JWS extension), and
+//!   so is a request with more than one `Authorization` header (which one counts is ambiguous).
 //! - Claims are read unverified only to find the issuer (and so its keys); every decision on a
 //!   claim is taken after the signature has been verified.
 //! - A `jti` is recorded only after every other check passed, and is kept until `exp` plus the
@@ -27,6 +30,7 @@
 //! - `replay`: the [`ReplayCache`] trait and its in-memory implementation.
 //! - `middleware`: [`require`] and the [`VerifiedClaims`] extractor.
 //! - `local_issuer`: a run-time ES384 issuer for the demo and `oms-cds token`.
+//! - `sandbox`: recognising trust in the public CDS Hooks sandbox key (refused in production).
 //! - `error`: [`AuthError`] (one reason per failure) and [`AuthSetupError`].
 
 mod authenticator;
@@ -37,12 +41,16 @@ pub mod keys;
 mod local_issuer;
 mod middleware;
 pub mod replay;
+mod sandbox;
 mod token;
 
-pub use authenticator::{Authenticator, ExtraIssuer, VerifiedClaims};
+pub use authenticator::{
+    Authenticator, ExtraIssuer, IssuerKeyStatus, JkuKeyStatus, VerifiedClaims,
+};
 pub use config::{AuthConfig, AuthConfigError, IssuerConfig, SigningAlgorithm};
 pub use error::{AuthError, AuthFailureReason, AuthSetupError};
-pub use keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStore, StaticKeyStore};
+pub use keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStatus, KeyStore, StaticKeyStore};
 pub use local_issuer::{LocalIssuer, LocalIssuerError, LOCAL_ISSUER};
 pub use middleware::{require, unauthorized};
 pub use replay::{Freshness, InMemoryReplayCache, ReplayCache, ReplayCacheError};
+pub use sandbox::SANDBOX_ISSUER;

@@ -1,5 +1,11 @@
-//! The services this server offers: one service id answering two hooks, and its prefetch
-//! templates. The single source of truth for discovery, request routing and prefetch fetching.
+//! The services this server offers: one discovery entry per hook, each with its own id, and
+//! their shared prefetch templates. The single source of truth for discovery, request routing
+//! and prefetch fetching.
+//!
+//! Why one id per hook: CDS clients key the services they discover by id (the CDS Hooks sandbox
+//! keys them by URL), so two entries sharing an id overwrite each other and only the last hook
+//! survives. The former shared id stays routable as an unlisted alias so existing EHR
+//! registrations keep working.
 //!
 //! The templates are a value built once at start-up ([`Catalogue::new`]): the `observations`
 //! search asks for the Observation codes of the terminology in force, so a code a deployment adds
@@ -11,8 +17,21 @@ use fhir_mapping::{Hook, PrefetchKey, Terminology};
 
 use crate::wire::discovery::{CdsService, Discovery};
 
-/// The service id (`/cds-services/{id}`).
-pub const SERVICE_ID: &str = "oms-relapse-treatment";
+/// The service id for `order-select` (`/cds-services/{id}`).
+pub const ORDER_SELECT_ID: &str = "oms-relapse-order-select";
+
+/// The service id for `order-sign` (`/cds-services/{id}`).
+pub const ORDER_SIGN_ID: &str = "oms-relapse-order-sign";
+
+/// The former id that answered both hooks. Not listed in discovery; kept so EHRs registered
+/// before the split keep working.
+pub const LEGACY_ALIAS_ID: &str = "oms-relapse-treatment";
+
+/// The listed services, in discovery order: (id, hook).
+pub const LISTED_SERVICES: [(&str, Hook); 2] = [
+    (ORDER_SELECT_ID, Hook::OrderSelect),
+    (ORDER_SIGN_ID, Hook::OrderSign),
+];
 
 /// The hooks the service answers.
 pub const SERVED_HOOKS: [Hook; 2] = [Hook::OrderSelect, Hook::OrderSign];
@@ -59,18 +78,26 @@ impl Catalogue {
             .templates()
             .map(|(key, template)| (key.code(), template.to_owned()))
             .collect();
-        let services = SERVED_HOOKS
+        let services = LISTED_SERVICES
             .into_iter()
-            .map(|hook| CdsService {
+            .map(|(id, hook)| CdsService {
                 hook: hook.code(),
-                title: "Relapsed OMS treatment",
+                title: title_of(hook),
                 description: DESCRIPTION,
-                id: SERVICE_ID,
+                id,
                 prefetch: prefetch.clone(),
                 usage_requirements: USAGE,
             })
             .collect();
         Discovery { services }
+    }
+}
+
+/// A title that tells the two entries apart in an EHR's service list.
+fn title_of(hook: Hook) -> &'static str {
+    match hook {
+        Hook::OrderSelect => "Relapsed OMS treatment (order-select)",
+        Hook::OrderSign => "Relapsed OMS treatment (order-sign)",
     }
 }
 
@@ -140,9 +167,57 @@ corticosteroids, IVIG, ACTH) is selected or signed for a patient with an OMS Con
 or recurrence. Needs the Patient and Conditions; medications, body measurements, hepatitis B \
 serology and procedures improve the answer. Off-label use: the clinician decides.";
 
-/// The hooks served by a service id, or `None` for an unknown id.
-pub fn hooks_of(service_id: &str) -> Option<&'static [Hook]> {
-    (service_id == SERVICE_ID).then_some(&SERVED_HOOKS[..])
+/// A service id the router knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceRoute {
+    /// A listed id, answering exactly one hook.
+    Listed(Hook),
+    /// The former shared id: both hooks, not listed, deprecated.
+    LegacyAlias,
+}
+
+impl ServiceRoute {
+    /// The route for `service_id`, or `None` for an unknown id.
+    pub fn of(service_id: &str) -> Option<ServiceRoute> {
+        if service_id == LEGACY_ALIAS_ID {
+            return Some(ServiceRoute::LegacyAlias);
+        }
+        LISTED_SERVICES
+            .iter()
+            .find(|(id, _)| *id == service_id)
+            .map(|(_, hook)| ServiceRoute::Listed(*hook))
+    }
+
+    /// The hooks a call to this id may carry.
+    pub fn hooks(self) -> &'static [Hook] {
+        match self {
+            ServiceRoute::Listed(Hook::OrderSelect) => &SERVED_HOOKS[..1],
+            ServiceRoute::Listed(Hook::OrderSign) => &SERVED_HOOKS[1..],
+            ServiceRoute::LegacyAlias => &SERVED_HOOKS,
+        }
+    }
+}
+
+/// The listed id that answers `hook`: what issued cards and feedback are attributed to, whichever
+/// id (listed or the alias) the EHR called.
+pub fn service_id_for(hook: Hook) -> &'static str {
+    match hook {
+        Hook::OrderSelect => ORDER_SELECT_ID,
+        Hook::OrderSign => ORDER_SIGN_ID,
+    }
+}
+
+/// Logs, once per process, that a client still calls the deprecated alias. Once, because an EHR
+/// that was never reconfigured would otherwise put the same line on every call.
+pub fn warn_legacy_alias_used() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            service_id = LEGACY_ALIAS_ID,
+            "deprecated service id called; register `{ORDER_SELECT_ID}` for order-select and \
+             `{ORDER_SIGN_ID}` for order-sign (see GET /cds-services)"
+        );
+    });
 }
 
 /// Whether a template uses only the prefetch tokens CDS Hooks 2.0 allows for these hooks:
@@ -255,12 +330,35 @@ mod tests {
     }
 
     #[test]
-    fn discovery_lists_one_id_for_both_hooks() {
+    fn discovery_lists_one_id_per_hook() {
         let discovery = embedded().discovery();
         let hooks: Vec<_> = discovery.services.iter().map(|s| (s.id, s.hook)).collect();
         assert_eq!(
             hooks,
-            [(SERVICE_ID, "order-select"), (SERVICE_ID, "order-sign")]
+            [
+                (ORDER_SELECT_ID, "order-select"),
+                (ORDER_SIGN_ID, "order-sign")
+            ]
         );
+    }
+
+    #[test]
+    fn each_listed_id_routes_its_hook_and_the_alias_routes_both() {
+        assert_eq!(
+            ServiceRoute::of(ORDER_SELECT_ID).map(ServiceRoute::hooks),
+            Some(&[Hook::OrderSelect][..])
+        );
+        assert_eq!(
+            ServiceRoute::of(ORDER_SIGN_ID).map(ServiceRoute::hooks),
+            Some(&[Hook::OrderSign][..])
+        );
+        assert_eq!(
+            ServiceRoute::of(LEGACY_ALIAS_ID).map(ServiceRoute::hooks),
+            Some(&SERVED_HOOKS[..])
+        );
+        assert_eq!(ServiceRoute::of("oms-other"), None);
+        for (id, hook) in LISTED_SERVICES {
+            assert_eq!(service_id_for(hook), id);
+        }
     }
 }

@@ -19,7 +19,8 @@ use crate::auth::AuthConfig;
 pub mod clinical;
 
 /// Short environment variable names for the keys operators set most.
-pub const ENV_ALIASES: [(&str, &str); 6] = [
+pub const ENV_ALIASES: [(&str, &str); 7] = [
+    ("OMS_CDS_ENVIRONMENT", "environment"),
     ("OMS_CDS_LISTEN", "listen"),
     ("OMS_CDS_PUBLIC_BASE_URL", "public_base_url"),
     ("OMS_CDS_DATABASE_URL", "storage.database_url"),
@@ -35,6 +36,10 @@ const GENERIC_PREFIX: &str = "OMS_CDS__";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// The deployment's environment name (`OMS_CDS_ENVIRONMENT`). `production` refuses
+    /// configurations only fit for trying the service, such as trusting the public CDS Hooks
+    /// sandbox key.
+    pub environment: String,
     /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free port).
     pub listen: SocketAddr,
     /// The externally visible base URL, without a trailing slash; JWT `aud` checks use it.
@@ -69,6 +74,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            environment: "development".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_base_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 5 * 1024 * 1024,
@@ -216,6 +222,11 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Whether this is a production deployment (`environment = "production"`, any case).
+    pub fn is_production(&self) -> bool {
+        self.environment.trim().eq_ignore_ascii_case("production")
+    }
+
     /// Checks every rule serde cannot express; each error names the key.
     pub fn validate(&self) -> anyhow::Result<()> {
         let base = &self.public_base_url;
@@ -251,6 +262,15 @@ impl Settings {
         self.auth
             .validate()
             .map_err(|e| anyhow::anyhow!("auth: {e}"))?;
+        if self.is_production() {
+            if let Some(why) = self.auth.sandbox_trust() {
+                bail!(
+                    "environment = production (OMS_CDS_ENVIRONMENT) refuses the CDS Hooks sandbox \
+                     profile: {why}. Its private key is published, so anyone could sign tokens \
+                     this service would trust; configure your EHR's keys instead"
+                );
+            }
+        }
         if self
             .admin
             .token

@@ -11,7 +11,7 @@ use anyhow::Context;
 use serde_json::{json, Value};
 
 use crate::auth::LocalIssuer;
-use crate::catalogue::SERVICE_ID;
+use crate::catalogue::{service_id_for, ORDER_SELECT_ID};
 use crate::config::Settings;
 use crate::example_dates::{shift_dates, EXAMPLES_DATE};
 use crate::startup::{shutdown_signal, Application};
@@ -62,13 +62,18 @@ pub async fn run(port: u16) -> anyhow::Result<()> {
         issuer.issuer()
     );
     let client = reqwest::Client::new();
-    let service_url = format!("{base}/cds-services/{SERVICE_ID}");
     let today = time::OffsetDateTime::now_utc().date();
-    let mut first_card: Option<(String, String)> = None;
+    // The first card with a suggestion, and the service URL that issued it (its feedback URL).
+    let mut first_card: Option<(String, (String, String))> = None;
     for (title, text) in DEMO_REQUESTS {
         let mut request: Value =
             serde_json::from_str(text).context("a bundled example is not JSON")?;
         shift_dates(&mut request, EXAMPLES_DATE, today);
+        let hook = request["hook"]
+            .as_str()
+            .and_then(fhir_mapping::Hook::from_code)
+            .context("a bundled example names no hook this service answers")?;
+        let service_url = format!("{base}/cds-services/{}", service_id_for(hook));
         let token = issuer.mint(&service_url)?;
         let response = client
             .post(&service_url)
@@ -84,11 +89,11 @@ pub async fn run(port: u16) -> anyhow::Result<()> {
         println!("━━━ {title} ━━━ HTTP {status}");
         print!("{}", render_cards(&body));
         if first_card.is_none() {
-            first_card = first_suggestion(&body);
+            first_card = first_suggestion(&body).map(|card| (service_url.clone(), card));
         }
     }
 
-    if let Some((card, suggestion)) = first_card {
+    if let Some((service_url, (card, suggestion))) = first_card {
         let feedback_url = format!("{service_url}/feedback");
         let body = json!({"feedback": [{"card": card, "outcome": "accepted",
             "acceptedSuggestions": [{"id": suggestion}],
@@ -105,6 +110,7 @@ pub async fn run(port: u16) -> anyhow::Result<()> {
         );
     }
 
+    let service_url = format!("{base}/cds-services/{ORDER_SELECT_ID}");
     let token = issuer.mint(&service_url)?;
     println!("Try it yourself (the token is valid for 5 minutes and for one call: jti replay is refused):\n");
     println!("  curl -s -X POST {service_url} \\\n    -H 'Content-Type: application/json' \\\n    -H 'Authorization: Bearer {token}' \\\n    --data @examples/order-select-unrelated-order.json\n");

@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
-use oms_cds::auth::LocalIssuer;
+use oms_cds::auth::{IssuerConfig, LocalIssuer};
 use oms_cds::startup::Application;
 use oms_cds::state::LocalTrust;
-use serde_json::Value;
+use reqwest::header::AUTHORIZATION;
+use serde_json::{json, Value};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, SERVICE_ID};
+use crate::helpers::{client, minimal_order_sign, post_with_bearer, test_settings, ORDER_SIGN_ID};
+use crate::tokens::TestSigner;
 
 struct AuthedApp {
     address: String,
@@ -56,7 +60,7 @@ async fn spawn_authenticated(discovery_requires_auth: bool) -> AuthedApp {
 #[tokio::test]
 async fn service_calls_need_a_valid_token_and_a_token_works_once() {
     let app = spawn_authenticated(false).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}", app.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
     let request = minimal_order_sign();
 
     let unsigned = client().post(&url).json(&request).send().await.unwrap();
@@ -137,7 +141,7 @@ async fn discovery_is_open_unless_configured_otherwise() {
 #[tokio::test]
 async fn feedback_accepts_a_token_for_the_feedback_url() {
     let app = spawn_authenticated(false).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}/feedback", app.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}/feedback", app.address);
     let body = serde_json::json!({"feedback": [{"card": uuid::Uuid::new_v4().to_string(),
         "outcome": "overridden", "outcomeTimestamp": "2026-11-25T10:00:00Z"}]});
     let token = app.issuer.mint(&url).unwrap();
@@ -178,7 +182,6 @@ struct AuthedAppAt {
 #[tokio::test]
 async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     use wiremock::matchers::{method, path, query_param};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
 
     let issuer = LocalIssuer::generate().unwrap();
     let fhir = MockServer::start().await;
@@ -203,7 +206,7 @@ async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     });
 
     let trusted = spawn_with_configured_issuer(&issuer, vec![fhir.uri()]).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}", trusted.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", trusted.address);
     let response = post_with_bearer(&client(), &url, &issuer.mint(&url).unwrap(), &request).await;
     assert_eq!(
         response.status(),
@@ -213,7 +216,7 @@ async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     let _ = trusted.shutdown.send(());
 
     let other = spawn_with_configured_issuer(&issuer, Vec::new()).await;
-    let url = format!("{}/cds-services/{SERVICE_ID}", other.address);
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", other.address);
     let response = post_with_bearer(&client(), &url, &issuer.mint(&url).unwrap(), &request).await;
     assert_eq!(
         response.status(),
@@ -223,4 +226,146 @@ async fn an_issuers_own_fhir_servers_may_be_called_for_its_requests() {
     let body: Value = response.json().await.unwrap();
     assert!(body.to_string().contains("allow-list"), "{body}");
     let _ = other.shutdown.send(());
+}
+
+/// The `iss` of the EHR configured with pinned keys in these tests.
+const PINNED_ISSUER: &str = "https://ehr.example.org";
+
+/// A service trusting `signer`'s key, pinned in a JWK Set file, for [`PINNED_ISSUER`], with
+/// `allowed_jku` allow-listed.
+async fn spawn_pinned(signer: &TestSigner, allowed_jku: Vec<String>) -> AuthedAppAt {
+    let (address, mut settings) = authenticated_settings();
+    let mut issuer = IssuerConfig::with_jwks_file(PINNED_ISSUER, signer.write_jwk_set());
+    issuer.allowed_jku = allowed_jku;
+    settings.auth.issuers = vec![issuer];
+    let application = Application::build(settings).await.unwrap();
+    AuthedAppAt {
+        address,
+        shutdown: run(application),
+    }
+}
+
+/// Asserts the bare `401`: `WWW-Authenticate: Bearer` and no body.
+async fn assert_bare_401(response: reqwest::Response, why: &str) {
+    assert_eq!(response.status(), 401, "{why}");
+    assert_eq!(response.headers()["www-authenticate"], "Bearer", "{why}");
+    assert!(response.text().await.unwrap().is_empty(), "{why}");
+}
+
+#[tokio::test]
+async fn a_token_with_any_crit_header_is_refused() {
+    let signer = TestSigner::generate("ehr-key-1");
+    let app = spawn_pinned(&signer, Vec::new()).await;
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
+    let request = minimal_order_sign();
+    let header = json!({"alg": "ES384", "typ": "JWT", "kid": signer.kid});
+
+    let plain = signer.sign(&header, &TestSigner::claims(PINNED_ISSUER, &url));
+    let accepted = post_with_bearer(&client(), &url, &plain, &request).await;
+    assert_eq!(
+        accepted.status(),
+        200,
+        "the same token without crit is trusted"
+    );
+
+    for crit in [json!(["exp"]), json!(["b64"]), json!([])] {
+        let mut critical = header.clone();
+        critical["crit"] = crit.clone();
+        let token = signer.sign(&critical, &TestSigner::claims(PINNED_ISSUER, &url));
+        let refused = post_with_bearer(&client(), &url, &token, &request).await;
+        assert_bare_401(refused, &format!("crit = {crit}")).await;
+    }
+    let _ = app.shutdown.send(());
+}
+
+#[tokio::test]
+async fn a_request_with_two_authorization_headers_is_refused() {
+    let signer = TestSigner::generate("ehr-key-1");
+    let app = spawn_pinned(&signer, Vec::new()).await;
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
+    let header = json!({"alg": "ES384", "typ": "JWT", "kid": signer.kid});
+    let mint = || {
+        format!(
+            "Bearer {}",
+            signer.sign(&header, &TestSigner::claims(PINNED_ISSUER, &url))
+        )
+    };
+
+    let twice = client()
+        .post(&url)
+        .header(AUTHORIZATION, mint())
+        .header(AUTHORIZATION, mint())
+        .json(&minimal_order_sign())
+        .send()
+        .await
+        .unwrap();
+    assert_bare_401(twice, "two valid tokens").await;
+
+    let once = client()
+        .post(&url)
+        .header(AUTHORIZATION, mint())
+        .json(&minimal_order_sign())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(once.status(), 200, "one of the same tokens is trusted");
+
+    let metrics = client()
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("oms_cds_auth_failures_total{reason=\"several_authorization_headers\"} 1"),
+        "{metrics}"
+    );
+    let _ = app.shutdown.send(());
+}
+
+#[tokio::test]
+async fn an_allowed_jku_is_verified_with_the_pinned_keys_without_fetching_it() {
+    let jku_host = MockServer::start().await;
+    let jku = format!("{}/.well-known/jwks.json", jku_host.uri());
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&jku_host)
+        .await;
+    let signer = TestSigner::generate("ehr-key-1");
+    let app = spawn_pinned(&signer, vec![jku.clone()]).await;
+    let url = format!("{}/cds-services/{ORDER_SIGN_ID}", app.address);
+
+    let token = signer.sign(
+        &signer.sandbox_header(&jku),
+        &TestSigner::claims(PINNED_ISSUER, &url),
+    );
+    let response = post_with_bearer(&client(), &url, &token, &minimal_order_sign()).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "verified by kid against the pinned key"
+    );
+
+    let elsewhere = format!("{}/other-jwks.json", jku_host.uri());
+    let token = signer.sign(
+        &signer.sandbox_header(&elsewhere),
+        &TestSigner::claims(PINNED_ISSUER, &url),
+    );
+    let response = post_with_bearer(&client(), &url, &token, &minimal_order_sign()).await;
+    assert_eq!(
+        response.status(),
+        401,
+        "a jku off the allow-list is still refused"
+    );
+
+    let _ = app.shutdown.send(());
+    jku_host.verify().await;
+    assert!(jku_host
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
 }

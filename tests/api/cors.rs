@@ -1,14 +1,14 @@
 //! CORS for browser-based EHRs such as the CDS Hooks sandbox.
 
-use crate::helpers::{spawn_app, spawn_app_with, SERVICE_ID};
+use crate::helpers::{spawn_app, spawn_app_with, ORDER_SIGN_ID};
 
 #[tokio::test]
 async fn preflight_on_the_service_endpoint_allows_authorization_and_content_type() {
     let app = spawn_app().await;
     for path in [
         "/cds-services".to_string(),
-        format!("/cds-services/{SERVICE_ID}"),
-        format!("/cds-services/{SERVICE_ID}/feedback"),
+        format!("/cds-services/{ORDER_SIGN_ID}"),
+        format!("/cds-services/{ORDER_SIGN_ID}/feedback"),
     ] {
         let response = app
             .client

@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use crate::helpers::{assert_no_empty_fields, spawn_app, spawn_app_with, temp_dir, SERVICE_ID};
+use crate::helpers::{
+    assert_no_empty_fields, spawn_app, spawn_app_with, temp_dir, ORDER_SELECT_ID, ORDER_SIGN_ID,
+};
 
 const PREFETCH_KEYS: [&str; 8] = [
     "patient",
@@ -28,8 +30,9 @@ async fn discovery_lists_the_service_once_per_hook_with_the_prefetch_keys() {
         .map(|s| s["hook"].as_str().unwrap())
         .collect();
     assert_eq!(hooks, ["order-select", "order-sign"]);
+    let ids: Vec<&str> = services.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [ORDER_SELECT_ID, ORDER_SIGN_ID]);
     for service in services {
-        assert_eq!(service["id"], SERVICE_ID);
         assert!(service["title"].as_str().is_some_and(|t| !t.is_empty()));
         assert!(service["description"]
             .as_str()

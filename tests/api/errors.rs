@@ -4,7 +4,7 @@ use oms_cds::identifiers::MAX_HOOK_INSTANCE_CHARS;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_operation_outcome, minimal_order_sign, spawn_app, spawn_app_with, SERVICE_ID,
+    assert_operation_outcome, minimal_order_sign, spawn_app, spawn_app_with, ORDER_SIGN_ID,
 };
 
 async fn outcome_of(response: reqwest::Response, status: u16) -> Value {
@@ -19,7 +19,7 @@ async fn malformed_json_is_rejected_with_400() {
     let app = spawn_app().await;
     let response = app
         .client
-        .post(format!("{}/cds-services/{SERVICE_ID}", app.address))
+        .post(format!("{}/cds-services/{ORDER_SIGN_ID}", app.address))
         .header("content-type", "application/json")
         .body("{\"hook\": ")
         .send()
@@ -128,7 +128,7 @@ async fn a_wrong_method_is_405() {
     let app = spawn_app().await;
     let response = app
         .client
-        .get(format!("{}/cds-services/{SERVICE_ID}", app.address))
+        .get(format!("{}/cds-services/{ORDER_SIGN_ID}", app.address))
         .send()
         .await
         .unwrap();
@@ -158,7 +158,7 @@ async fn a_body_that_is_not_json_is_415() {
     for content_type in [Some("text/plain"), None] {
         let mut builder = app
             .client
-            .post(format!("{}/cds-services/{SERVICE_ID}", app.address))
+            .post(format!("{}/cds-services/{ORDER_SIGN_ID}", app.address))
             .body(minimal_order_sign().to_string());
         if let Some(content_type) = content_type {
             builder = builder.header("content-type", content_type);

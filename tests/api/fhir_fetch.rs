@@ -12,7 +12,7 @@ use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 use crate::helpers::{
     assert_operation_outcome, client, example, spawn_app_with, spawn_binary, temp_dir, TestApp,
-    SERVICE_ID,
+    ORDER_SELECT_ID,
 };
 
 const TOKEN: &str = "bb-test-access-token-7d41e0";
@@ -652,7 +652,10 @@ async fn the_access_token_is_neither_logged_nor_stored() {
     serve_prefetch(&mock, "pat-1", values.into_iter().take(1).collect()).await;
 
     let response = client()
-        .post(format!("{}/cds-services/{SERVICE_ID}", running.address))
+        .post(format!(
+            "{}/cds-services/{ORDER_SELECT_ID}",
+            running.address
+        ))
         .json(&request)
         .send()
         .await

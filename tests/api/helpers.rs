@@ -8,8 +8,22 @@ use oms_cds::config::Settings;
 use oms_cds::startup::Application;
 use serde_json::Value;
 
-/// The service id under test.
-pub const SERVICE_ID: &str = "oms-relapse-treatment";
+/// The listed service id for order-select.
+pub const ORDER_SELECT_ID: &str = "oms-relapse-order-select";
+
+/// The listed service id for order-sign.
+pub const ORDER_SIGN_ID: &str = "oms-relapse-order-sign";
+
+/// The former id for both hooks: unlisted, still answered for existing registrations.
+pub const LEGACY_ALIAS_ID: &str = "oms-relapse-treatment";
+
+/// The listed service id that answers the hook named in `body`.
+pub fn service_id_for(body: &Value) -> &'static str {
+    match body["hook"].as_str() {
+        Some("order-select") => ORDER_SELECT_ID,
+        _ => ORDER_SIGN_ID,
+    }
+}
 
 /// A service started in this process on a free port with a fresh SQLite database.
 pub struct TestApp {
@@ -81,15 +95,15 @@ impl TestApp {
             .unwrap()
     }
 
-    /// `POST /cds-services/{SERVICE_ID}` with a JSON body.
+    /// `POST /cds-services/{id}` with a JSON body, to the id of the body's hook.
     pub async fn post_hook(&self, body: &Value) -> reqwest::Response {
-        self.post_json(&format!("/cds-services/{SERVICE_ID}"), body)
+        self.post_json(&format!("/cds-services/{}", service_id_for(body)), body)
             .await
     }
 
-    /// `POST /cds-services/{SERVICE_ID}/feedback` with a JSON body.
+    /// `POST /cds-services/{ORDER_SIGN_ID}/feedback` with a JSON body.
     pub async fn post_feedback(&self, body: &Value) -> reqwest::Response {
-        self.post_json(&format!("/cds-services/{SERVICE_ID}/feedback"), body)
+        self.post_json(&format!("/cds-services/{ORDER_SIGN_ID}/feedback"), body)
             .await
     }
 

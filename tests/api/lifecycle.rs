@@ -9,7 +9,7 @@ use oms_cds::wire::feedback::OutcomeKind;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{client, minimal_order_sign, spawn_binary, temp_dir, SERVICE_ID};
+use crate::helpers::{client, minimal_order_sign, spawn_binary, temp_dir, ORDER_SIGN_ID};
 
 #[tokio::test]
 async fn feedback_survives_a_restart_on_the_sqlite_file() {
@@ -23,7 +23,7 @@ async fn feedback_survives_a_restart_on_the_sqlite_file() {
     let first = spawn_binary(&env).await;
     let response = client()
         .post(format!(
-            "{}/cds-services/{SERVICE_ID}/feedback",
+            "{}/cds-services/{ORDER_SIGN_ID}/feedback",
             first.address
         ))
         .json(&json!({"feedback": [{"card": card, "outcome": "overridden",
@@ -62,7 +62,7 @@ async fn sigterm_lets_an_in_flight_request_finish() {
     let host = running.address.trim_start_matches("http://").to_string();
     let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
     let request_head = format!(
-        "POST /cds-services/{SERVICE_ID} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST /cds-services/{ORDER_SIGN_ID} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(request_head.as_bytes()).await.unwrap();

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{
     client, feedback_summary, minimal_order_sign, post_with_bearer, spawn_binary, temp_dir,
-    RunningBinary, SERVICE_ID,
+    RunningBinary, ORDER_SIGN_ID,
 };
 
 /// Both replicas answer to the same public URL, as they would behind one load balancer.
@@ -49,7 +49,7 @@ async fn two_replicas_share_feedback_replay_protection_and_lose_nothing_acknowle
     let jwks_file = jwks_file.display().to_string();
     let mut first = spawn_replica(&database_url, &jwks_file).await;
     let second = spawn_replica(&database_url, &jwks_file).await;
-    let service_aud = format!("{PUBLIC_BASE_URL}/cds-services/{SERVICE_ID}");
+    let service_aud = format!("{PUBLIC_BASE_URL}/cds-services/{ORDER_SIGN_ID}");
     let feedback_aud = format!("{service_aud}/feedback");
     let http = client();
 
@@ -57,7 +57,7 @@ async fn two_replicas_share_feedback_replay_protection_and_lose_nothing_acknowle
     let card = uuid::Uuid::new_v4().to_string();
     let response = post_with_bearer(
         &http,
-        &format!("{}/cds-services/{SERVICE_ID}/feedback", first.address),
+        &format!("{}/cds-services/{ORDER_SIGN_ID}/feedback", first.address),
         &issuer.mint(&feedback_aud).unwrap(),
         &feedback_for(&card),
     )
@@ -71,7 +71,7 @@ async fn two_replicas_share_feedback_replay_protection_and_lose_nothing_acknowle
     let token = issuer.mint(&service_aud).unwrap();
     let request = minimal_order_sign();
     let service_url =
-        |replica: &RunningBinary| format!("{}/cds-services/{SERVICE_ID}", replica.address);
+        |replica: &RunningBinary| format!("{}/cds-services/{ORDER_SIGN_ID}", replica.address);
     let used = post_with_bearer(&http, &service_url(&first), &token, &request).await;
     assert_eq!(used.status(), 200);
     let replayed = post_with_bearer(&http, &service_url(&second), &token, &request).await;
@@ -84,7 +84,7 @@ async fn two_replicas_share_feedback_replay_protection_and_lose_nothing_acknowle
         let (http, issuer, acknowledged) =
             (http.clone(), Arc::clone(&issuer), Arc::clone(&acknowledged));
         let (url, aud) = (
-            format!("{}/cds-services/{SERVICE_ID}/feedback", first.address),
+            format!("{}/cds-services/{ORDER_SIGN_ID}/feedback", first.address),
             feedback_aud.clone(),
         );
         workers.push(tokio::spawn(async move {

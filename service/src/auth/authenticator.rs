@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::Validation;
 use reqwest::Url;
@@ -13,7 +13,9 @@ use tracing::field;
 use super::claims::{self, ClaimRules};
 use super::config::{parse_key_set_url, AuthConfig, IssuerConfig, SigningAlgorithm};
 use super::error::{AuthError, AuthSetupError};
-use super::keys::{JwksCache, JwksFetchPolicy, KeyLookupError, KeyStore, StaticKeyStore};
+use super::keys::{
+    JwksCache, JwksFetchPolicy, KeyLookupError, KeyStatus, KeyStore, StaticKeyStore,
+};
 use super::replay::{Freshness, ReplayCache};
 use super::token::{self, TokenClaims, UnverifiedToken};
 use crate::identifiers::Issuer;
@@ -44,7 +46,8 @@ pub struct Authenticator {
     replay: Arc<dyn ReplayCache>,
 }
 
-/// An issuer with its key stores built: the configured source, plus one per allowed `jku`.
+/// An issuer with its key stores built: the configured source, plus one per allowed `jku` (the
+/// pinned store itself when the `jku` is pinned, so verifying it needs no network).
 #[derive(Debug)]
 struct TrustedIssuer {
     algorithms: Vec<SigningAlgorithm>,
@@ -109,6 +112,13 @@ impl Authenticator {
                  use this only for local development"
             );
         }
+        if let Some(why) = config.sandbox_trust() {
+            tracing::warn!(
+                "THIS SERVICE TRUSTS THE PUBLIC CDS HOOKS SANDBOX ({why}): its private key is \
+                 published, so anyone can sign tokens it accepts; for trying the sandbox with \
+                 synthetic data only (refused when OMS_CDS_ENVIRONMENT=production)"
+            );
+        }
         let public_base_url = normalised_base_url(public_base_url)?;
         let policy = JwksFetchPolicy::from_config(&config);
         let mut issuers = HashMap::new();
@@ -150,6 +160,22 @@ impl Authenticator {
             .iter()
             .find(|configured| configured.iss == issuer.as_str())
             .map_or(&[], |configured| configured.fhir_servers.as_slice())
+    }
+
+    /// Verifies the request headers of a call to `path`: exactly one `Authorization` header,
+    /// then [`Authenticator::verify`] on it. Several are refused (and logged like any failure).
+    pub async fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+        path: &str,
+    ) -> Result<VerifiedClaims, AuthError> {
+        match token::single_authorization(headers) {
+            Ok(authorization) => self.verify(authorization, path).await,
+            Err(error) => {
+                tracing::warn!(path, reason = error.reason(), %error, "refused bearer token");
+                Err(error)
+            }
+        }
     }
 
     /// Verifies the `Authorization` header of a call to `path` (e.g. `/cds-services/x`).
@@ -235,18 +261,65 @@ impl Authenticator {
 
     /// Whether every issuer's key set has loaded at least once (readiness).
     ///
-    /// Key sets never loaded are fetched now (rate-limited), so a readiness probe also drives the
-    /// first load.
+    /// Shorthand for [`Authenticator::key_status`] being usable for every issuer.
     pub async fn keys_loaded(&self) -> bool {
-        let mut all_loaded = true;
-        for issuer in self.issuers.values() {
-            all_loaded &= issuer.keys.ensure_loaded().await;
-            for keys in issuer.keys_by_jku.values() {
-                all_loaded &= keys.ensure_loaded().await;
-            }
-        }
-        all_loaded
+        self.key_status().await.iter().all(|issuer| issuer.ready)
     }
+
+    /// Each issuer's key status, for readiness, in `iss` order.
+    ///
+    /// An issuer is ready when it has usable keys, pinned or cached, from its configured source
+    /// or an allowed `jku`. A configured `jwks_url` never loaded is fetched now (rate-limited),
+    /// so a readiness probe drives the first load; an allowed `jku` is only reported, never
+    /// fetched here, so an unreachable `jku` host can neither slow the probe nor take a replica
+    /// whose keys are pinned out of rotation.
+    pub async fn key_status(&self) -> Vec<IssuerKeyStatus> {
+        let mut statuses = Vec::with_capacity(self.issuers.len());
+        for (iss, issuer) in &self.issuers {
+            issuer.keys.ensure_loaded().await;
+            let keys = issuer.keys.status().await;
+            let mut jku = Vec::with_capacity(issuer.keys_by_jku.len());
+            for (url, store) in &issuer.keys_by_jku {
+                jku.push(JkuKeyStatus {
+                    url: url.clone(),
+                    keys: store.status().await,
+                });
+            }
+            jku.sort_by(|a, b| a.url.cmp(&b.url));
+            let ready = keys.is_usable() || jku.iter().any(|entry| entry.keys.is_usable());
+            statuses.push(IssuerKeyStatus {
+                iss: iss.as_str().to_owned(),
+                ready,
+                keys,
+                jku,
+            });
+        }
+        statuses.sort_by(|a, b| a.iss.cmp(&b.iss));
+        statuses
+    }
+}
+
+/// One issuer's key status (readiness): public information only, no key material.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IssuerKeyStatus {
+    /// The issuer's `iss`.
+    pub iss: String,
+    /// Whether it has usable keys (pinned or cached) from any source.
+    pub ready: bool,
+    /// Its configured source (`jwks_file`, `jwks_url` or in-process keys).
+    pub keys: KeyStatus,
+    /// Its allowed `jku`s, in URL order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub jku: Vec<JkuKeyStatus>,
+}
+
+/// The key status behind one allowed `jku`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JkuKeyStatus {
+    /// The allowed `jku` URL.
+    pub url: String,
+    /// Pinned (never fetched), cached, or unavailable.
+    pub keys: KeyStatus,
 }
 
 impl TrustedIssuer {
@@ -277,8 +350,18 @@ impl TrustedIssuer {
         };
         let mut keys_by_jku = HashMap::new();
         for (jku_index, jku) in issuer.allowed_jku.iter().enumerate() {
-            // A jku equal to jwks_url shares its cache, so one set is fetched once.
-            let store = if issuer.jwks_url.as_deref() == Some(jku.as_str()) {
+            let store = if let Some(path) = issuer.jku_files.get(jku) {
+                // Pinned for this jku: verified against the file, the URL is never fetched.
+                Arc::new(StaticKeyStore::from_file(path).map_err(|problem| {
+                    AuthSetupError::JwksFile {
+                        key: format!("auth.issuers[{index}].jku_files"),
+                        path: path.display().to_string(),
+                        problem,
+                    }
+                })?)
+            } else if issuer.jwks_url.as_deref() == Some(jku.as_str()) || issuer.pins_jku(jku) {
+                // The jku is the configured jwks_url (one cache, fetched once), or the issuer's
+                // pinned jwks_file stands for it (no network call).
                 Arc::clone(&keys)
             } else {
                 cache_for(parse_url(

@@ -1,5 +1,6 @@
 //! The `[auth]` section of the service configuration, with secure defaults.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -140,8 +141,21 @@ pub struct IssuerConfig {
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<SigningAlgorithm>,
     /// `jku` header values honoured; a token with any other `jku` is rejected unfetched.
+    ///
+    /// When the issuer has pinned keys (`jwks_file`, or an entry in `jku_files`), a token with an
+    /// allowed `jku` is verified by `kid` against those keys and nothing is fetched, unless
+    /// `fetch_allowed_jku` says otherwise.
     #[serde(default)]
     pub allowed_jku: Vec<String>,
+    /// Pinned key sets per `jku`: an allowed `jku` URL -> a JWK Set file read at start. A token
+    /// naming that `jku` is verified against the file, never by fetching the URL.
+    #[serde(default)]
+    pub jku_files: BTreeMap<String, PathBuf>,
+    /// Fetch an allowed `jku` that has no `jku_files` entry even though the issuer has a pinned
+    /// `jwks_file` (off by default: pinned keys need no network, so an unreachable `jku` host
+    /// cannot lock clients out).
+    #[serde(default)]
+    pub fetch_allowed_jku: bool,
     /// If non-empty, the `tenant` claim must be present and one of these.
     #[serde(default)]
     pub tenants: Vec<String>,
@@ -160,9 +174,27 @@ impl IssuerConfig {
             jwks_file: None,
             algorithms: default_algorithms(),
             allowed_jku: Vec::new(),
+            jku_files: BTreeMap::new(),
+            fetch_allowed_jku: false,
             tenants: Vec::new(),
             fhir_servers: Vec::new(),
         }
+    }
+
+    /// An issuer whose keys are pinned in the JWK Set file `jwks_file`, with the default
+    /// algorithms.
+    pub fn with_jwks_file(iss: impl Into<String>, jwks_file: impl Into<PathBuf>) -> Self {
+        Self {
+            jwks_url: None,
+            jwks_file: Some(jwks_file.into()),
+            ..Self::with_jwks_url(iss, String::new())
+        }
+    }
+
+    /// Whether a token naming an allowed `jku` is checked against pinned keys (no fetch): the
+    /// `jku` has its own pinned file, or the issuer's `jwks_file` stands for every allowed `jku`.
+    pub fn pins_jku(&self, jku: &str) -> bool {
+        self.jku_files.contains_key(jku) || (self.jwks_file.is_some() && !self.fetch_allowed_jku)
     }
 
     fn validate(&self, key: &str) -> Result<(), AuthConfigError> {
@@ -202,6 +234,14 @@ impl IssuerConfig {
             parse_key_set_url(jku).map_err(|problem| {
                 AuthConfigError::new(format!("{key}.allowed_jku[{index}]"), problem)
             })?;
+        }
+        for jku in self.jku_files.keys() {
+            if !self.allowed_jku.contains(jku) {
+                return Err(AuthConfigError::new(
+                    format!("{key}.jku_files"),
+                    format!("{jku:?} is pinned but not listed in allowed_jku"),
+                ));
+            }
         }
         for (index, server) in self.fhir_servers.iter().enumerate() {
             parse_key_set_url(server).map_err(|problem| {
@@ -501,6 +541,38 @@ mod tests {
         .expect("parses");
         let error = config.validate().expect_err("plain http jku");
         assert_eq!(error.key(), "auth.issuers[0].allowed_jku[0]");
+    }
+
+    #[test]
+    fn a_pinned_jku_must_be_allowed_and_pins_only_what_it_names() {
+        let config = parse(&issuer_section(
+            "jwks_url = \"https://ehr.example.org/jwks\"\n\
+             allowed_jku = [\"https://ehr.example.org/a\"]\n\
+             jku_files = { \"https://ehr.example.org/b\" = \"/etc/b.json\" }",
+        ))
+        .expect("parses");
+        let error = config.validate().expect_err("pinned but not allowed");
+        assert_eq!(error.key(), "auth.issuers[0].jku_files");
+
+        let config = parse(&issuer_section(
+            "jwks_url = \"https://ehr.example.org/jwks\"\n\
+             allowed_jku = [\"https://ehr.example.org/a\", \"https://ehr.example.org/b\"]\n\
+             jku_files = { \"https://ehr.example.org/b\" = \"/etc/b.json\" }",
+        ))
+        .expect("parses");
+        assert_eq!(config.validate(), Ok(()));
+        let issuer = &config.issuers[0];
+        assert!(issuer.pins_jku("https://ehr.example.org/b"));
+        assert!(!issuer.pins_jku("https://ehr.example.org/a"), "fetched");
+    }
+
+    #[test]
+    fn a_jwks_file_pins_every_allowed_jku_unless_fetching_is_asked_for() {
+        let mut issuer = IssuerConfig::with_jwks_file("https://ehr.example.org", "/etc/k.json");
+        issuer.allowed_jku = vec!["https://ehr.example.org/jwks".into()];
+        assert!(issuer.pins_jku("https://ehr.example.org/jwks"));
+        issuer.fetch_allowed_jku = true;
+        assert!(!issuer.pins_jku("https://ehr.example.org/jwks"));
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub enum AuthError {
     /// No `Authorization` header.
     #[error("no Authorization header")]
     MissingToken,
+    /// More than one `Authorization` header: which one counts is ambiguous, so none does.
+    #[error("several Authorization headers")]
+    SeveralAuthorizationHeaders,
     /// An `Authorization` header that is not `Bearer <token>`.
     #[error("Authorization header is not a Bearer token")]
     NotBearer,
@@ -28,6 +31,9 @@ pub enum AuthError {
     /// A token that is not a compact JWS with a JSON header and claims.
     #[error("malformed token: {0}")]
     Malformed(&'static str),
+    /// A header naming `crit` (RFC 7515): this service understands no JWS extension.
+    #[error("header names critical extensions (crit)")]
+    CriticalHeader,
     /// A header whose `typ` is not `JWT`.
     #[error("header typ is not JWT")]
     WrongType,
@@ -111,9 +117,11 @@ impl AuthError {
     pub fn reason(&self) -> &'static str {
         match self {
             Self::MissingToken => "missing_token",
+            Self::SeveralAuthorizationHeaders => "several_authorization_headers",
             Self::NotBearer => "not_bearer",
             Self::TokenTooLarge { .. } => "token_too_large",
             Self::Malformed(_) => "malformed_token",
+            Self::CriticalHeader => "critical_header",
             Self::WrongType => "wrong_type",
             Self::MissingKeyId => "missing_kid",
             Self::DisallowedAlgorithm { .. } => "disallowed_algorithm",

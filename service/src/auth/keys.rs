@@ -28,6 +28,42 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
 
     /// Whether the store holds a key set, trying once to load it if it never has.
     async fn ensure_loaded(&self) -> bool;
+
+    /// What the store can verify with right now, without loading anything (readiness).
+    async fn status(&self) -> KeyStatus;
+}
+
+/// What a key store can verify with right now: counts and freshness, never key material.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// Keys fixed at start (a file, or in memory): usable with no network.
+    Pinned {
+        /// Usable keys in the set.
+        keys: usize,
+    },
+    /// Keys fetched from a URL and cached.
+    Cached {
+        /// Usable keys in the set.
+        keys: usize,
+        /// Older than the cache TTL: still used while a refresh is attempted.
+        stale: bool,
+    },
+    /// Never loaded (or not yet fetched): tokens needing these keys are refused.
+    Unavailable {
+        /// Why, e.g. the last fetch error.
+        reason: String,
+    },
+}
+
+impl KeyStatus {
+    /// Whether at least one key can verify a token now.
+    pub fn is_usable(&self) -> bool {
+        match self {
+            KeyStatus::Pinned { keys } | KeyStatus::Cached { keys, .. } => *keys > 0,
+            KeyStatus::Unavailable { .. } => false,
+        }
+    }
 }
 
 /// Why a key could not be returned.

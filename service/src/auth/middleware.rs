@@ -27,8 +27,10 @@ pub async fn require(
     if !config.required || is_open_discovery {
         return next.run(request).await;
     }
-    let authorization = request.headers().get(header::AUTHORIZATION);
-    match auth.verify(authorization, request.uri().path()).await {
+    match auth
+        .verify_headers(request.headers(), request.uri().path())
+        .await
+    {
         Ok(claims) => {
             request.extensions_mut().insert(claims);
             next.run(request).await

@@ -3,7 +3,8 @@
 //! Nothing here trusts the token: it only finds out which issuer and key to verify it with and
 //! refuses what can be refused without a key (`none`, `HS*`, missing `kid`, oversized input).
 
-use axum::http::HeaderValue;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
@@ -27,6 +28,17 @@ pub(crate) struct UnverifiedToken<'a> {
     pub key_set_url: Option<String>,
     /// The `iss` claim as read without verification, used only to pick the issuer's keys.
     pub unverified_issuer: String,
+}
+
+/// The one `Authorization` header of a request. Several are refused: which one a proxy, the
+/// framework or this service would read is not defined, so none is trusted.
+pub(crate) fn single_authorization(headers: &HeaderMap) -> Result<Option<&HeaderValue>, AuthError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(AuthError::SeveralAuthorizationHeaders);
+    }
+    Ok(first)
 }
 
 /// The token in an `Authorization: Bearer <token>` header.
@@ -63,6 +75,11 @@ pub(crate) fn parse(compact: &str) -> Result<UnverifiedToken<'_>, AuthError> {
     let header: RawHeader = decode_json_part(header, "header")?;
     // The algorithm is judged first so that `none` and `HS*` never reach a key lookup.
     let algorithm = accepted_algorithm(&header.alg)?;
+    // RFC 7515 section 4.1.11: a recipient MUST refuse a JWS whose `crit` names an extension it
+    // does not understand. This service understands none, so any `crit` at all is refused.
+    if header.crit {
+        return Err(AuthError::CriticalHeader);
+    }
     if !header
         .typ
         .as_deref()
@@ -127,6 +144,15 @@ struct RawHeader {
     kid: Option<String>,
     #[serde(default)]
     jku: Option<String>,
+    /// Whether the header names `crit`, whatever its value (even `null`).
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+}
+
+/// `true` for a member that is present, whatever its value: `Option` would read `null` as
+/// absent, and a `"crit": null` must not slip through.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,6 +281,22 @@ mod tests {
     }
 
     #[test]
+    fn any_crit_header_is_refused() {
+        for crit in [r#"["exp"]"#, "[]", r#"["b64"]"#, "null", r#""x""#] {
+            let compact = token(
+                &format!(r#"{{"alg":"ES384","typ":"JWT","kid":"k1","crit":{crit}}}"#),
+                ISS,
+                "c2ln",
+            );
+            assert_eq!(
+                parse(&compact).map(|_| ()),
+                Err(AuthError::CriticalHeader),
+                "crit = {crit}"
+            );
+        }
+    }
+
+    #[test]
     fn a_header_without_kid_is_refused() {
         let compact = token(r#"{"alg":"ES384","typ":"JWT"}"#, ISS, "c2ln");
         assert_eq!(parse(&compact).map(|_| ()), Err(AuthError::MissingKeyId));
@@ -289,6 +331,19 @@ mod tests {
         let basic = HeaderValue::from_static("Basic dXNlcjpwYXNz");
         assert_eq!(bearer_token(Some(&basic)), Err(AuthError::NotBearer));
         assert_eq!(bearer_token(None), Err(AuthError::MissingToken));
+    }
+
+    #[test]
+    fn several_authorization_headers_are_refused() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(single_authorization(&headers), Ok(None));
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer a.b.c"));
+        assert!(single_authorization(&headers).is_ok_and(|value| value.is_some()));
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer d.e.f"));
+        assert_eq!(
+            single_authorization(&headers),
+            Err(AuthError::SeveralAuthorizationHeaders)
+        );
     }
 
     #[test]

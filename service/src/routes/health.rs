@@ -23,11 +23,17 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: storage answers and, when authentication is required, the keys of every
-/// issuer have loaded at least once.
+/// `GET /readyz`: storage answers and, when authentication is required, every issuer has
+/// usable keys (pinned, or fetched and cached). The body lists each issuer's key status so an
+/// operator sees which EHR is the problem; it holds `iss` values and URLs, no key material.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let storage_ok = state.store.ping().await.is_ok();
-    let keys_ok = !state.settings.auth.required || state.authenticator.keys_loaded().await;
+    let issuers = if state.settings.auth.required {
+        state.authenticator.key_status().await
+    } else {
+        Vec::new()
+    };
+    let keys_ok = issuers.iter().all(|issuer| issuer.ready);
     let status = if storage_ok && keys_ok {
         StatusCode::OK
     } else {
@@ -36,6 +42,10 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (
         status,
-        Json(json!({ "storage": word(storage_ok), "keys": word(keys_ok) })),
+        Json(json!({
+            "storage": word(storage_ok),
+            "keys": word(keys_ok),
+            "issuers": issuers,
+        })),
     )
 }

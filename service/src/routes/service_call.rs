@@ -1,4 +1,4 @@
-//! `POST /cds-services/{id}`: route on the id, then on the request's hook.
+//! `POST /cds-services/{id}`: route on the id, then check the request's hook is the id's.
 
 use std::time::Instant;
 
@@ -9,7 +9,7 @@ use cards::Card;
 
 use crate::auth::VerifiedClaims;
 use crate::card_ids::UuidSource;
-use crate::catalogue;
+use crate::catalogue::{self, ServiceRoute};
 use crate::error::ApiError;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
 use crate::identifiers::{CardUuid, HookInstance};
@@ -28,9 +28,12 @@ pub async fn service_call(
     claims: Option<VerifiedClaims>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let hooks = catalogue::hooks_of(&service_id)
+    let route = ServiceRoute::of(&service_id)
         .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
-    let mut service_call = parse_hook_call(&body, hooks)?;
+    if route == ServiceRoute::LegacyAlias {
+        catalogue::warn_legacy_alias_used();
+    }
+    let mut service_call = parse_hook_call(&body, route.hooks())?;
     tracing::Span::current().record("hook_instance", service_call.hook_instance.as_str());
 
     let fetch_started = Instant::now();
@@ -54,7 +57,6 @@ pub async fn service_call(
     );
     record_issued_cards(
         &state,
-        &service_id,
         &call,
         &hook_instance,
         &evaluation.cards,
@@ -96,9 +98,11 @@ fn record_prefetch_metrics(metrics: &Metrics, report: &PrefetchReport, started: 
 }
 
 /// Counts the cards and queues them for the governance log (never waits on the database).
+///
+/// Cards are logged under the listed id of the call's hook, even when the EHR called the
+/// deprecated alias, so the governance log counts each hook under one id.
 fn record_issued_cards<'a>(
     state: &AppState,
-    service_id: &str,
     call: &HookCall,
     hook_instance: &HookInstance,
     cards: &[Card],
@@ -125,7 +129,7 @@ fn record_issued_cards<'a>(
         };
         issued.push(IssuedCard {
             card_uuid,
-            service_id: service_id.to_owned(),
+            service_id: catalogue::service_id_for(call.hook).to_owned(),
             hook: call.hook,
             hook_instance: hook_instance.clone(),
             topic: card.topic,

@@ -19,14 +19,29 @@ pub struct StoredFeedback {
     pub accepted_suggestions: Vec<String>,
     /// The override reason code, when one was picked.
     pub override_reason_code: Option<String>,
+    /// The service id the feedback is attributed to.
+    pub service_id: String,
 }
 
 impl Store {
-    /// Stores a feedback batch in one transaction; an entry already stored is left as it is.
+    /// Stores a feedback batch received for one service id, in one transaction; an entry
+    /// already stored is left as it is.
     pub async fn record_feedback(
         &self,
         service_id: &str,
         batch: &[Feedback],
+    ) -> anyhow::Result<()> {
+        let attributed: Vec<(&str, &Feedback)> =
+            batch.iter().map(|entry| (service_id, entry)).collect();
+        self.record_attributed_feedback(&attributed).await
+    }
+
+    /// Stores a feedback batch whose entries are attributed to possibly different service ids
+    /// (feedback posted to the deprecated alias goes to the id of each card's hook), in one
+    /// transaction; an entry already stored is left as it is.
+    pub async fn record_attributed_feedback(
+        &self,
+        batch: &[(&str, &Feedback)],
     ) -> anyhow::Result<()> {
         let received_at = now_ms();
         let mut tx = self
@@ -34,7 +49,7 @@ impl Store {
             .begin()
             .await
             .context("cannot start a feedback transaction")?;
-        for entry in batch {
+        for &(service_id, entry) in batch {
             let (suggestions, system, code, display, has_comment) = match &entry.outcome {
                 Outcome::Accepted { suggestions } => (
                     suggestions.join(" "),
@@ -90,8 +105,9 @@ impl Store {
         &self,
         card_uuid: &CardUuid,
     ) -> anyhow::Result<Vec<StoredFeedback>> {
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT card_uuid, outcome, outcome_timestamp, accepted_suggestions, override_reason_code \
+        let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT card_uuid, outcome, outcome_timestamp, accepted_suggestions, \
+             override_reason_code, service_id \
              FROM feedback WHERE card_uuid = $1 ORDER BY outcome_timestamp",
         )
         .bind(card_uuid.as_str())
@@ -100,7 +116,7 @@ impl Store {
         .context("cannot read feedback")?;
         rows.into_iter()
             .map(
-                |(card_uuid, outcome, outcome_timestamp, suggestions, reason)| {
+                |(card_uuid, outcome, outcome_timestamp, suggestions, reason, service_id)| {
                     Ok(StoredFeedback {
                         card_uuid: CardUuid::parse(&card_uuid)
                             .context("a stored feedback row has an unreadable card uuid")?,
@@ -113,6 +129,7 @@ impl Store {
                             .map(str::to_owned)
                             .collect(),
                         override_reason_code: (!reason.is_empty()).then_some(reason),
+                        service_id,
                     })
                 },
             )
@@ -173,6 +190,7 @@ mod tests {
                 rows[1].override_reason_code.as_deref(),
                 Some("not-indicated")
             );
+            assert_eq!(rows[0].service_id, "svc");
         }
     }
 }

@@ -143,6 +143,17 @@ impl Store {
                 .context("cannot read the issued-cards log")?;
         Ok(row.map(|(topic,)| topic))
     }
+
+    /// The hook an issued card was shown for, if it was logged with a hook this release knows.
+    pub async fn issued_card_hook(&self, card_uuid: &CardUuid) -> anyhow::Result<Option<Hook>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT hook FROM issued_cards WHERE card_uuid = $1")
+                .bind(card_uuid.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .context("cannot read the issued-cards log")?;
+        Ok(row.and_then(|(hook,)| Hook::from_code(&hook)))
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +192,17 @@ mod tests {
                     .expect("read")
                     .as_deref(),
                 Some("rituximab-redose")
+            );
+            assert_eq!(
+                store.issued_card_hook(&uuid).await.expect("read"),
+                Some(Hook::OrderSign)
+            );
+            assert_eq!(
+                store
+                    .issued_card_hook(&new_card_uuid())
+                    .await
+                    .expect("read"),
+                None
             );
         }
     }

@@ -172,8 +172,78 @@ async fn a_failed_refresh_keeps_the_previous_keys() {
 
     assert_eq!(keys.key("k").await.expect("first load").kid(), "k");
     assert_eq!(keys.key("k").await.expect("previous keys kept").kid(), "k");
-    let requests = server.received_requests().await.expect("recording is on");
-    assert_eq!(requests.len(), 2);
+    // The stale set answered at once; its refresh ran in the background and failed.
+    assert_eq!(received_eventually(&server, 2).await, 2);
+    assert_eq!(keys.key("k").await.expect("previous keys kept").kid(), "k");
+}
+
+/// The number of requests `server` received, waiting up to two seconds for it to reach `at_least`
+/// (background refreshes finish after the lookup that started them).
+async fn received_eventually(server: &MockServer, at_least: usize) -> usize {
+    for _ in 0..200 {
+        let received = server
+            .received_requests()
+            .await
+            .expect("recording is on")
+            .len();
+        if received >= at_least {
+            return received;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server
+        .received_requests()
+        .await
+        .expect("recording is on")
+        .len()
+}
+
+#[tokio::test]
+async fn a_stale_set_answers_at_once_while_one_refresh_runs_in_the_background() {
+    let server = MockServer::start().await;
+    let key = TestKey::es384("k");
+    serve(
+        &server,
+        ResponseTemplate::new(200).set_body_json(jwk_set(&[&key])),
+        Some(1),
+    )
+    .await;
+    // Every refresh after the first load is slow: it must not delay verification.
+    serve(
+        &server,
+        ResponseTemplate::new(200)
+            .set_body_json(jwk_set(&[&key]))
+            .set_delay(Duration::from_millis(1500)),
+        None,
+    )
+    .await;
+    let keys = std::sync::Arc::new(cache(
+        &server,
+        JwksFetchPolicy {
+            ttl: Duration::ZERO,
+            timeout: Duration::from_secs(5),
+            failed_fetch_retry_interval: Duration::ZERO,
+            ..policy()
+        },
+    ));
+    assert_eq!(keys.key("k").await.expect("first load").kid(), "k");
+
+    let started = Instant::now();
+    let mut lookups = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let keys = std::sync::Arc::clone(&keys);
+        lookups.spawn(async move { keys.key("k").await.is_ok() });
+    }
+    assert_eq!(lookups.join_all().await, vec![true; 16]);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(500), "waited {elapsed:?}");
+    // Sixteen stale lookups started exactly one refresh (single flight).
+    assert_eq!(received_eventually(&server, 2).await, 2);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        server.received_requests().await.expect("recording").len(),
+        2
+    );
 }
 
 #[tokio::test]

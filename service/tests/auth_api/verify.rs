@@ -86,6 +86,9 @@ async fn a_sandbox_shaped_es384_token_with_jku_and_no_sub_is_accepted() {
         jwks_file: Some(static_set.clone()),
         algorithms: vec![SigningAlgorithm::ES384],
         allowed_jku: vec![jku.clone()],
+        jku_files: Default::default(),
+        // Pinned keys win by default; this deployment asks for the jku to be fetched.
+        fetch_allowed_jku: true,
         tenants: Vec::new(),
         fhir_servers: Vec::new(),
     };

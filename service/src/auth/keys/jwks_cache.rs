@@ -1,24 +1,29 @@
 //! A JWK Set fetched from one configured URL and cached.
 //!
 //! Refresh rules, all per URL:
-//! - A loaded set is trusted for `ttl`; after that the next lookup refetches it.
+//! - A loaded set is trusted for `ttl`. After that it is stale: a lookup whose `kid` is in it
+//!   is answered at once from it while one refresh runs in the background
+//!   (stale-while-revalidate), so a refresh never delays or blocks verification.
 //! - A `kid` missing from a fresh set triggers a refetch (key rotation) at most once per
 //!   `unknown_kid_refetch_interval`, so random `kid`s cannot make us hammer the EHR.
 //! - A failed fetch is retried no sooner than `failed_fetch_retry_interval`; meanwhile the last
 //!   good set keeps being used (a slow or broken JWKS endpoint does not lock clients out), and
 //!   before any set was ever loaded every lookup fails as unavailable.
-//! - Fetches are bounded by `timeout` and `max_bytes`, and are single-flight: concurrent lookups
-//!   wait for the one fetch under way instead of starting their own.
+//! - Fetches are bounded by `timeout` and `max_bytes`, and are single-flight: at most one fetch
+//!   per URL runs at a time. A lookup that cannot be answered without one (nothing loaded yet,
+//!   or an unknown `kid`) waits for the fetch under way instead of starting its own; a lookup
+//!   answered from a stale set never waits.
+//! - The cached state sits behind a short synchronous lock that is never held across a fetch.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use reqwest::Url;
-use tokio::sync::Mutex;
+use tokio::sync::Mutex as AsyncMutex;
 use tokio::time::Instant;
 
 use super::jwk_set::{parse_jwk_set, JwkSetError, KeySet};
-use super::{KeyLookupError, KeyStore, VerificationKey};
+use super::{KeyLookupError, KeyStatus, KeyStore, VerificationKey};
 use crate::auth::config::AuthConfig;
 
 /// How a [`JwksCache`] fetches and how long it trusts what it fetched.
@@ -80,10 +85,18 @@ pub enum JwksFetchError {
 /// A [`KeyStore`] backed by one JWK Set URL from the configuration.
 #[derive(Debug)]
 pub struct JwksCache {
+    fetcher: Arc<Fetcher>,
+    state: Arc<Mutex<CacheState>>,
+    /// Held for the duration of a fetch: the single-flight guard.
+    fetching: Arc<AsyncMutex<()>>,
+}
+
+/// What fetches one URL; shared with background refreshes.
+#[derive(Debug)]
+struct Fetcher {
     url: Url,
     http: reqwest::Client,
     policy: JwksFetchPolicy,
-    state: Mutex<CacheState>,
 }
 
 #[derive(Debug, Default)]
@@ -94,29 +107,114 @@ struct CacheState {
     last_failure: Option<String>,
 }
 
+impl CacheState {
+    fn is_fresh(&self, now: Instant, ttl: Duration) -> bool {
+        self.fetched_at
+            .is_some_and(|fetched_at| now.duration_since(fetched_at) < ttl)
+    }
+
+    /// The answer from what is cached now, fresh or stale.
+    fn answer(&self, kid: &str) -> Result<Arc<VerificationKey>, KeyLookupError> {
+        match &self.keys {
+            Some(keys) => keys.get(kid).ok_or(KeyLookupError::UnknownKid),
+            None => Err(KeyLookupError::Unavailable(
+                self.last_failure
+                    .clone()
+                    .unwrap_or_else(|| "not fetched yet".to_owned()),
+            )),
+        }
+    }
+}
+
+/// The cached state; a panic while it was held cannot leave it inconsistent (every update is a
+/// plain assignment), so a poisoned lock is used as it is.
+fn lock(state: &Mutex<CacheState>) -> MutexGuard<'_, CacheState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl JwksCache {
     /// A cache for `url` that has fetched nothing yet.
     pub fn new(url: Url, http: reqwest::Client, policy: JwksFetchPolicy) -> Self {
         Self {
-            url,
-            http,
-            policy,
-            state: Mutex::new(CacheState::default()),
+            fetcher: Arc::new(Fetcher { url, http, policy }),
+            state: Arc::new(Mutex::new(CacheState::default())),
+            fetching: Arc::new(AsyncMutex::new(())),
         }
     }
 
     /// The URL this cache fetches.
     pub fn url(&self) -> &Url {
-        &self.url
+        &self.fetcher.url
     }
 
-    async fn refresh(&self, state: &mut CacheState, now: Instant) {
-        state.last_attempt = Some(now);
-        match self.fetch().await {
+    fn policy(&self) -> &JwksFetchPolicy {
+        &self.fetcher.policy
+    }
+
+    /// Starts one background refresh of a stale set, unless a fetch is already under way or the
+    /// last attempt was too recent. Never waits.
+    fn refresh_in_background(&self, now: Instant) {
+        let Ok(guard) = Arc::clone(&self.fetching).try_lock_owned() else {
+            return;
+        };
+        {
+            let mut state = lock(&self.state);
+            let retry = self.policy().failed_fetch_retry_interval;
+            if !elapsed_at_least(state.last_attempt, now, retry) {
+                return;
+            }
+            state.last_attempt = Some(now);
+        }
+        let fetcher = Arc::clone(&self.fetcher);
+        let state = Arc::clone(&self.state);
+        tokio::spawn(async move {
+            let result = fetcher.fetch().await;
+            fetcher.apply(&state, result, now);
+            drop(guard);
+        });
+    }
+
+    /// Waits for the fetch under way, if any, then fetches unless the wanted `kid` arrived
+    /// meanwhile or the last attempt was too recent; answers from the result.
+    async fn fetch_for(&self, kid: &str) -> Result<Arc<VerificationKey>, KeyLookupError> {
+        let _single_flight = self.fetching.lock().await;
+        let now = Instant::now();
+        {
+            let mut state = lock(&self.state);
+            if let Ok(key) = state.answer(kid) {
+                return Ok(key);
+            }
+            let retry_interval = if state.is_fresh(now, self.policy().ttl) {
+                self.policy().unknown_kid_refetch_interval
+            } else {
+                self.policy().failed_fetch_retry_interval
+            };
+            if !elapsed_at_least(state.last_attempt, now, retry_interval) {
+                return state.answer(kid);
+            }
+            state.last_attempt = Some(now);
+        }
+        let result = self.fetcher.fetch().await;
+        self.fetcher.apply(&self.state, result, now);
+        lock(&self.state).answer(kid)
+    }
+}
+
+impl Fetcher {
+    /// Records a fetch attempted at `attempted_at`: new keys replace the old, a failure keeps
+    /// them.
+    fn apply(
+        &self,
+        state: &Mutex<CacheState>,
+        result: Result<KeySet, JwksFetchError>,
+        attempted_at: Instant,
+    ) {
+        let mut state = lock(state);
+        match result {
             Ok(keys) => {
                 tracing::info!(jwks.url = %self.url, jwks.keys = keys.len(), "loaded JWK Set");
                 state.keys = Some(keys);
-                state.fetched_at = Some(now);
+                state.fetched_at = Some(attempted_at);
                 state.last_failure = None;
             }
             Err(error) => {
@@ -174,47 +272,42 @@ fn elapsed_at_least(since: Option<Instant>, now: Instant, interval: Duration) ->
 #[async_trait::async_trait]
 impl KeyStore for JwksCache {
     async fn key(&self, kid: &str) -> Result<Arc<VerificationKey>, KeyLookupError> {
-        let mut state = self.state.lock().await;
         let now = Instant::now();
-        let is_fresh = state
-            .fetched_at
-            .is_some_and(|fetched_at| now.duration_since(fetched_at) < self.policy.ttl);
-        if is_fresh {
+        {
+            let state = lock(&self.state);
             if let Some(key) = state.keys.as_ref().and_then(|keys| keys.get(kid)) {
+                if !state.is_fresh(now, self.policy().ttl) {
+                    drop(state);
+                    self.refresh_in_background(now);
+                }
                 return Ok(key);
             }
         }
-        let retry_interval = if is_fresh {
-            self.policy.unknown_kid_refetch_interval
-        } else {
-            self.policy.failed_fetch_retry_interval
-        };
-        if elapsed_at_least(state.last_attempt, now, retry_interval) {
-            self.refresh(&mut state, now).await;
-        }
-        match &state.keys {
-            Some(keys) => keys.get(kid).ok_or(KeyLookupError::UnknownKid),
-            None => Err(KeyLookupError::Unavailable(
-                state
-                    .last_failure
-                    .clone()
-                    .unwrap_or_else(|| "not fetched yet".to_owned()),
-            )),
-        }
+        self.fetch_for(kid).await
     }
 
     async fn ensure_loaded(&self) -> bool {
-        let mut state = self.state.lock().await;
-        if state.keys.is_none() {
-            let now = Instant::now();
-            if elapsed_at_least(
-                state.last_attempt,
-                now,
-                self.policy.failed_fetch_retry_interval,
-            ) {
-                self.refresh(&mut state, now).await;
-            }
+        if lock(&self.state).keys.is_some() {
+            return true;
         }
-        state.keys.is_some()
+        // The kid is irrelevant: this only drives the first load (rate-limited, single-flight).
+        let _ = self.fetch_for("").await;
+        lock(&self.state).keys.is_some()
+    }
+
+    async fn status(&self) -> KeyStatus {
+        let state = lock(&self.state);
+        match (&state.keys, state.fetched_at) {
+            (Some(keys), Some(fetched_at)) => KeyStatus::Cached {
+                keys: keys.len(),
+                stale: fetched_at.elapsed() >= self.policy().ttl,
+            },
+            _ => KeyStatus::Unavailable {
+                reason: state
+                    .last_failure
+                    .clone()
+                    .unwrap_or_else(|| "not fetched yet".to_owned()),
+            },
+        }
     }
 }

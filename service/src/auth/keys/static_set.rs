@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::jwk_set::{parse_jwk_set, KeySet};
-use super::{KeyLookupError, KeyStore, VerificationKey};
+use super::{KeyLookupError, KeyStatus, KeyStore, VerificationKey};
 
 /// Keys that never change while the service runs.
 #[derive(Debug, Clone)]
@@ -38,5 +38,11 @@ impl KeyStore for StaticKeyStore {
 
     async fn ensure_loaded(&self) -> bool {
         true
+    }
+
+    async fn status(&self) -> KeyStatus {
+        KeyStatus::Pinned {
+            keys: self.keys.len(),
+        }
     }
 }
