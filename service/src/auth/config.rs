@@ -290,7 +290,7 @@ fn is_loopback(url: &Url) -> bool {
 /// An asymmetric JWS algorithm the service can verify.
 ///
 /// `none` and the symmetric `HS*` algorithms have no variant, so they can never be configured;
-/// `ES512` has none either because the signature library (jsonwebtoken 9) cannot verify it.
+/// `ES512` has none either because the signature library (jsonwebtoken 10) cannot verify it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "String")]
 pub enum SigningAlgorithm {
