@@ -35,6 +35,16 @@ pub struct RouteLabels {
 }
 
 /// Labels of an issued card.
+/// Labels of the key-status gauge: the issuer, and which key source (`issuer` for its own
+/// `jwks_file` / `jwks_url`, or an allowed `jku` URL).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct IssuerKeyLabels {
+    /// The issuer's `iss`.
+    pub issuer: String,
+    /// `issuer`, or the allowed `jku` URL.
+    pub source: String,
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CardLabels {
     /// Topic code.
@@ -99,6 +109,8 @@ pub struct Metrics {
     pub feedback: Family<FeedbackLabels, Counter>,
     /// Issued-cards log entries dropped because the queue was full.
     pub issued_cards_dropped: Counter,
+    /// Key status per issuer and per allowed `jku` (set at each scrape).
+    pub issuer_keys: Family<IssuerKeyLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -166,6 +178,13 @@ impl Metrics {
             "Issued-cards log entries dropped because the queue was full",
             issued_cards_dropped.clone(),
         );
+        let issuer_keys = Family::<IssuerKeyLabels, Gauge>::default();
+        registry.register(
+            "issuer_keys_usable",
+            "Whether each trusted issuer's keys (and each allowed jku's) are usable: 1, or 0 when \
+             they never loaded or the host is unreachable (readiness does not depend on a jku)",
+            issuer_keys.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -189,6 +208,7 @@ impl Metrics {
             auth_failures,
             feedback,
             issued_cards_dropped,
+            issuer_keys,
         }
     }
 

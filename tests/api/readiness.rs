@@ -70,6 +70,34 @@ async fn readyz_stays_200_with_an_unreachable_jku_host_while_pinned_keys_are_loa
             "reported, not fetched by the probe: {body}"
         );
     }
+    // The same status in metrics: the issuer is usable, the unreachable jku is not.
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = |source: &str| {
+        metrics
+            .lines()
+            .find(|line| {
+                line.starts_with("oms_cds_issuer_keys_usable")
+                    && line.contains("issuer=\"https://other-ehr.example.org\"")
+                    && line.contains(source)
+            })
+            .map(str::to_owned)
+    };
+    assert!(
+        line("source=\"issuer\"").is_some_and(|l| l.ends_with(" 1")),
+        "{metrics}"
+    );
+    assert!(
+        line("/jwks.json\"").is_some_and(|l| l.ends_with(" 0")),
+        "{metrics}"
+    );
     app.stop().await;
 }
 

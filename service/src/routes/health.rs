@@ -9,6 +9,9 @@ use crate::state::AppState;
 
 /// `GET /metrics`: Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    if state.settings.auth.required {
+        record_key_status(&state).await;
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -16,6 +19,34 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
         )],
         state.metrics.render(),
     )
+}
+
+/// Sets the key-status gauge from the authenticator, so an unreachable `jku` host or a failing
+/// refresh shows in metrics as well as in `/readyz`.
+async fn record_key_status(state: &AppState) {
+    use crate::auth::KeyStatus;
+    use crate::metrics::IssuerKeyLabels;
+    let usable = |keys: &KeyStatus| i64::from(!matches!(keys, KeyStatus::Unavailable { .. }));
+    for issuer in state.authenticator.key_status().await {
+        state
+            .metrics
+            .issuer_keys
+            .get_or_create(&IssuerKeyLabels {
+                issuer: issuer.iss.clone(),
+                source: "issuer".to_owned(),
+            })
+            .set(i64::from(issuer.ready));
+        for jku in &issuer.jku {
+            state
+                .metrics
+                .issuer_keys
+                .get_or_create(&IssuerKeyLabels {
+                    issuer: issuer.iss.clone(),
+                    source: jku.url.clone(),
+                })
+                .set(usable(&jku.keys));
+        }
+    }
 }
 
 /// `GET /healthz`: the process is up. Cheap on purpose: it touches nothing.
