@@ -83,11 +83,13 @@ pub enum ValueSetName {
     AdultTumourScreening,
     /// Malignancy Conditions.
     Malignancy,
+    /// Oral dose forms named in a product's text (a route when the order gives none).
+    OralForm,
 }
 
 /// Every value set by its name in the data file (`[rituximab]`, `[body_weight]`...): one list,
 /// read when a data file is loaded.
-const FILE_NAMES: [(&str, ValueSetName); 39] = {
+const FILE_NAMES: [(&str, ValueSetName); 40] = {
     use MedicationClass as Class;
     use ValueSetName as Set;
     [
@@ -136,6 +138,7 @@ const FILE_NAMES: [(&str, ValueSetName); 39] = {
         ("hcg", Set::Hcg),
         ("adult_tumour_screening", Set::AdultTumourScreening),
         ("malignancy", Set::Malignancy),
+        ("oral_form", Set::OralForm),
     ]
 };
 

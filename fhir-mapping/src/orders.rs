@@ -2,6 +2,7 @@
 //! `context.selections`, on `order-sign` every draft order; only MedicationRequests of a
 //! recognised medication class count, other request types are ignored quietly.
 
+use fhirbolt::model::r4::resources::MedicationRequestMedication;
 use fhirbolt::model::r4::types::{CodeableConcept, Reference, Timing};
 use fhirbolt::model::r4::Resource;
 
@@ -43,9 +44,12 @@ pub fn orders_in_play(
             continue;
         };
         let dosage = request.dosage_instruction.first();
+        // Without a route element, an oral product ("Cyclophosphamide 50 MG Oral Tablet", as the
+        // CDS Hooks sandbox orders it) is taken by mouth: never read as the IV regimen.
         let route = dosage
             .and_then(|d| d.route.as_deref())
-            .map(|route| route_of(context, route));
+            .map(|route| route_of(context, route))
+            .or_else(|| oral_product(context, &request.medication).then_some(Route::Oral));
         // Subcutaneous immunoglobulin is not IV immunoglobulin: not a relevant order.
         if medication == MedicationClass::Ivig && route == Some(Route::Subcutaneous) {
             continue;
@@ -62,6 +66,16 @@ pub fn orders_in_play(
         drafts.insert(reference.clone(), request.clone());
     }
     (orders, drafts)
+}
+
+/// Whether the order's medication concept names an oral form (the `oral_form` value set).
+fn oral_product(context: &Context<'_>, medication: &MedicationRequestMedication) -> bool {
+    match medication {
+        MedicationRequestMedication::CodeableConcept(concept) => context
+            .terminology
+            .has_text(ValueSetName::OralForm, concept),
+        _ => false,
+    }
 }
 
 /// An order's schedule: `timing.repeat` frequency, period and count, or a single event.

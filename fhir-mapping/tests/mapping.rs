@@ -1617,3 +1617,39 @@ mod site_coded_neuroblastoma {
         )));
     }
 }
+
+/// An order without a route element for an oral product is read as oral (the CDS Hooks sandbox
+/// orders "Cyclophosphamide 50 MG Oral Tablet" so): never the IV regimen.
+mod oral_products {
+    use super::*;
+
+    #[test]
+    fn an_oral_tablet_without_a_route_is_oral_and_an_injection_has_no_route() {
+        let draft = |id: &str, code: &str, name: &str| {
+            json!({
+                "resourceType": "MedicationRequest", "id": id, "status": "draft", "intent": "order",
+                "medicationCodeableConcept": rxnorm(code, name),
+                "subject": { "reference": "Patient/pat-1" }
+            })
+        };
+        let oms = oms_condition(
+            "oms",
+            json!({ "text": "Opsoclonus-myoclonus syndrome" }),
+            "relapse",
+        );
+        let facts = Request::sign(
+            vec![
+                draft("tablet", "197550", "Cyclophosphamide 50 MG Oral Tablet"),
+                draft("vial", "1734917", "cyclophosphamide 500 MG Injection"),
+            ],
+            vec![oms],
+        )
+        .map();
+        let routes: Vec<Option<Route>> = facts
+            .orders
+            .iter()
+            .map(|order| order.route.clone())
+            .collect();
+        assert_eq!(routes, [Some(Route::Oral), None]);
+    }
+}

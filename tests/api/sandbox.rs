@@ -121,9 +121,10 @@ async fn the_sandboxs_order_select_calls_get_the_cards_a_clinician_expects() {
         .await;
     assert_eq!(topics(&first), Vec::<String>::new(), "{first}");
 
-    // Oral cyclophosphamide picked for a rituximab-naive child with relapsed OMS and an
-    // unresected neuroblastoma: offer the full rituximab course first, warn that
-    // cyclophosphamide is gonadotoxic in a young patient, and refer for tumour resection.
+    // Oral cyclophosphamide (RxNorm 197550, "Oral Tablet", no route element) picked for a
+    // rituximab-naive child with relapsed OMS and an unresected neuroblastoma: offer the full
+    // rituximab course and refer for tumour resection. The oral tablet is another use of the
+    // drug, not the OMS pulse regimen: no card re-doses it, removes it or counsels on it as such.
     let picked = app
         .post(
             path,
@@ -132,11 +133,11 @@ async fn the_sandboxs_order_select_calls_get_the_cards_a_clinician_expects() {
         .await;
     assert_eq!(
         topics(&picked),
-        [
-            "rituximab-full-course",
-            "fertility-prefer-rituximab",
-            "neuroblastoma-resection"
-        ],
+        ["rituximab-full-course", "neuroblastoma-resection"],
+        "{picked}"
+    );
+    assert!(
+        !picked.to_string().contains("\"type\":\"delete\""),
         "{picked}"
     );
     let _ = app.shutdown.send(());
@@ -145,9 +146,9 @@ async fn the_sandboxs_order_select_calls_get_the_cards_a_clinician_expects() {
 #[tokio::test]
 async fn the_sandboxs_order_sign_call_gets_the_cards_a_clinician_expects() {
     let app = SandboxApp::start().await;
-    // A relapse after a full rituximab course: one additional rituximab dose, the fertility
-    // warning on cyclophosphamide, and screening for an occult neuroblastoma (no work-up on
-    // record).
+    // A relapse after a full rituximab course: one additional rituximab dose and screening for
+    // an occult neuroblastoma (no work-up on record); the oral cyclophosphamide tablet being
+    // signed is another use, left alone.
     let signed = app
         .post(
             "/cds-services/oms-relapse-order-sign",
@@ -156,11 +157,7 @@ async fn the_sandboxs_order_sign_call_gets_the_cards_a_clinician_expects() {
         .await;
     assert_eq!(
         topics(&signed),
-        [
-            "rituximab-redose",
-            "fertility-prefer-rituximab",
-            "neuroblastoma-screening"
-        ],
+        ["rituximab-redose", "neuroblastoma-screening"],
         "{signed}"
     );
     let _ = app.shutdown.send(());
