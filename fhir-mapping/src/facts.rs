@@ -503,7 +503,26 @@ pub struct HepatitisBScreening {
     pub anti_hbc: Option<LabResult>,
 }
 
+impl ResultStatus {
+    /// "positive", "negative" or "unreadable", as a card writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            ResultStatus::Positive => "positive",
+            ResultStatus::Negative => "negative",
+            ResultStatus::Unreadable => "unreadable",
+        }
+    }
+}
+
 impl HepatitisBScreening {
+    /// Each test with its name as a card writes it, in a fixed order.
+    pub fn by_test(&self) -> [(&'static str, Option<&LabResult>); 2] {
+        [
+            ("HBsAg", self.hbsag.as_ref()),
+            ("anti-HBc", self.anti_hbc.as_ref()),
+        ]
+    }
+
     /// Both tests have a result on record (whatever it says).
     pub fn is_complete(&self) -> bool {
         self.hbsag.is_some() && self.anti_hbc.is_some()
@@ -516,6 +535,35 @@ impl HepatitisBScreening {
             .flatten()
             .any(|result| result.status == ResultStatus::Positive)
     }
+
+    /// The positive results, each as "HBsAg positive on 14 Sep 2026".
+    pub fn positives_in_words(&self) -> Vec<String> {
+        self.by_test()
+            .into_iter()
+            .filter_map(|(test, result)| {
+                let result = result.filter(|r| r.status == ResultStatus::Positive)?;
+                Some(result_in_words(test, result))
+            })
+            .collect()
+    }
+
+    /// Whether anti-HBc is positive and HBsAg is not (possibly passive after IVIG).
+    pub fn anti_hbc_only(&self) -> bool {
+        let positive = |r: &Option<LabResult>| {
+            r.as_ref()
+                .is_some_and(|r| r.status == ResultStatus::Positive)
+        };
+        positive(&self.anti_hbc) && !positive(&self.hbsag)
+    }
+}
+
+/// One result as a card writes it: "anti-HBc negative on 14 Sep 2026".
+pub fn result_in_words(test: &str, result: &LabResult) -> String {
+    format!(
+        "{test} {} on {}",
+        result.status.word(),
+        date_in_words(result.date)
+    )
 }
 
 /// A reaction to, or an allergy to, rituximab or another anti-CD20 antibody.

@@ -419,15 +419,11 @@ impl HistoryBuilder {
             indication: indication_of(context, &statement.reason_reference, &statement.reason_code),
         };
         let doses = schedule.doses(dosage, context.today, issues);
-        if let Some(records) = self.records_of(class) {
-            records.add(doses);
-        }
-        if status == Some("active")
-            && self.oral_steroid.is_none()
-            && class.is_oral_steroid()
-            && currency::statement_is_current(class.name(), reference, statement, context, issues)
-        {
-            self.oral_steroid = current_oral_steroid(reference, class, dosage, context);
+        self.add_doses(class, doses);
+        if status == Some("active") && self.may_be_current_steroid(class) {
+            let current =
+                currency::statement_is_current(class.name(), reference, statement, context, issues);
+            self.note_current_steroid(current, reference, class, dosage, context);
         }
     }
 
@@ -461,14 +457,36 @@ impl HistoryBuilder {
             indication: indication_of(context, &request.reason_reference, &request.reason_code),
         };
         let doses = schedule.doses(dosage, context.today, issues);
+        self.add_doses(class, doses);
+        if status == Some("active") && self.may_be_current_steroid(class) {
+            let current =
+                currency::request_is_current(class.name(), reference, request, context, issues);
+            self.note_current_steroid(current, reference, class, dosage, context);
+        }
+    }
+
+    /// Adds a record's doses to its drug's history (rituximab, cyclophosphamide).
+    fn add_doses(&mut self, class: MedicationClass, doses: RecordDoses) {
         if let Some(records) = self.records_of(class) {
             records.add(doses);
         }
-        if status == Some("active")
-            && self.oral_steroid.is_none()
-            && class.is_oral_steroid()
-            && currency::request_is_current(class.name(), reference, request, context, issues)
-        {
+    }
+
+    /// Whether an active record of `class` may still be the current oral steroid: none found yet.
+    fn may_be_current_steroid(&self, class: MedicationClass) -> bool {
+        self.oral_steroid.is_none() && class.is_oral_steroid()
+    }
+
+    /// The first current active oral-steroid record is the steroid the patient is on now.
+    fn note_current_steroid(
+        &mut self,
+        current: bool,
+        reference: &FhirRef,
+        class: MedicationClass,
+        dosage: Option<&Dosage>,
+        context: &Context<'_>,
+    ) {
+        if current {
             self.oral_steroid = current_oral_steroid(reference, class, dosage, context);
         }
     }

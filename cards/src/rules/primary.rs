@@ -749,18 +749,8 @@ fn rituximab_card(
     }
     // A positive hepatitis B result or a pregnancy has its own warning card; this card names it
     // in one line and pre-selects nothing (`may_preselect_rituximab`).
-    if assessment.facts.hepatitis_b.any_positive() {
-        let positive: Vec<String> = [
-            ("HBsAg", &assessment.facts.hepatitis_b.hbsag),
-            ("anti-HBc", &assessment.facts.hepatitis_b.anti_hbc),
-        ]
-        .into_iter()
-        .filter_map(|(test, result)| {
-            let result = result.as_ref()?;
-            (result.status == fhir_mapping::ResultStatus::Positive)
-                .then(|| format!("{test} positive {}", date_in_words(result.date)))
-        })
-        .collect();
+    let positive = assessment.facts.hepatitis_b.positives_in_words();
+    if !positive.is_empty() {
         detail = detail.also(format!(
             "{}: HBV DNA and antiviral prophylaxis first (see the hepatitis B card).",
             positive.join(", ")

@@ -4,7 +4,7 @@
 //! - `hepatitis-b-reactivation-risk`: rituximab in play or proposed with a positive HBsAg or
 //!   anti-HBc (rituximab label, boxed warning).
 
-use fhir_mapping::{date_in_words, MedicationClass, Pregnancy, ResultStatus};
+use fhir_mapping::{date_in_words, result_in_words, MedicationClass, Pregnancy};
 
 use crate::assessment::Assessment;
 use crate::card::{Indicator, Topic};
@@ -75,43 +75,19 @@ fn hepatitis_b_reactivation_risk(assessment: &Assessment<'_>) -> Option<CardProp
     if !screening.any_positive() || !rituximab_in_play_or_proposed(assessment) {
         return None;
     }
-    let word = |status: ResultStatus| match status {
-        ResultStatus::Positive => "positive",
-        ResultStatus::Negative => "negative",
-        ResultStatus::Unreadable => "unreadable",
-    };
     let mut detail = Detail::new(
         "Rituximab can reactivate hepatitis B (boxed warning; fulminant hepatitis): check HBV \
          DNA; hepatology or infectious-disease input; antiviral prophylaxis (entecavir or \
          tenofovir) from before the first dose to at least 12 months after the last; monitor.",
     )
     .evidence(RITUXIMAB_LABEL);
-    let mut named = Vec::new();
-    for (test, result) in [
-        ("HBsAg", &screening.hbsag),
-        ("anti-HBc", &screening.anti_hbc),
-    ] {
+    for (test, result) in screening.by_test() {
         if let Some(result) = result {
-            let text = format!(
-                "{test} {} on {}",
-                word(result.status),
-                date_in_words(result.date)
-            );
-            detail = detail.because(text.clone(), Some(&result.source));
-            if result.status == ResultStatus::Positive {
-                named.push(text);
-            }
+            detail = detail.because(result_in_words(test, result), Some(&result.source));
         }
     }
-    let anti_hbc_only = screening
-        .anti_hbc
-        .as_ref()
-        .is_some_and(|r| r.status == ResultStatus::Positive)
-        && !screening
-            .hbsag
-            .as_ref()
-            .is_some_and(|r| r.status == ResultStatus::Positive);
-    if anti_hbc_only {
+    let named = screening.positives_in_words();
+    if screening.anti_hbc_only() {
         detail = detail.also(
             "An isolated positive anti-HBc within 3 months of IVIG may be passively acquired: \
              check HBV DNA before concluding.",
