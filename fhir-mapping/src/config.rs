@@ -47,6 +47,10 @@ pub struct MappingConfig {
     pub pregnancy_hcg_window_days: u32,
     /// Any pregnancy evidence older than this many days does not count.
     pub pregnancy_evidence_window_days: u32,
+    /// The most resources one request may carry, prefetch and draft orders together (fetched
+    /// prefetch included). A whole record (about 1,600 resources, 2.7 MB) fits with room to
+    /// spare; a flood of tiny entries that fits the body limit does not.
+    pub max_resources: usize,
     /// A TOML file of extra value sets merged over the embedded ones.
     pub terminology_file: Option<PathBuf>,
 }
@@ -70,6 +74,7 @@ impl Default for MappingConfig {
             pregnancy_hcg_positive_iu_per_l: rust_decimal::Decimal::from(25),
             pregnancy_hcg_window_days: 30,
             pregnancy_evidence_window_days: 300,
+            max_resources: 5000,
             terminology_file: None,
         }
     }
@@ -113,6 +118,12 @@ impl MappingConfig {
                     reason: "must be at least 1 day".into(),
                 });
             }
+        }
+        if self.max_resources == 0 {
+            return Err(ConfigError::Invalid {
+                key: "max_resources",
+                reason: "must be at least 1".into(),
+            });
         }
         if self.pregnancy_hcg_positive_iu_per_l <= rust_decimal::Decimal::ZERO {
             return Err(ConfigError::Invalid {

@@ -38,6 +38,9 @@ pub struct ResourceIndex {
     failed: usize,
     /// Prefetch keys that were sent with resources none of which could be read.
     unreadable_keys: BTreeSet<PrefetchKey>,
+    /// Resources met so far (Bundles not counted), and the most that will be read.
+    met: usize,
+    max_resources: usize,
 }
 
 impl ResourceIndex {
@@ -47,9 +50,13 @@ impl ResourceIndex {
         prefetch: &Prefetch,
         draft_orders: &RawValue,
         patient_id: &str,
+        max_resources: usize,
         issues: &mut Vec<DataIssue>,
     ) -> Result<ResourceIndex, MappingError> {
-        let mut index = ResourceIndex::default();
+        let mut index = ResourceIndex {
+            max_resources,
+            ..ResourceIndex::default()
+        };
         let head = parse::resource_head(draft_orders);
         if head.resource_type.as_deref() != Some("Bundle") {
             return Err(MappingError::DraftOrdersNotABundle(format!(
@@ -72,6 +79,11 @@ impl ResourceIndex {
             if let PrefetchValue::Resource(raw) = value {
                 index.add_prefetch_value(*key, raw, issues);
             }
+        }
+        if index.met > max_resources {
+            return Err(MappingError::TooManyResources {
+                limit: max_resources,
+            });
         }
         index.keep_only_this_patient(patient_id, issues)?;
         Ok(index)
@@ -175,7 +187,17 @@ impl ResourceIndex {
         depth: usize,
         issues: &mut Vec<DataIssue>,
     ) {
+        // Over the limit the request is refused: the rest is not worth reading.
+        if self.met > self.max_resources {
+            return;
+        }
         let head = parse::resource_head(raw);
+        if head.resource_type.as_deref() != Some("Bundle") {
+            self.met += 1;
+            if self.met > self.max_resources {
+                return;
+            }
+        }
         let Some(resource_type) = head.resource_type.clone() else {
             issues.push(DataIssue {
                 kind: DataIssueKind::UnparseableResource,
@@ -383,6 +405,37 @@ mod tests {
 
     const EMPTY_DRAFTS: &str = r#"{"resourceType":"Bundle","type":"collection","entry":[]}"#;
 
+    const LIMIT: usize = 5000;
+
+    fn bundle_of(count: usize) -> String {
+        let entries: Vec<String> = (0..count)
+            .map(|i| {
+                format!(r#"{{"resource":{{"resourceType":"Observation","id":"o{i}","status":"final","code":{{"text":"x"}},"subject":{{"reference":"Patient/p1"}}}}}}"#)
+            })
+            .collect();
+        format!(
+            r#"{{"resourceType":"Bundle","type":"searchset","entry":[{}]}}"#,
+            entries.join(",")
+        )
+    }
+
+    #[test]
+    fn resources_up_to_the_limit_are_read_and_one_more_refuses_the_request() {
+        let mut issues = Vec::new();
+        let at_limit = bundle_of(3);
+        let prefetch_at = prefetch(&[(PrefetchKey::Observations, Some(&at_limit))]);
+        let index = ResourceIndex::build(&prefetch_at, &raw(EMPTY_DRAFTS), "p1", 3, &mut issues)
+            .expect("three resources fit a limit of three");
+        assert_eq!(index.observations().count(), 3);
+        let over = bundle_of(4);
+        let prefetch_over = prefetch(&[(PrefetchKey::Observations, Some(&over))]);
+        let result = ResourceIndex::build(&prefetch_over, &raw(EMPTY_DRAFTS), "p1", 3, &mut issues);
+        assert!(matches!(
+            result,
+            Err(MappingError::TooManyResources { limit: 3 })
+        ));
+    }
+
     fn prefetch(values: &[(PrefetchKey, Option<&str>)]) -> Prefetch {
         values
             .iter()
@@ -414,7 +467,8 @@ mod tests {
             (PrefetchKey::Conditions, None),
         ]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
+        let index =
+            ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
         let references: Vec<_> = index.all().map(|(r, _)| r.to_string()).collect();
         assert_eq!(references, ["Condition/c1", "Patient/p1"]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -435,7 +489,7 @@ mod tests {
             ),
         )]);
         let mut issues = Vec::new();
-        ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
+        ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::PrefetchError);
         assert!(
@@ -448,7 +502,8 @@ mod tests {
     fn a_null_prefetch_value_is_no_data_and_no_issue() {
         let prefetch = prefetch(&[(PrefetchKey::Conditions, None)]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
+        let index =
+            ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
         assert_eq!(index.all().count(), 0);
         assert!(issues.is_empty());
     }
@@ -463,7 +518,8 @@ mod tests {
             ),
         )]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", &mut issues).unwrap();
+        let index =
+            ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
         assert_eq!(index.observations().count(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::MissingOptionalData);
     }
@@ -474,7 +530,8 @@ mod tests {
             {"resource":{"resourceType":"MedicationRequest","id":"sandbox","status":"draft","category":{"text":"outpatient"},"subject":{"reference":"Patient/p1"}}},
             {"resource":{"resourceType":"ServiceRequest","id":"sr1","status":"draft","intent":"order","subject":{"reference":"Patient/p1"}}}]}"#);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(&Prefetch::new(), &drafts, "p1", &mut issues).unwrap();
+        let index =
+            ResourceIndex::build(&Prefetch::new(), &drafts, "p1", LIMIT, &mut issues).unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::UnparseableResource);
         assert_eq!(
@@ -492,13 +549,14 @@ mod tests {
             &Prefetch::new(),
             &raw(r#"{"resourceType":"MedicationRequest","id":"x"}"#),
             "p1",
+            LIMIT,
             &mut issues,
         );
         assert!(matches!(
             result,
             Err(MappingError::DraftOrdersNotABundle(_))
         ));
-        let result = ResourceIndex::build(&Prefetch::new(), &raw("[]"), "p1", &mut issues);
+        let result = ResourceIndex::build(&Prefetch::new(), &raw("[]"), "p1", LIMIT, &mut issues);
         assert!(result.is_err());
     }
 }

@@ -120,6 +120,15 @@ pub enum MappingError {
          request can be trusted to be about that patient"
     )]
     PatientMismatch,
+    /// More resources than `[mapping] max_resources` (the rest were not read).
+    #[error(
+        "the request carries more than {limit} FHIR resources (prefetch and draft orders \
+         together), the most this service reads in one call"
+    )]
+    TooManyResources {
+        /// The configured limit.
+        limit: usize,
+    },
 }
 
 /// Maps requests to facts with one configuration and terminology (build once at start-up).
@@ -146,6 +155,7 @@ impl Mapper {
             &request.prefetch,
             &request.draft_orders,
             &request.patient_id,
+            self.config.max_resources,
             &mut issues,
         )?;
         let context = Context {

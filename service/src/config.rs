@@ -17,6 +17,9 @@ use serde::Deserialize;
 use crate::auth::AuthConfig;
 
 pub mod clinical;
+pub mod server;
+
+pub use server::ServerSettings;
 
 /// Short environment variable names for the keys operators set most.
 pub const ENV_ALIASES: [(&str, &str); 7] = [
@@ -48,6 +51,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How long a shutdown waits for in-flight requests.
     pub shutdown_grace_secs: u64,
+    /// Connection timeouts, the connection cap and the evaluation pool.
+    pub server: ServerSettings,
     /// Cross-origin settings for browser-based EHRs.
     pub cors: CorsSettings,
     /// Database.
@@ -79,6 +84,7 @@ impl Default for Settings {
             public_base_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 5 * 1024 * 1024,
             shutdown_grace_secs: 10,
+            server: ServerSettings::default(),
             cors: CorsSettings::default(),
             storage: StorageSettings::default(),
             log: LogSettings::default(),
@@ -236,6 +242,9 @@ impl Settings {
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
         }
+        self.server
+            .validate()
+            .map_err(|e| anyhow::anyhow!("server.{e}"))?;
         let url = &self.storage.database_url;
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
@@ -285,6 +294,14 @@ impl Settings {
         self.mapping
             .validate()
             .map_err(|e| anyhow::anyhow!("mapping: {e}"))?;
+        if self.fhir.max_resources > self.mapping.max_resources {
+            bail!(
+                "fhir.max_resources ({}) must not exceed mapping.max_resources ({}): a key fetched \
+                 in full would make every call that needs it too large to read",
+                self.fhir.max_resources,
+                self.mapping.max_resources
+            );
+        }
         self.clinical
             .validate()
             .map_err(|e| anyhow::anyhow!("clinical: {e}"))?;

@@ -1,7 +1,7 @@
 //! `ApiError`: every way a request can fail, and the one place that renders it as an HTTP status
 //! with a FHIR OperationOutcome body.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -35,6 +35,15 @@ pub enum ApiError {
     /// 405: the route exists but not for this method.
     #[error("method not allowed on this endpoint")]
     MethodNotAllowed,
+    /// 408: the body did not arrive within `server.body_read_timeout_ms`.
+    #[error("the request body did not arrive within {limit_ms} ms")]
+    BodyTimeout {
+        /// The configured limit.
+        limit_ms: u64,
+    },
+    /// 413: more FHIR resources than `[mapping] max_resources`.
+    #[error("{0}")]
+    TooManyResources(String),
     /// 413: the body is over the configured limit.
     #[error("the request body is larger than the limit of {limit_bytes} bytes")]
     PayloadTooLarge {
@@ -47,6 +56,9 @@ pub enum ApiError {
     /// 412: data the service needs is neither in the prefetch nor obtainable from the FHIR server.
     #[error("{0}")]
     MissingRequiredData(String),
+    /// 503: every evaluation worker is busy and the queue is full.
+    #[error(transparent)]
+    Saturated(#[from] crate::evaluation_pool::Saturated),
     /// 503: storage is unreachable.
     #[error("the service cannot store data right now; retry later")]
     StorageUnavailable(#[source] anyhow::Error),
@@ -65,10 +77,15 @@ impl ApiError {
             | ApiError::UnreadableFhir(_) => StatusCode::BAD_REQUEST,
             ApiError::UnknownService(_) | ApiError::UnknownRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooManyResources(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MissingRequiredData(_) => StatusCode::PRECONDITION_FAILED,
-            ApiError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Saturated(_) | ApiError::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +93,15 @@ impl ApiError {
     /// The OperationOutcome body that tells the caller what went wrong.
     pub fn operation_outcome(&self) -> OperationOutcome {
         OperationOutcome::error(self.issue_code(), self.to_string())
+    }
+
+    /// For a fault that passes (503), when to try again: soon, since it is a moment's overload
+    /// or a database that is back within seconds.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            ApiError::Saturated(_) | ApiError::StorageUnavailable(_) => Some(1),
+            _ => None,
+        }
     }
 
     /// The FHIR `issue-type` code of this error.
@@ -87,9 +113,10 @@ impl ApiError {
             ApiError::UnreadableFhir(_) => "structure",
             ApiError::UnknownService(_) | ApiError::UnknownRoute => "not-found",
             ApiError::MethodNotAllowed | ApiError::UnsupportedMediaType => "not-supported",
-            ApiError::PayloadTooLarge { .. } => "too-costly",
+            ApiError::PayloadTooLarge { .. } | ApiError::TooManyResources(_) => "too-costly",
+            ApiError::BodyTimeout { .. } => "timeout",
             ApiError::MissingRequiredData(_) => "incomplete",
-            ApiError::StorageUnavailable(_) => "transient",
+            ApiError::Saturated(_) | ApiError::StorageUnavailable(_) => "transient",
             ApiError::Internal(_) => "exception",
         }
     }
@@ -106,6 +133,9 @@ impl From<EvaluationError> for ApiError {
             | EvaluationError::UnreadableFhir(MappingError::PatientMismatch) => {
                 ApiError::MissingRequiredData(message)
             }
+            EvaluationError::UnreadableFhir(MappingError::TooManyResources { .. }) => {
+                ApiError::TooManyResources(message)
+            }
             EvaluationError::UnreadableFhir(_) => ApiError::UnreadableFhir(message),
         }
     }
@@ -115,6 +145,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.operation_outcome();
         let mut response = (self.status(), Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if matches!(self, ApiError::BodyTimeout { .. }) {
+            // The rest of the body may still be on its way: this connection cannot be reused.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         // Internal errors are logged where the response is finished (the request log line),
         // carried there through this extension so `IntoResponse` itself never logs.
         if let ApiError::Internal(source) | ApiError::StorageUnavailable(source) = self {

@@ -8,6 +8,7 @@
 //! - `config`: settings from TOML + environment, validated at start-up.
 //! - `telemetry`: logging.
 //! - `startup`: `Application` (bind, build the state, serve, graceful shutdown).
+//! - `server`: the accept loop: header-read timeout, connection cap, connection draining.
 //! - `state`: `AppState`, what every handler can reach (routes and router depend on it, never
 //!   on `startup`).
 //! - `router`: routes and the middleware stack.
@@ -19,6 +20,8 @@
 //! - `catalogue`: the service id, hooks and prefetch templates (one source of truth; the
 //!   templates built at start-up from the terminology in force).
 //! - `evaluation`: request -> fhir-mapping -> cards.
+//! - `evaluation_pool`: the threads evaluation runs on, off the async workers, with admission
+//!   control (503 when full).
 //! - `example_dates`: moves example requests to another evaluation date.
 //! - `identifiers`: hook instance, card uuid and issuer, checked (non-empty, bounded) at the edge.
 //! - `error`: `ApiError` -> OperationOutcome.
@@ -36,6 +39,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evaluation;
+pub mod evaluation_pool;
 pub mod example_dates;
 pub mod fhir_client;
 pub mod identifiers;
@@ -43,6 +47,7 @@ pub mod metrics;
 pub mod router;
 pub mod routes;
 pub mod rulebook;
+pub mod server;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -111,6 +111,14 @@ pub struct Metrics {
     pub issued_cards_dropped: Counter,
     /// Key status per issuer and per allowed `jku` (set at each scrape).
     pub issuer_keys: Family<IssuerKeyLabels, Gauge>,
+    /// Client connections open now.
+    pub connections_open: Gauge,
+    /// Connections refused because `server.max_connections` were open.
+    pub connections_refused: Counter,
+    /// Service calls refused (503) because the evaluation pool was full.
+    pub evaluations_refused: Counter,
+    /// Service calls admitted to the evaluation pool and not yet answered (set at each scrape).
+    pub evaluations_in_flight: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -185,6 +193,31 @@ impl Metrics {
              they never loaded or the host is unreachable (readiness does not depend on a jku)",
             issuer_keys.clone(),
         );
+        let connections_open = Gauge::default();
+        registry.register(
+            "connections_open",
+            "Client connections open now",
+            connections_open.clone(),
+        );
+        let connections_refused = Counter::default();
+        registry.register(
+            "connections_refused",
+            "Connections answered 503 and closed because server.max_connections were open",
+            connections_refused.clone(),
+        );
+        let evaluations_refused = Counter::default();
+        registry.register(
+            "evaluations_refused",
+            "Service calls answered 503 because every evaluation worker was busy and the queue \
+             was full",
+            evaluations_refused.clone(),
+        );
+        let evaluations_in_flight = Gauge::default();
+        registry.register(
+            "evaluations_in_flight",
+            "Service calls admitted to the evaluation pool and not yet answered",
+            evaluations_in_flight.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -209,6 +242,10 @@ impl Metrics {
             feedback,
             issued_cards_dropped,
             issuer_keys,
+            connections_open,
+            connections_refused,
+            evaluations_refused,
+            evaluations_in_flight,
         }
     }
 

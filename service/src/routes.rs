@@ -1,6 +1,7 @@
 //! HTTP handlers: each extracts typed input, calls one function, maps the result.
 
 pub mod admin;
+pub mod admission;
 pub mod discovery;
 pub mod fallback;
 pub mod feedback;

@@ -1,7 +1,7 @@
 //! `Application`: binds the listener (port 0 picks a free one), wires state, serves until a
 //! shutdown signal, then drains in-flight requests (bounded) and flushes storage.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use crate::auth::{Authenticator, ReplayCache};
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::evaluation::Engine;
+use crate::evaluation_pool::EvaluationPool;
 use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
 use crate::rulebook::RulebookSite;
@@ -41,6 +42,11 @@ impl Application {
         let settings = Arc::new(settings);
         let store = Store::connect(&settings.storage).await?;
         let engine = Arc::new(Engine::new(&settings)?);
+        let pool = EvaluationPool::start(
+            settings.server.evaluation_threads(),
+            settings.server.evaluation_queue,
+        )
+        .context("cannot start the evaluation threads")?;
         let catalogue = Arc::new(Catalogue::new(engine.terminology()));
         let rulebook = Arc::new(
             RulebookSite::render(engine.clinical()).context("cannot render the rulebook pages")?,
@@ -80,6 +86,7 @@ impl Application {
         let state = AppState {
             settings,
             engine,
+            pool,
             catalogue,
             store,
             issued_cards,
@@ -116,6 +123,8 @@ impl Application {
         } = self;
         let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
         let store = state.store.clone();
+        let server_settings = state.settings.server.clone();
+        let metrics = Arc::clone(&state.metrics);
         let app = crate::router::router(state);
         let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
@@ -123,18 +132,16 @@ impl Application {
             tracing::info!("shutdown requested; finishing in-flight requests");
             let _ = started_tx.send(());
         };
-        let server = axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .into_future();
+        let server = async move {
+            crate::server::serve(listener, app, &server_settings, metrics, signal).await;
+        };
         let mut server = tokio::spawn(server);
         let outcome = tokio::select! {
             result = &mut server => Some(result),
             _ = async { let _ = started_rx.await; tokio::time::sleep(grace).await } => None,
         };
         match outcome {
-            Some(result) => result
-                .context("server task failed")?
-                .context("server failed")?,
+            Some(result) => result.context("server task failed")?,
             None => {
                 tracing::warn!(
                     grace_secs = grace.as_secs(),

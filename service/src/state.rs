@@ -7,6 +7,7 @@ use crate::auth::{Authenticator, LocalIssuer};
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::evaluation::Engine;
+use crate::evaluation_pool::EvaluationPool;
 use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
 use crate::rulebook::RulebookSite;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Mapping + rules.
     pub engine: Arc<Engine>,
+    /// The threads service calls are evaluated on.
+    pub pool: EvaluationPool,
     /// The prefetch templates, built from the engine's terminology.
     pub catalogue: Arc<Catalogue>,
     /// The database.

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod connections;
 mod cors;
 mod deploy_config;
 mod discovery;
@@ -10,6 +11,7 @@ mod errors;
 mod feedback;
 mod fhir_fetch;
 mod guideline;
+mod heavy_requests;
 mod helpers;
 mod lifecycle;
 mod observability;

@@ -45,7 +45,13 @@ const DROPPED: [DataIssueKind; 4] = [
 /// project's one request parser, so the generated request is also checked as a service call).
 fn facts_of(request: &Value, today: Date) -> Facts {
     let call = HookCall::parse(request.to_string().as_bytes()).unwrap();
-    Mapper::new(MappingConfig::default(), Terminology::embedded())
+    // Records beyond the service's per-call limit (`max_resources`) are read here on purpose:
+    // the mapping itself must stay exact at any size.
+    let config = MappingConfig {
+        max_resources: usize::MAX,
+        ..MappingConfig::default()
+    };
+    Mapper::new(config, Terminology::embedded())
         .map(&call, today)
         .unwrap()
         .facts

@@ -12,6 +12,8 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
     if state.settings.auth.required {
         record_key_status(&state).await;
     }
+    let in_flight = i64::try_from(state.pool.in_use()).unwrap_or(i64::MAX);
+    state.metrics.evaluations_in_flight.set(in_flight);
     (
         [(
             axum::http::header::CONTENT_TYPE,

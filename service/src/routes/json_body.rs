@@ -1,5 +1,5 @@
-//! `JsonBody`: the raw body of a JSON request, with the size limit and the content type checked
-//! and both failures answered with an OperationOutcome (413, 415).
+//! `JsonBody`: the raw body of a JSON request, with the size limit, the content type and the
+//! read deadline checked, each failure answered with an OperationOutcome (413, 415, 408).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -31,8 +31,12 @@ impl FromRequest<AppState> for JsonBody {
             return Err(ApiError::UnsupportedMediaType);
         }
         let limit_bytes = state.settings.max_body_bytes;
-        let bytes = Bytes::from_request(request, state)
+        let deadline = state.settings.server.body_read_timeout();
+        let bytes = tokio::time::timeout(deadline, Bytes::from_request(request, state))
             .await
+            .map_err(|_elapsed| ApiError::BodyTimeout {
+                limit_ms: state.settings.server.body_read_timeout_ms,
+            })?
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge { limit_bytes }

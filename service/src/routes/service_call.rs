@@ -1,39 +1,53 @@
-//! `POST /cds-services/{id}`: route on the id, then check the request's hook is the id's.
+//! `POST /cds-services/{id}`: route on the id, then check the request's hook is the id's; parse
+//! and evaluate on the evaluation pool.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use cards::Card;
+use cards::{Indicator, Topic};
 
 use crate::auth::VerifiedClaims;
 use crate::card_ids::UuidSource;
 use crate::catalogue::{self, ServiceRoute};
 use crate::error::ApiError;
+use crate::evaluation::Engine;
 use crate::fhir_client::{KeyOutcome, PrefetchReport};
 use crate::identifiers::{CardUuid, HookInstance};
 use crate::metrics::{CardLabels, HookLabel, Metrics, PrefetchLabels};
+use crate::routes::admission::AdmittedJson;
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::storage::{now_ms, IssuedCard};
 use crate::wire::request::parse_hook_call;
 use crate::wire::response::CdsResponse;
-use fhir_mapping::HookCall;
+use fhir_mapping::{Hook, HookCall};
 
 /// Completes the prefetch, evaluates the call and answers with cards (possibly none).
+///
+/// Parsing and evaluation (the CPU-heavy parts) run on the evaluation pool; only the prefetch
+/// fetch, which waits on the network, runs here.
 pub async fn service_call(
     State(state): State<AppState>,
     Path(service_id): Path<String>,
     claims: Option<VerifiedClaims>,
-    JsonBody(body): JsonBody,
+    AdmittedJson {
+        admission,
+        body: JsonBody(body),
+    }: AdmittedJson,
 ) -> Result<Response, ApiError> {
     let route = ServiceRoute::of(&service_id)
         .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
     if route == ServiceRoute::LegacyAlias {
         catalogue::warn_legacy_alias_used();
     }
-    let mut service_call = parse_hook_call(&body, route.hooks())?;
+    let hooks = route.hooks();
+    let mut service_call = admission
+        .run(move || parse_hook_call(&body, hooks))
+        .await
+        .map_err(|panic| ApiError::Internal(panic.into()))??;
     tracing::Span::current().record("hook_instance", service_call.hook_instance.as_str());
 
     let fetch_started = Instant::now();
@@ -46,28 +60,57 @@ pub async fn service_call(
         .await;
     let hook_instance = service_call.hook_instance;
     let call = service_call.call;
+    let hook = call.hook;
     record_prefetch_metrics(&state.metrics, &report, fetch_started);
 
     let today = time::OffsetDateTime::now_utc().date();
-    let evaluation = state.engine.evaluate(&call, today, &report)?;
-    let body = CdsResponse::from_evaluation(
-        &evaluation,
-        &mut UuidSource::Random,
-        &state.settings.public_base_url,
-    );
-    record_issued_cards(
-        &state,
-        &call,
-        &hook_instance,
-        &evaluation.cards,
-        body.card_uuids(),
-    );
+    let engine = Arc::clone(&state.engine);
+    let settings = Arc::clone(&state.settings);
+    let answer = admission
+        .run(move || answer(&engine, &call, today, &report, &settings.public_base_url))
+        .await
+        .map_err(|panic| ApiError::Internal(panic.into()))??;
+    record_issued_cards(&state, hook, &hook_instance, &answer.issued);
 
-    let mut response = Json(body).into_response();
-    response
-        .extensions_mut()
-        .insert(HookLabel(call.hook.code()));
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        answer.body,
+    )
+        .into_response();
+    response.extensions_mut().insert(HookLabel(hook.code()));
     Ok(response)
+}
+
+/// The rendered response and what the issued-cards log records of it.
+struct Answer {
+    /// The response body, serialised.
+    body: Vec<u8>,
+    /// Each card's topic and indicator, with the uuid it was given.
+    issued: Vec<(Topic, Indicator, String)>,
+}
+
+/// Evaluates and renders (on the pool): the cards, their uuids and the serialised body.
+fn answer(
+    engine: &Engine,
+    call: &HookCall,
+    today: time::Date,
+    report: &PrefetchReport,
+    base_url: &str,
+) -> Result<Answer, ApiError> {
+    let evaluation = engine.evaluate(call, today, report)?;
+    let response = CdsResponse::from_evaluation(&evaluation, &mut UuidSource::Random, base_url);
+    let issued = evaluation
+        .cards
+        .iter()
+        .zip(response.card_uuids())
+        .map(|(card, uuid)| (card.topic, card.indicator, uuid.to_owned()))
+        .collect();
+    let body = serde_json::to_vec(&response)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot render the response: {e}")))?;
+    Ok(Answer { body, issued })
 }
 
 fn record_prefetch_metrics(metrics: &Metrics, report: &PrefetchReport, started: Instant) {
@@ -101,12 +144,11 @@ fn record_prefetch_metrics(metrics: &Metrics, report: &PrefetchReport, started: 
 ///
 /// Cards are logged under the listed id of the call's hook, even when the EHR called the
 /// deprecated alias, so the governance log counts each hook under one id.
-fn record_issued_cards<'a>(
+fn record_issued_cards(
     state: &AppState,
-    call: &HookCall,
+    hook: Hook,
     hook_instance: &HookInstance,
-    cards: &[Card],
-    uuids: impl Iterator<Item = &'a str>,
+    cards: &[(Topic, Indicator, String)],
 ) {
     if cards.is_empty() {
         state.metrics.responses_without_cards.inc();
@@ -114,13 +156,13 @@ fn record_issued_cards<'a>(
     }
     let issued_at_ms = now_ms();
     let mut issued = Vec::with_capacity(cards.len());
-    for (card, uuid) in cards.iter().zip(uuids) {
+    for (topic, indicator, uuid) in cards {
         state
             .metrics
             .cards_issued
             .get_or_create(&CardLabels {
-                topic: card.topic.code().to_owned(),
-                indicator: card.indicator.code().to_owned(),
+                topic: topic.code().to_owned(),
+                indicator: indicator.code().to_owned(),
             })
             .inc();
         // The response's uuids were generated here (v4), so every one parses.
@@ -129,11 +171,11 @@ fn record_issued_cards<'a>(
         };
         issued.push(IssuedCard {
             card_uuid,
-            service_id: catalogue::service_id_for(call.hook).to_owned(),
-            hook: call.hook,
+            service_id: catalogue::service_id_for(hook).to_owned(),
+            hook,
             hook_instance: hook_instance.clone(),
-            topic: card.topic,
-            indicator: card.indicator,
+            topic: *topic,
+            indicator: *indicator,
             issued_at_ms,
         });
     }
