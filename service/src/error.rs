@@ -1,11 +1,12 @@
 //! `ApiError`: every way a request can fail, and the one place that renders it as an HTTP status
 //! with a FHIR OperationOutcome body.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::evaluation::EvaluationError;
+use crate::storage::StorageError;
 use crate::wire::feedback::InvalidFeedback;
 use crate::wire::operation_outcome::OperationOutcome;
 use crate::wire::request::InvalidHookCall;
@@ -47,9 +48,10 @@ pub enum ApiError {
     /// 412: data the service needs is neither in the prefetch nor obtainable from the FHIR server.
     #[error("{0}")]
     MissingRequiredData(String),
-    /// 503: storage is unreachable.
-    #[error("the service cannot store data right now; retry later")]
-    StorageUnavailable(#[source] anyhow::Error),
+    /// 503 with `Retry-After`: a storage call failed or timed out; nothing was acknowledged, so
+    /// the same request may be sent again.
+    #[error("the service cannot reach its database right now; retry shortly")]
+    StorageUnavailable(#[source] StorageError),
     /// 500: a bug or an unexpected failure; details are logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -111,16 +113,35 @@ impl From<EvaluationError> for ApiError {
     }
 }
 
+/// Seconds a `503` asks the client to wait before trying again (`Retry-After`): long enough
+/// for a database restart or failover to make progress, short enough that feedback and calls
+/// resume promptly.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let body = self.operation_outcome();
-        let mut response = (self.status(), Json(body)).into_response();
-        // Internal errors are logged where the response is finished (the request log line),
+        let mut response = (status, Json(body)).into_response();
+        // Every 503 is transient by definition here: say when to come back.
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        // 5xx causes are logged where the response is finished (the request log line),
         // carried there through this extension so `IntoResponse` itself never logs.
-        if let ApiError::Internal(source) | ApiError::StorageUnavailable(source) = self {
+        let detail = match self {
+            ApiError::Internal(source) => Some(format!("{source:#}")),
+            ApiError::StorageUnavailable(source) => {
+                Some(format!("{:#}", anyhow::Error::new(source)))
+            }
+            _ => None,
+        };
+        if let Some(detail) = detail {
             response
                 .extensions_mut()
-                .insert(InternalErrorDetail(format!("{source:#}")));
+                .insert(InternalErrorDetail(detail));
         }
         response
     }
@@ -171,5 +192,29 @@ mod tests {
         let issue = &outcome(&error)["issue"][0];
         assert_eq!(issue["code"], "structure");
         assert_eq!(issue["diagnostics"], expected);
+    }
+
+    #[test]
+    fn a_storage_fault_is_503_transient_with_retry_after_and_its_cause_for_the_log() {
+        let fault = StorageError::TimedOut {
+            operation: crate::storage::Operation::Feedback,
+            after: std::time::Duration::from_millis(800),
+        };
+        let error = ApiError::StorageUnavailable(fault);
+        assert_eq!(outcome(&error)["issue"][0]["code"], "transient");
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let detail = response.extensions().get::<InternalErrorDetail>().cloned();
+        assert_eq!(
+            detail.map(|d| d.0).as_deref(),
+            Some("the feedback storage call timed out after 800 ms")
+        );
+    }
+
+    #[test]
+    fn other_errors_carry_no_retry_after() {
+        let response = ApiError::UnknownRoute.into_response();
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
     }
 }

@@ -64,7 +64,10 @@ impl Application {
             )
             .context("invalid [auth] configuration")?,
         );
-        let metrics = Arc::new(Metrics::new(&settings.clinical.source_label()));
+        let metrics = Arc::new(
+            Metrics::new(&settings.clinical.source_label())
+                .with_storage_faults(store.faults().counters()),
+        );
         let (issued_cards, writer) = IssuedCardLog::spawn(
             store.clone(),
             settings.storage.issued_cards_queue,
