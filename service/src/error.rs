@@ -52,6 +52,10 @@ pub enum ApiError {
     /// the same request may be sent again.
     #[error("the service cannot reach its database right now; retry shortly")]
     StorageUnavailable(#[source] StorageError),
+    /// 503 with `Retry-After`: the token's replay check could not answer, so the token can be
+    /// neither trusted nor refused. Not a 401: the token may well be good.
+    #[error("the service cannot check tokens right now; retry shortly with a new token")]
+    ReplayCheckUnavailable(String),
     /// 500: a bug or an unexpected failure; details are logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -70,7 +74,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MissingRequiredData(_) => StatusCode::PRECONDITION_FAILED,
-            ApiError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StorageUnavailable(_) | ApiError::ReplayCheckUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,7 +97,7 @@ impl ApiError {
             ApiError::MethodNotAllowed | ApiError::UnsupportedMediaType => "not-supported",
             ApiError::PayloadTooLarge { .. } => "too-costly",
             ApiError::MissingRequiredData(_) => "incomplete",
-            ApiError::StorageUnavailable(_) => "transient",
+            ApiError::StorageUnavailable(_) | ApiError::ReplayCheckUnavailable(_) => "transient",
             ApiError::Internal(_) => "exception",
         }
     }
@@ -136,6 +142,7 @@ impl IntoResponse for ApiError {
             ApiError::StorageUnavailable(source) => {
                 Some(format!("{:#}", anyhow::Error::new(source)))
             }
+            ApiError::ReplayCheckUnavailable(cause) => Some(cause),
             _ => None,
         };
         if let Some(detail) = detail {
@@ -210,6 +217,15 @@ mod tests {
             detail.map(|d| d.0).as_deref(),
             Some("the feedback storage call timed out after 800 ms")
         );
+    }
+
+    #[test]
+    fn an_unanswered_replay_check_is_503_not_401() {
+        let error = ApiError::ReplayCheckUnavailable("replay store failed".into());
+        assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = error.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert!(response.headers().get(header::WWW_AUTHENTICATE).is_none());
     }
 
     #[test]
