@@ -17,7 +17,7 @@ use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
 use crate::rulebook::RulebookSite;
 use crate::state::{AppState, LocalTrust};
-use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, Store};
+use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, ReplayPurge, Store};
 
 /// A bound, ready-to-run service.
 #[derive(Debug)]
@@ -119,6 +119,7 @@ impl Application {
         } = self;
         let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
         let store = state.store.clone();
+        let replay_purge = ReplayPurge::spawn(&store, &state.settings.storage);
         let app = crate::router::router(state);
         let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
@@ -150,6 +151,7 @@ impl Application {
         if tokio::time::timeout(grace, writer.finish()).await.is_err() {
             tracing::warn!("the issued-cards log did not drain within the grace period");
         }
+        replay_purge.stop().await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())

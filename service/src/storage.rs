@@ -7,11 +7,13 @@ mod fault;
 mod feedback;
 mod issued_cards;
 mod replay;
+mod replay_purge;
 mod summary;
 
 pub use fault::{FaultKind, Operation, StorageError, StorageFaults};
 pub use feedback::StoredFeedback;
 pub use issued_cards::{IssuedCard, IssuedCardLog, IssuedCardWriter};
+pub use replay_purge::ReplayPurge;
 pub use summary::TopicSummary;
 
 use std::future::Future;
