@@ -4,9 +4,11 @@
 mod auth;
 mod cli;
 mod cors;
+mod db_outage;
 mod deploy_config;
 mod discovery;
 mod errors;
+mod fault_proxy;
 mod feedback;
 mod fhir_fetch;
 mod guideline;
