@@ -3,7 +3,9 @@
 //!
 //! The EHR sends `Authorization: Bearer <JWT>`, a JWS signed with its private key. The
 //! [`Authenticator`] decides whether to trust it; [`require`] is the axum middleware that turns
-//! every failure into a bare `401` with `WWW-Authenticate: Bearer`.
+//! every refusal into a bare `401` with `WWW-Authenticate: Bearer`, and a replay check that
+//! cannot answer (its database is down) into a `503` with `Retry-After`, so the EHR retries
+//! instead of concluding its token is bad.
 //!
 //! Invariants (security couplings, keep them true when editing):
 //! - `none` and every symmetric (`HS*`) algorithm are rejected before any key lookup, and a key is

@@ -10,6 +10,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde::Deserialize;
@@ -142,6 +143,9 @@ impl std::fmt::Debug for Secret {
 }
 
 /// Storage settings.
+///
+/// The timeouts make a database fault an answer rather than a wait: a request that needs the
+/// database (the replay check, feedback, readiness) gets its 503 within `query_timeout_ms`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
@@ -151,6 +155,23 @@ pub struct StorageSettings {
     pub max_connections: u32,
     /// Capacity of the queue that writes the issued-cards log off the request path.
     pub issued_cards_queue: usize,
+    /// How long start-up waits for the database (connection attempts are retried), and how long
+    /// the migrations may take, in seconds. A database starting alongside the service is waited
+    /// for; one that never comes makes start-up fail with the last error.
+    pub startup_timeout_secs: u64,
+    /// Longest wait for a pooled connection (opening one included), in milliseconds.
+    pub acquire_timeout_ms: u64,
+    /// Longest a storage call on the request path may take, waiting for a connection and every
+    /// statement included, in milliseconds; past it the call is answered 503 with Retry-After.
+    pub query_timeout_ms: u64,
+    /// Longest a background storage call may take (an issued-cards batch, a purge batch, the
+    /// governance summary), in milliseconds: no EHR waits for these, but a stalled connection
+    /// must not stop them for good.
+    pub background_timeout_ms: u64,
+    /// How often expired JWT ids are deleted from the replay table, in seconds.
+    pub replay_purge_interval_secs: u64,
+    /// Most expired JWT ids deleted by one statement, so a purge never holds locks for long.
+    pub replay_purge_batch: u32,
 }
 
 impl Default for StorageSettings {
@@ -159,7 +180,76 @@ impl Default for StorageSettings {
             database_url: "sqlite://oms-cds.db".into(),
             max_connections: 8,
             issued_cards_queue: 4096,
+            startup_timeout_secs: 10,
+            acquire_timeout_ms: 500,
+            query_timeout_ms: 800,
+            background_timeout_ms: 10_000,
+            replay_purge_interval_secs: 60,
+            replay_purge_batch: 1000,
         }
+    }
+}
+
+impl StorageSettings {
+    /// Checks the rules serde cannot express; each message names the key.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let url = &self.database_url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            bail!("storage.database_url must start with sqlite:, postgres:// or postgresql://");
+        }
+        let zero = [
+            ("max_connections", self.max_connections == 0),
+            ("issued_cards_queue", self.issued_cards_queue == 0),
+            ("startup_timeout_secs", self.startup_timeout_secs == 0),
+            ("acquire_timeout_ms", self.acquire_timeout_ms == 0),
+            ("query_timeout_ms", self.query_timeout_ms == 0),
+            ("background_timeout_ms", self.background_timeout_ms == 0),
+            (
+                "replay_purge_interval_secs",
+                self.replay_purge_interval_secs == 0,
+            ),
+            ("replay_purge_batch", self.replay_purge_batch == 0),
+        ];
+        if let Some((key, _)) = zero.iter().find(|(_, is_zero)| *is_zero) {
+            bail!("storage.{key} must be at least 1");
+        }
+        // The connection wait is part of a request's storage call: a longer one would never fire.
+        if self.acquire_timeout_ms > self.query_timeout_ms {
+            bail!(
+                "storage.acquire_timeout_ms ({}) must not exceed storage.query_timeout_ms ({})",
+                self.acquire_timeout_ms,
+                self.query_timeout_ms
+            );
+        }
+        Ok(())
+    }
+
+    /// `startup_timeout_secs` as a duration.
+    pub fn startup_timeout(&self) -> Duration {
+        Duration::from_secs(self.startup_timeout_secs)
+    }
+
+    /// `acquire_timeout_ms` as a duration.
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.acquire_timeout_ms)
+    }
+
+    /// `query_timeout_ms` as a duration.
+    pub fn query_timeout(&self) -> Duration {
+        Duration::from_millis(self.query_timeout_ms)
+    }
+
+    /// `background_timeout_ms` as a duration.
+    pub fn background_timeout(&self) -> Duration {
+        Duration::from_millis(self.background_timeout_ms)
+    }
+
+    /// `replay_purge_interval_secs` as a duration.
+    pub fn replay_purge_interval(&self) -> Duration {
+        Duration::from_secs(self.replay_purge_interval_secs)
     }
 }
 
@@ -245,19 +335,7 @@ impl Settings {
         self.server
             .validate()
             .map_err(|e| anyhow::anyhow!("server.{e}"))?;
-        let url = &self.storage.database_url;
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            bail!("storage.database_url must start with sqlite:, postgres:// or postgresql://");
-        }
-        if self.storage.max_connections == 0 {
-            bail!("storage.max_connections must be at least 1");
-        }
-        if self.storage.issued_cards_queue == 0 {
-            bail!("storage.issued_cards_queue must be at least 1");
-        }
+        self.storage.validate()?;
         if self.cors.allowed_origins.is_empty() {
             bail!("cors.allowed_origins must list at least one origin (or \"*\")");
         }
@@ -565,5 +643,53 @@ mod tests {
         let err = Settings::load_from(None, env(&[("OMS_CDS_LISTEN", "not-an-address")]))
             .expect_err("must fail");
         assert!(format!("{err:#}").contains("listen"), "{err:#}");
+    }
+
+    #[test]
+    fn storage_defaults_answer_a_fault_within_a_second_and_are_valid() {
+        let storage = StorageSettings::default();
+        assert_eq!(storage.validate().map_err(|e| e.to_string()), Ok(()));
+        assert!(storage.acquire_timeout() <= storage.query_timeout());
+        assert!(storage.query_timeout() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_zero_storage_timeout_or_a_wait_longer_than_the_call_fails_naming_the_key() {
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__STORAGE__QUERY_TIMEOUT_MS", "0"),
+            ]),
+        )
+        .expect_err("zero timeout");
+        assert!(
+            format!("{err:#}").contains("storage.query_timeout_ms"),
+            "{err:#}"
+        );
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__STORAGE__ACQUIRE_TIMEOUT_MS", "2000"),
+            ]),
+        )
+        .expect_err("acquire longer than the call");
+        assert!(
+            format!("{err:#}").contains("storage.acquire_timeout_ms"),
+            "{err:#}"
+        );
+        let settings = Settings::load_from(
+            None,
+            env(&[
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+                ("OMS_CDS__STORAGE__REPLAY_PURGE_INTERVAL_SECS", "5"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            settings.storage.replay_purge_interval(),
+            Duration::from_secs(5)
+        );
     }
 }

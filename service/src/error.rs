@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::evaluation::EvaluationError;
+use crate::storage::StorageError;
 use crate::wire::feedback::InvalidFeedback;
 use crate::wire::operation_outcome::OperationOutcome;
 use crate::wire::request::InvalidHookCall;
@@ -56,12 +57,17 @@ pub enum ApiError {
     /// 412: data the service needs is neither in the prefetch nor obtainable from the FHIR server.
     #[error("{0}")]
     MissingRequiredData(String),
-    /// 503: every evaluation worker is busy and the queue is full.
+    /// 503 with `Retry-After`: every evaluation worker is busy and the queue is full.
     #[error(transparent)]
     Saturated(#[from] crate::evaluation_pool::Saturated),
-    /// 503: storage is unreachable.
-    #[error("the service cannot store data right now; retry later")]
-    StorageUnavailable(#[source] anyhow::Error),
+    /// 503 with `Retry-After`: a storage call failed or timed out; nothing was acknowledged, so
+    /// the same request may be sent again.
+    #[error("the service cannot reach its database right now; retry shortly")]
+    StorageUnavailable(#[source] StorageError),
+    /// 503 with `Retry-After`: the token's replay check could not answer, so the token can be
+    /// neither trusted nor refused. Not a 401: the token may well be good.
+    #[error("the service cannot check tokens right now; retry shortly with a new token")]
+    ReplayCheckUnavailable(String),
     /// 500: a bug or an unexpected failure; details are logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -83,9 +89,9 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MissingRequiredData(_) => StatusCode::PRECONDITION_FAILED,
-            ApiError::Saturated(_) | ApiError::StorageUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Saturated(_)
+            | ApiError::StorageUnavailable(_)
+            | ApiError::ReplayCheckUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,11 +101,14 @@ impl ApiError {
         OperationOutcome::error(self.issue_code(), self.to_string())
     }
 
-    /// For a fault that passes (503), when to try again: soon, since it is a moment's overload
-    /// or a database that is back within seconds.
+    /// For a fault that passes (every 503), when to try again: a moment's overload clears in
+    /// a second; a database restart or failover needs `RETRY_AFTER_SECS`.
     pub fn retry_after_secs(&self) -> Option<u32> {
         match self {
-            ApiError::Saturated(_) | ApiError::StorageUnavailable(_) => Some(1),
+            ApiError::Saturated(_) => Some(1),
+            ApiError::StorageUnavailable(_) | ApiError::ReplayCheckUnavailable(_) => {
+                Some(RETRY_AFTER_SECS)
+            }
             _ => None,
         }
     }
@@ -116,7 +125,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } | ApiError::TooManyResources(_) => "too-costly",
             ApiError::BodyTimeout { .. } => "timeout",
             ApiError::MissingRequiredData(_) => "incomplete",
-            ApiError::Saturated(_) | ApiError::StorageUnavailable(_) => "transient",
+            ApiError::Saturated(_)
+            | ApiError::StorageUnavailable(_)
+            | ApiError::ReplayCheckUnavailable(_) => "transient",
             ApiError::Internal(_) => "exception",
         }
     }
@@ -141,10 +152,16 @@ impl From<EvaluationError> for ApiError {
     }
 }
 
+/// Seconds a `503` asks the client to wait before trying again (`Retry-After`): long enough
+/// for a database restart or failover to make progress, short enough that feedback and calls
+/// resume promptly.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let body = self.operation_outcome();
-        let mut response = (self.status(), Json(body)).into_response();
+        let mut response = (status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after_secs() {
             response
                 .headers_mut()
@@ -156,12 +173,20 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
-        // Internal errors are logged where the response is finished (the request log line),
+        // 5xx causes are logged where the response is finished (the request log line),
         // carried there through this extension so `IntoResponse` itself never logs.
-        if let ApiError::Internal(source) | ApiError::StorageUnavailable(source) = self {
+        let detail = match self {
+            ApiError::Internal(source) => Some(format!("{source:#}")),
+            ApiError::StorageUnavailable(source) => {
+                Some(format!("{:#}", anyhow::Error::new(source)))
+            }
+            ApiError::ReplayCheckUnavailable(cause) => Some(cause),
+            _ => None,
+        };
+        if let Some(detail) = detail {
             response
                 .extensions_mut()
-                .insert(InternalErrorDetail(format!("{source:#}")));
+                .insert(InternalErrorDetail(detail));
         }
         response
     }
@@ -212,5 +237,38 @@ mod tests {
         let issue = &outcome(&error)["issue"][0];
         assert_eq!(issue["code"], "structure");
         assert_eq!(issue["diagnostics"], expected);
+    }
+
+    #[test]
+    fn a_storage_fault_is_503_transient_with_retry_after_and_its_cause_for_the_log() {
+        let fault = StorageError::TimedOut {
+            operation: crate::storage::Operation::Feedback,
+            after: std::time::Duration::from_millis(800),
+        };
+        let error = ApiError::StorageUnavailable(fault);
+        assert_eq!(outcome(&error)["issue"][0]["code"], "transient");
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let detail = response.extensions().get::<InternalErrorDetail>().cloned();
+        assert_eq!(
+            detail.map(|d| d.0).as_deref(),
+            Some("the feedback storage call timed out after 800 ms")
+        );
+    }
+
+    #[test]
+    fn an_unanswered_replay_check_is_503_not_401() {
+        let error = ApiError::ReplayCheckUnavailable("replay store failed".into());
+        assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = error.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert!(response.headers().get(header::WWW_AUTHENTICATE).is_none());
+    }
+
+    #[test]
+    fn other_errors_carry_no_retry_after() {
+        let response = ApiError::UnknownRoute.into_response();
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
     }
 }

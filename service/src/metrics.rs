@@ -78,6 +78,20 @@ pub struct FeedbackLabels {
     pub topic: String,
 }
 
+/// Labels of a storage fault: which storage call failed, and how.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StorageFaultLabels {
+    /// `replay`, `feedback`, `issued_cards`, `readiness`, `purge` or `summary`.
+    pub operation: String,
+    /// `timeout` (no answer in time), `unavailable` (no connection) or `error` (the database
+    /// answered with an error).
+    pub kind: String,
+}
+
+/// Storage faults by operation and kind. The store creates and counts it (every clone of the
+/// store shares it); [`Metrics::with_storage_faults`] exports it.
+pub type StorageFaultCounters = Family<StorageFaultLabels, Counter>;
+
 /// Labels of the build-info gauge.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabels {
@@ -247,6 +261,18 @@ impl Metrics {
             evaluations_refused,
             evaluations_in_flight,
         }
+    }
+
+    /// Exports the store's fault counters as `oms_cds_storage_faults_total`.
+    pub fn with_storage_faults(mut self, faults: &StorageFaultCounters) -> Metrics {
+        self.registry.register(
+            "storage_faults",
+            "Storage calls that failed, by operation (replay, feedback, issued_cards, readiness, \
+             purge, summary) and kind (timeout: no answer in time; unavailable: no connection; \
+             error: the database answered with an error)",
+            faults.clone(),
+        );
+        self
     }
 
     /// The Prometheus text exposition.

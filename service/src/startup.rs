@@ -18,7 +18,7 @@ use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
 use crate::rulebook::RulebookSite;
 use crate::state::{AppState, LocalTrust};
-use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, Store};
+use crate::storage::{Backend, IssuedCardLog, IssuedCardWriter, ReplayPurge, Store};
 
 /// A bound, ready-to-run service.
 #[derive(Debug)]
@@ -70,7 +70,10 @@ impl Application {
             )
             .context("invalid [auth] configuration")?,
         );
-        let metrics = Arc::new(Metrics::new(&settings.clinical.source_label()));
+        let metrics = Arc::new(
+            Metrics::new(&settings.clinical.source_label())
+                .with_storage_faults(store.faults().counters()),
+        );
         let (issued_cards, writer) = IssuedCardLog::spawn(
             store.clone(),
             settings.storage.issued_cards_queue,
@@ -125,6 +128,7 @@ impl Application {
         let store = state.store.clone();
         let server_settings = state.settings.server.clone();
         let metrics = Arc::clone(&state.metrics);
+        let replay_purge = ReplayPurge::spawn(&store, &state.settings.storage);
         let app = crate::router::router(state);
         let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
@@ -154,6 +158,7 @@ impl Application {
         if tokio::time::timeout(grace, writer.finish()).await.is_err() {
             tracing::warn!("the issued-cards log did not drain within the grace period");
         }
+        replay_purge.stop().await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())

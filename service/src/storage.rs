@@ -3,20 +3,25 @@
 //! One code path for SQLite (the embedded default) and PostgreSQL (shared by replicas), through
 //! sqlx's `Any` driver and portable SQL (`$1` placeholders, `ON CONFLICT DO NOTHING`, BIGINT times).
 
+mod fault;
 mod feedback;
 mod issued_cards;
 mod replay;
+mod replay_purge;
 mod summary;
 
+pub use fault::{FaultKind, Operation, StorageError, StorageFaults};
 pub use feedback::StoredFeedback;
 pub use issued_cards::{IssuedCard, IssuedCardLog, IssuedCardWriter};
+pub use replay_purge::ReplayPurge;
 pub use summary::TopicSummary;
 
+use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 use crate::config::StorageSettings;
 
@@ -34,26 +39,33 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    deadlines: Deadlines,
+    faults: StorageFaults,
 }
 
+/// How long a storage call may take.
+#[derive(Debug, Clone, Copy)]
+struct Deadlines {
+    /// A call a request waits for (`storage.query_timeout_ms`).
+    request: Duration,
+    /// A call no request waits for (`storage.background_timeout_ms`).
+    background: Duration,
+}
+
+/// Pause between connection attempts while start-up waits for the database.
+const STARTUP_RETRY_PAUSE: Duration = Duration::from_millis(500);
+
 impl Store {
-    /// Connects, creating a SQLite file on first run, and applies the migrations.
+    /// Connects (waiting up to `startup_timeout_secs` for the database), creating a SQLite file
+    /// on first run, and applies the migrations.
     pub async fn connect(settings: &StorageSettings) -> anyhow::Result<Store> {
         install_default_drivers();
         let (url, backend) = normalise_url(&settings.database_url);
-        let pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // Wait for a lock rather than fail at once when two writers meet.
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
+        let pool = pool_options(settings, backend)
+            .connect_lazy(&url)
+            .with_context(|| format!("cannot read the {backend:?} database URL"))?;
+        let startup = settings.startup_timeout();
+        wait_for_database(&pool, startup)
             .await
             .with_context(|| format!("cannot connect to the {backend:?} database"))?;
         if backend == Backend::Sqlite {
@@ -61,11 +73,19 @@ impl Store {
                 .await
                 .context("cannot switch SQLite to WAL mode")?;
         }
-        sqlx::migrate!("./migrations")
-            .run(&pool)
+        tokio::time::timeout(startup, sqlx::migrate!("./migrations").run(&pool))
             .await
+            .map_err(|_| anyhow::anyhow!("database migrations did not finish within {startup:?}"))?
             .context("cannot apply database migrations")?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            deadlines: Deadlines {
+                request: settings.query_timeout(),
+                background: settings.background_timeout(),
+            },
+            faults: StorageFaults::new(),
+        })
     }
 
     /// Which database this is.
@@ -73,18 +93,117 @@ impl Store {
         self.backend
     }
 
-    /// Whether the database answers (readiness).
-    pub async fn ping(&self) -> anyhow::Result<()> {
-        self.pool
-            .execute("SELECT 1")
-            .await
-            .context("database ping failed")?;
-        Ok(())
+    /// The fault counters, shared by every clone of this store (for the metrics registry).
+    pub fn faults(&self) -> &StorageFaults {
+        &self.faults
+    }
+
+    /// Whether the database answers (readiness), within the request deadline.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.on_request_path(Operation::Readiness, async {
+            self.pool
+                .execute("SELECT 1")
+                .await
+                .context("database ping failed")?;
+            Ok(())
+        })
+        .await
     }
 
     /// Closes the pool, waiting for connections to finish (and SQLite to checkpoint).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Runs a call a request waits for, under `storage.query_timeout_ms`.
+    async fn on_request_path<T>(
+        &self,
+        operation: Operation,
+        call: impl Future<Output = anyhow::Result<T>>,
+    ) -> Result<T, StorageError> {
+        self.bounded(operation, self.deadlines.request, call).await
+    }
+
+    /// Runs a call no request waits for, under `storage.background_timeout_ms`.
+    async fn in_background<T>(
+        &self,
+        operation: Operation,
+        call: impl Future<Output = anyhow::Result<T>>,
+    ) -> Result<T, StorageError> {
+        self.bounded(operation, self.deadlines.background, call)
+            .await
+    }
+
+    /// Runs one storage call under `limit`; a failure is classified and counted once. A call cut
+    /// at its deadline may have committed (the answer was lost): callers answer 503, and the
+    /// retry is harmless because every write ignores a row already stored.
+    async fn bounded<T>(
+        &self,
+        operation: Operation,
+        limit: Duration,
+        call: impl Future<Output = anyhow::Result<T>>,
+    ) -> Result<T, StorageError> {
+        let error = match tokio::time::timeout(limit, call).await {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(source)) => StorageError::failed(operation, source),
+            Err(_elapsed) => StorageError::TimedOut {
+                operation,
+                after: limit,
+            },
+        };
+        self.faults.count(&error);
+        Err(error)
+    }
+}
+
+/// The pool: connections wait at most `acquire_timeout_ms`, and a connection is checked under
+/// that limit when it comes back.
+fn pool_options(settings: &StorageSettings, backend: Backend) -> AnyPoolOptions {
+    let check_limit = settings.acquire_timeout();
+    AnyPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout())
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // Wait for a lock rather than fail at once when two writers meet.
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                }
+                Ok(())
+            })
+        })
+        .after_release(move |conn, _meta| {
+            Box::pin(async move {
+                // A call cut at its deadline can leave its connection mid-exchange. sqlx checks a
+                // returned connection with a ping that has no limit, so on a stalled network
+                // the pool slot would be held until TCP gives up (many minutes, even after the
+                // database is back elsewhere). Checked here under a limit, such a connection is
+                // dropped instead (an error makes sqlx close it without a goodbye).
+                match tokio::time::timeout(check_limit, conn.ping()).await {
+                    Ok(Ok(())) => Ok(true),
+                    Ok(Err(error)) => Err(error),
+                    Err(_elapsed) => Err(sqlx::Error::PoolTimedOut),
+                }
+            })
+        })
+}
+
+/// Start-up waits for the database: a first connection is retried until `limit`, so a
+/// database starting alongside the service (a compose file, a pod) is not a failed start.
+async fn wait_for_database(pool: &AnyPool, limit: Duration) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let error = match pool.acquire().await {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Err(anyhow::Error::new(error)
+                .context(format!("the database did not answer within {limit:?}")));
+        }
+        tracing::warn!(error = %error, "the database does not answer yet; retrying");
+        tokio::time::sleep(STARTUP_RETRY_PAUSE.min(deadline - now)).await;
     }
 }
 
@@ -143,5 +262,68 @@ pub(crate) mod test_support {
         let mut stores = vec![sqlite_store().await];
         stores.extend(postgres_store().await);
         stores
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_past_its_deadline_is_a_counted_timeout() {
+        let store = test_support::sqlite_store().await;
+        let limit = Duration::from_millis(20);
+        let never = std::future::pending::<anyhow::Result<()>>();
+        let error = store
+            .bounded(Operation::Replay, limit, never)
+            .await
+            .expect_err("times out");
+        assert!(matches!(error, StorageError::TimedOut { .. }), "{error:?}");
+        assert_eq!(store.faults().get(Operation::Replay, FaultKind::Timeout), 1);
+        assert_eq!(store.faults().get(Operation::Replay, FaultKind::Error), 0);
+    }
+
+    #[tokio::test]
+    async fn a_failed_call_is_counted_under_its_kind_and_a_good_one_not_at_all() {
+        let store = test_support::sqlite_store().await;
+        let limit = Duration::from_secs(1);
+        let failing = async { Err::<(), _>(anyhow::Error::new(sqlx::Error::PoolClosed)) };
+        let error = store
+            .bounded(Operation::Feedback, limit, failing)
+            .await
+            .expect_err("fails");
+        assert_eq!(error.kind(), FaultKind::Unavailable);
+        store
+            .bounded(Operation::Feedback, limit, async { Ok(()) })
+            .await
+            .expect("succeeds");
+        let faults = store.faults();
+        assert_eq!(faults.get(Operation::Feedback, FaultKind::Unavailable), 1);
+        assert_eq!(faults.get(Operation::Feedback, FaultKind::Timeout), 0);
+    }
+
+    #[tokio::test]
+    async fn start_up_gives_up_on_an_unreachable_database_after_its_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("an address").port();
+        drop(listener);
+        let settings = StorageSettings {
+            database_url: format!("postgres://nobody@127.0.0.1:{port}/none"),
+            startup_timeout_secs: 1,
+            ..StorageSettings::default()
+        };
+        let started = std::time::Instant::now();
+        let error = Store::connect(&settings)
+            .await
+            .expect_err("nothing listens");
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(1) && waited < Duration::from_secs(3),
+            "{waited:?}"
+        );
+        assert!(
+            format!("{error:#}").contains("did not answer within"),
+            "{error:#}"
+        );
     }
 }

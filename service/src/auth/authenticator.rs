@@ -195,8 +195,18 @@ impl Authenticator {
         let result = self
             .verify_at(authorization, path, OffsetDateTime::now_utc())
             .await;
-        if let Err(error) = &result {
-            tracing::warn!(reason = error.reason(), %error, "refused bearer token");
+        match &result {
+            Err(error) if error.is_refusal() => {
+                tracing::warn!(reason = error.reason(), %error, "refused bearer token");
+            }
+            Err(error) => {
+                tracing::error!(
+                    reason = error.reason(),
+                    %error,
+                    "cannot check the bearer token's jti; answering 503"
+                );
+            }
+            Ok(_) => {}
         }
         result
     }

@@ -3,12 +3,15 @@
 use axum::response::{IntoResponse, Response};
 
 use super::config::{AuthConfigError, SigningAlgorithm};
+use crate::error::ApiError;
 
 /// Why a request's bearer token was not trusted.
 ///
-/// Every variant becomes the same bare `401` with `WWW-Authenticate: Bearer`: the caller learns
-/// nothing about which check failed. [`AuthError::reason`] names the category for logs and
-/// metrics. No variant carries the token itself.
+/// Every refusal becomes the same bare `401` with `WWW-Authenticate: Bearer`: the caller learns
+/// nothing about which check failed. The one variant that is not a refusal,
+/// [`AuthError::ReplayCacheUnavailable`], becomes a `503` with `Retry-After` (see
+/// [`AuthError::is_refusal`]). [`AuthError::reason`] names the category for logs and metrics.
+/// No variant carries the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// No `Authorization` header.
@@ -107,7 +110,8 @@ pub enum AuthError {
     /// This issuer's `jti` was seen before.
     #[error("jti was already used")]
     Replay,
-    /// The replay cache could not answer, so freshness is unknown and the token is refused.
+    /// The replay cache could not answer (its database is down or slow, or it is full), so
+    /// whether the token was replayed is unknown: it is not trusted, and not refused either.
     #[error("replay cache unavailable: {0}")]
     ReplayCacheUnavailable(String),
 }
@@ -144,9 +148,22 @@ impl AuthError {
     }
 }
 
-/// Renders the bare `401`; the failure was logged by [`super::Authenticator::verify`].
+impl AuthError {
+    /// Whether the token was refused (`401`). `false` only when the replay check could not
+    /// answer: the service failed, not the token, and the caller should retry rather than
+    /// conclude its credentials are bad.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, Self::ReplayCacheUnavailable(_))
+    }
+}
+
+/// Renders the bare `401`, or the `503` of an unanswered replay check; the failure was logged
+/// by [`super::Authenticator::verify`].
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
+        if let Self::ReplayCacheUnavailable(cause) = self {
+            return ApiError::ReplayCheckUnavailable(cause).into_response();
+        }
         let mut response = super::unauthorized();
         // Not in the body (a 401 says nothing), but the metrics count failures by reason.
         response

@@ -16,7 +16,8 @@ use super::error::AuthError;
 /// Use as `router.route_layer(axum::middleware::from_fn_with_state(auth, auth::require))`.
 /// Skips discovery (`GET /cds-services`) unless `discovery_requires_auth`, and everything when
 /// `required = false`. On success the [`VerifiedClaims`] are put in the request extensions; on
-/// failure the answer is a bare `401` (the reason was logged by [`Authenticator::verify`]).
+/// failure the answer is a bare `401` (the reason was logged by [`Authenticator::verify`]), or a
+/// `503` with `Retry-After` when the replay check could not answer.
 pub async fn require(
     State(auth): State<Arc<Authenticator>>,
     mut request: Request,

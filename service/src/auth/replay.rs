@@ -16,7 +16,8 @@ pub enum Freshness {
     Replayed,
 }
 
-/// Why the replay cache could not answer; the token is then refused (fail closed).
+/// Why the replay cache could not answer; the token is then not trusted (fail closed), and the
+/// call is answered `503` with `Retry-After`, never `401`: the token may be good.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayCacheError {
     /// The in-memory cache holds its maximum of unexpired entries.

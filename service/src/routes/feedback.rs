@@ -11,7 +11,9 @@ use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::wire::feedback::{parse_feedback, Feedback};
 
-/// Stores the feedback batch; 200 only once it is committed.
+/// Stores the feedback batch; 200 only once it is committed. A storage fault (or a deadline
+/// reached before the commit was confirmed) is a 503 with `Retry-After`: nothing is
+/// acknowledged that is not stored, and a retry of a batch that did commit stores nothing twice.
 pub async fn feedback(
     State(state): State<AppState>,
     Path(service_id): Path<String>,
@@ -26,7 +28,7 @@ pub async fn feedback(
             ServiceRoute::Listed(hook) => catalogue::service_id_for(hook),
             ServiceRoute::LegacyAlias => {
                 catalogue::warn_legacy_alias_used();
-                alias_attribution(&state, entry).await
+                alias_attribution(&state, entry).await?
             }
         };
         attributed.push((attributed_to, entry));
@@ -43,34 +45,41 @@ pub async fn feedback(
 /// The id feedback posted to the deprecated alias is stored under: the listed id of the hook the
 /// card was shown for, so the alias does not blur per-hook governance counts. A card not (yet) in
 /// the issued-cards log stays under the alias: its hook is unknown, and guessing would be worse.
-async fn alias_attribution(state: &AppState, entry: &Feedback) -> &'static str {
+/// When the log cannot be read the batch is refused (503): the write would meet the same
+/// database, and a retry attributes it properly.
+async fn alias_attribution(state: &AppState, entry: &Feedback) -> Result<&'static str, ApiError> {
     match state.store.issued_card_hook(&entry.card).await {
-        Ok(Some(hook)) => catalogue::service_id_for(hook),
-        Ok(None) => catalogue::LEGACY_ALIAS_ID,
-        Err(error) => {
-            tracing::warn!(
-                error = format!("{error:#}"),
-                "cannot read a card's hook; feedback stays under the deprecated id"
-            );
-            catalogue::LEGACY_ALIAS_ID
-        }
+        Ok(Some(hook)) => Ok(catalogue::service_id_for(hook)),
+        Ok(None) => Ok(catalogue::LEGACY_ALIAS_ID),
+        Err(error) => Err(ApiError::StorageUnavailable(error)),
     }
 }
 
 /// Counts feedback by outcome and the topic of the card it is about (looked up in the
-/// issued-cards log; `unknown` when the card is not there, e.g. not yet written).
+/// issued-cards log; `unknown` when the card is not there, e.g. not yet written). The feedback
+/// is already stored: after one failed lookup the rest are `unknown` too, so a database that
+/// fails right now delays the acknowledgement by one deadline at most.
 async fn count_feedback(state: &AppState, batch: &[Feedback]) {
+    let mut lookups_work = true;
     for entry in batch {
-        let topic = match state.store.issued_card_topic(&entry.card).await {
-            Ok(Some(topic)) => topic,
-            Ok(None) | Err(_) => "unknown".to_owned(),
+        let topic = if lookups_work {
+            match state.store.issued_card_topic(&entry.card).await {
+                Ok(Some(topic)) => Some(topic),
+                Ok(None) => None,
+                Err(_) => {
+                    lookups_work = false;
+                    None
+                }
+            }
+        } else {
+            None
         };
         state
             .metrics
             .feedback
             .get_or_create(&FeedbackLabels {
                 outcome: entry.outcome.code().to_owned(),
-                topic,
+                topic: topic.unwrap_or_else(|| "unknown".to_owned()),
             })
             .inc();
     }

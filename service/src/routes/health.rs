@@ -59,13 +59,19 @@ pub async fn healthz() -> Json<Value> {
 /// `GET /readyz`: storage answers and, when authentication is required, every issuer has
 /// usable keys (pinned, or fetched and cached). The body lists each issuer's key status so an
 /// operator sees which EHR is the problem; it holds `iss` values and URLs, no key material.
+///
+/// The database ping is bounded by `storage.query_timeout_ms`, and runs alongside the key
+/// check, so an unreachable database makes the probe fail promptly rather than hang.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let storage_ok = state.store.ping().await.is_ok();
-    let issuers = if state.settings.auth.required {
-        state.authenticator.key_status().await
-    } else {
-        Vec::new()
+    let keys = async {
+        if state.settings.auth.required {
+            state.authenticator.key_status().await
+        } else {
+            Vec::new()
+        }
     };
+    let (storage, issuers) = tokio::join!(state.store.ping(), keys);
+    let storage_ok = storage.is_ok();
     let keys_ok = issuers.iter().all(|issuer| issuer.ready);
     let status = if storage_ok && keys_ok {
         StatusCode::OK

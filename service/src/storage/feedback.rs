@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 
-use super::{now_ms, Store};
+use super::{now_ms, Operation, StorageError, Store};
 use crate::identifiers::CardUuid;
 use crate::wire::feedback::{Feedback, Outcome, OutcomeKind};
 
@@ -30,7 +30,7 @@ impl Store {
         &self,
         service_id: &str,
         batch: &[Feedback],
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StorageError> {
         let attributed: Vec<(&str, &Feedback)> =
             batch.iter().map(|entry| (service_id, entry)).collect();
         self.record_attributed_feedback(&attributed).await
@@ -38,11 +38,17 @@ impl Store {
 
     /// Stores a feedback batch whose entries are attributed to possibly different service ids
     /// (feedback posted to the deprecated alias goes to the id of each card's hook), in one
-    /// transaction; an entry already stored is left as it is.
+    /// transaction; an entry already stored is left as it is. `Ok` means committed; the whole
+    /// call is bounded by the request deadline.
     pub async fn record_attributed_feedback(
         &self,
         batch: &[(&str, &Feedback)],
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StorageError> {
+        self.on_request_path(Operation::Feedback, self.insert_feedback(batch))
+            .await
+    }
+
+    async fn insert_feedback(&self, batch: &[(&str, &Feedback)]) -> anyhow::Result<()> {
         let received_at = now_ms();
         let mut tx = self
             .pool
@@ -104,7 +110,12 @@ impl Store {
     pub async fn feedback_for_card(
         &self,
         card_uuid: &CardUuid,
-    ) -> anyhow::Result<Vec<StoredFeedback>> {
+    ) -> Result<Vec<StoredFeedback>, StorageError> {
+        self.on_request_path(Operation::Feedback, self.select_feedback(card_uuid))
+            .await
+    }
+
+    async fn select_feedback(&self, card_uuid: &CardUuid) -> anyhow::Result<Vec<StoredFeedback>> {
         let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
             "SELECT card_uuid, outcome, outcome_timestamp, accepted_suggestions, \
              override_reason_code, service_id \

@@ -9,7 +9,7 @@ use prometheus_client::metrics::counter::Counter;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::Store;
+use super::{Operation, StorageError, Store};
 use crate::identifiers::{CardUuid, HookInstance};
 
 /// One issued card.
@@ -105,8 +105,14 @@ async fn write_batches(store: Store, mut receiver: mpsc::Receiver<IssuedCard>) {
 }
 
 impl Store {
-    /// Inserts issued cards in one transaction (a card already logged is left as it is).
-    pub async fn insert_issued_cards(&self, cards: &[IssuedCard]) -> anyhow::Result<()> {
+    /// Inserts issued cards in one transaction (a card already logged is left as it is),
+    /// bounded by the background deadline.
+    pub async fn insert_issued_cards(&self, cards: &[IssuedCard]) -> Result<(), StorageError> {
+        self.in_background(Operation::IssuedCards, self.insert_cards(cards))
+            .await
+    }
+
+    async fn insert_cards(&self, cards: &[IssuedCard]) -> anyhow::Result<()> {
         let mut tx = self
             .pool
             .begin()
@@ -134,25 +140,39 @@ impl Store {
 
     /// The topic code of an issued card, if it was logged. Text, not a `Topic`: the log may
     /// hold topics an earlier release issued, and those are still counted under their code.
-    pub async fn issued_card_topic(&self, card_uuid: &CardUuid) -> anyhow::Result<Option<String>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT topic FROM issued_cards WHERE card_uuid = $1")
-                .bind(card_uuid.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .context("cannot read the issued-cards log")?;
-        Ok(row.map(|(topic,)| topic))
+    /// Read for feedback, under the request deadline.
+    pub async fn issued_card_topic(
+        &self,
+        card_uuid: &CardUuid,
+    ) -> Result<Option<String>, StorageError> {
+        self.on_request_path(Operation::Feedback, async {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT topic FROM issued_cards WHERE card_uuid = $1")
+                    .bind(card_uuid.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .context("cannot read the issued-cards log")?;
+            Ok(row.map(|(topic,)| topic))
+        })
+        .await
     }
 
     /// The hook an issued card was shown for, if it was logged with a hook this release knows.
-    pub async fn issued_card_hook(&self, card_uuid: &CardUuid) -> anyhow::Result<Option<Hook>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT hook FROM issued_cards WHERE card_uuid = $1")
-                .bind(card_uuid.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .context("cannot read the issued-cards log")?;
-        Ok(row.and_then(|(hook,)| Hook::from_code(&hook)))
+    /// Read for feedback, under the request deadline.
+    pub async fn issued_card_hook(
+        &self,
+        card_uuid: &CardUuid,
+    ) -> Result<Option<Hook>, StorageError> {
+        self.on_request_path(Operation::Feedback, async {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT hook FROM issued_cards WHERE card_uuid = $1")
+                    .bind(card_uuid.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .context("cannot read the issued-cards log")?;
+            Ok(row.and_then(|(hook,)| Hook::from_code(&hook)))
+        })
+        .await
     }
 }
 

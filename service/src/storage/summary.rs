@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 
-use super::Store;
+use super::{Operation, StorageError, Store};
 use crate::wire::feedback::OutcomeKind;
 
 /// Counts for one topic in a time window.
@@ -21,8 +21,18 @@ pub struct TopicSummary {
 }
 
 impl Store {
-    /// Per-topic counts for cards issued and feedback received in `[from_ms, to_ms)`.
+    /// Per-topic counts for cards issued and feedback received in `[from_ms, to_ms)`. It scans
+    /// whole windows, so it runs under the longer background deadline.
     pub async fn feedback_summary(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<BTreeMap<String, TopicSummary>, StorageError> {
+        self.in_background(Operation::Summary, self.summarise(from_ms, to_ms))
+            .await
+    }
+
+    async fn summarise(
         &self,
         from_ms: i64,
         to_ms: i64,

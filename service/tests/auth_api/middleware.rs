@@ -165,3 +165,34 @@ async fn auth_not_required_lets_calls_through_without_claims() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_text(response).await, "false");
 }
+
+#[tokio::test]
+async fn a_replay_check_that_cannot_answer_is_a_503_with_retry_after_never_a_401() {
+    let key = TestKey::es384("k");
+    let server = jwks_server(&[&key], 1).await;
+    // A cache with no room can record nothing: whether the token is a replay is unknown.
+    let no_room = Arc::new(oms_cds::auth::InMemoryReplayCache::new(0));
+    let auth = Arc::new(
+        oms_cds::auth::Authenticator::new(
+            ehr_config(&server),
+            BASE_URL,
+            reqwest::Client::new(),
+            no_room,
+        )
+        .expect("a valid test configuration"),
+    );
+    let app = Router::new()
+        .route(SERVICE_PATH, post(service_handler))
+        .route_layer(axum::middleware::from_fn_with_state(auth, auth::require));
+    let token = Token::from(EHR_ISSUER).signed_by(&key);
+
+    let response = send(app, "POST", SERVICE_PATH, Some(&token)).await;
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+    assert!(response.headers().get(header::WWW_AUTHENTICATE).is_none());
+    let body: serde_json::Value =
+        serde_json::from_str(&body_text(response).await).expect("an OperationOutcome");
+    assert_eq!(body["resourceType"], "OperationOutcome");
+    assert_eq!(body["issue"][0]["code"], "transient");
+}
