@@ -98,6 +98,17 @@ pub fn check_length(field: &'static str, text: &str, max: usize) -> Result<(), I
     Ok(())
 }
 
+/// A value named in an answer: quoted when short (a hook name, a content coding), so the caller
+/// sees what was refused; otherwise described, never repeated at any length.
+pub fn quoted_if_short(text: &str) -> String {
+    const MAX_QUOTED_CHARS: usize = 64;
+    if text.chars().nth(MAX_QUOTED_CHARS).is_none() {
+        format!("`{text}`")
+    } else {
+        format!("of more than {MAX_QUOTED_CHARS} characters")
+    }
+}
+
 /// The checks every identifier shares: not blank, at most `max` characters.
 fn bounded(field: &'static str, text: &str, max: usize) -> Result<String, InvalidIdentifier> {
     if text.trim().is_empty() {
@@ -349,6 +360,19 @@ mod tests {
                 max: 4,
                 length: 5
             })
+        );
+    }
+
+    #[test]
+    fn a_value_is_quoted_only_when_short() {
+        assert_eq!(quoted_if_short("gzip"), "`gzip`");
+        assert_eq!(
+            quoted_if_short(&"g".repeat(64)),
+            format!("`{}`", "g".repeat(64))
+        );
+        assert_eq!(
+            quoted_if_short(&"g".repeat(65)),
+            "of more than 64 characters"
         );
     }
 

@@ -1,5 +1,7 @@
 //! Every route and the whole middleware stack, in one place.
 
+mod body_guard;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -50,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.settings.max_body_bytes,
+            body_guard::refuse_unreadable_bodies,
+        ))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(cors(&state.settings.cors))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))

@@ -28,8 +28,7 @@ pub async fn service_call(
     claims: Option<VerifiedClaims>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let route = ServiceRoute::of(&service_id)
-        .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
+    let route = ServiceRoute::of(&service_id).ok_or(ApiError::UnknownService)?;
     if route == ServiceRoute::LegacyAlias {
         catalogue::warn_legacy_alias_used();
     }

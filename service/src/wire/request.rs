@@ -6,7 +6,8 @@ use fhir_mapping::{Hook, HookCall};
 use serde::Deserialize;
 
 use crate::identifiers::{
-    check_length, HookInstance, InvalidIdentifier, MAX_CONTEXT_ID_CHARS, MAX_FHIR_SERVER_CHARS,
+    check_length, quoted_if_short, HookInstance, InvalidIdentifier, MAX_CONTEXT_ID_CHARS,
+    MAX_FHIR_SERVER_CHARS,
 };
 
 /// `fhirAuthorization` (spec section 5). The token is transient: never logged, never stored.
@@ -128,16 +129,6 @@ fn check_lengths(call: &HookCall) -> Result<(), InvalidIdentifier> {
         check_length("fhirServer", server, MAX_FHIR_SERVER_CHARS)?;
     }
     Ok(())
-}
-
-/// A value named in an answer: quoted when short, as a hook name is; otherwise not repeated.
-fn quoted_if_short(text: &str) -> String {
-    const MAX_QUOTED_CHARS: usize = 64;
-    if text.chars().nth(MAX_QUOTED_CHARS).is_none() {
-        format!("`{text}`")
-    } else {
-        format!("of more than {MAX_QUOTED_CHARS} characters")
-    }
 }
 
 fn validate_fhir_access(
