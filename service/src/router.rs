@@ -1,6 +1,7 @@
 //! Every route and the whole middleware stack, in one place.
 
 mod body_guard;
+mod known_service;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,7 +34,9 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state.authenticator),
             auth::require,
-        ));
+        ))
+        // Outside authentication, so an unknown id is answered before anything logs the path.
+        .route_layer(middleware::from_fn(known_service::require_known_service));
     let demo = if state.local.as_ref().is_some_and(|l| l.serve_tokens) {
         Router::new().route("/demo/token", get(demo_token))
     } else {
@@ -91,8 +94,10 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body
     ApiError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
 }
 
-/// One log line per request: method, path, status, latency and, for service calls, the
-/// hookInstance. Never bodies, tokens or patient identifiers (paths carry only the service id).
+/// One log line per request: method, route, status, latency and, when known, the service id
+/// and the hookInstance. Never bodies, tokens or patient identifiers, so never the raw path (a
+/// client may put anything in it): the route template (`/cds-services/{id}`), or `unmatched`,
+/// and the service id only once the catalogue knows it (`known_service`).
 async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
@@ -101,8 +106,13 @@ async fn log_request(State(state): State<AppState>, request: Request, next: Next
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", %method, path, hook_instance = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "request",
+        %method,
+        route,
+        service_id = tracing::field::Empty,
+        hook_instance = tracing::field::Empty
+    );
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
     let elapsed = started.elapsed();
