@@ -22,6 +22,7 @@ use crate::auth::AuthFailureReason;
 use crate::config::CorsSettings;
 use crate::error::{ApiError, InternalErrorDetail};
 use crate::metrics::{AuthFailureLabels, HookLabel, Metrics, RequestLabels, RouteLabels};
+use crate::routes::query::Query;
 use crate::routes::{admin, discovery, fallback, feedback, guideline, health, service_call};
 use crate::state::AppState;
 
@@ -159,7 +160,7 @@ struct TokenQuery {
 /// `GET /demo/token?aud=URL`: a token from the demo's in-memory key (demo mode only).
 async fn demo_token(
     State(state): State<AppState>,
-    axum::extract::Query(query): axum::extract::Query<TokenQuery>,
+    Query(query): Query<TokenQuery>,
 ) -> Result<String, ApiError> {
     let local = state.local.as_ref().ok_or(ApiError::UnknownRoute)?;
     local
