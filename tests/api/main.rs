@@ -12,6 +12,7 @@ mod fhir_fetch;
 mod guideline;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod observability;
 mod readiness;
 mod replicas;
