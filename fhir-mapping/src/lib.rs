@@ -57,6 +57,7 @@ mod units;
 pub use codes::Terminology;
 pub use config::{ConfigError, MappingConfig};
 pub use facts::*;
+pub use parse::parser_panic_is_contained;
 pub use quantity::{Centimetres, Kilograms, Milligrams, SquareMetres};
 pub use render::{render_action, RenderContext, RenderedAction};
 pub use request::{

@@ -21,6 +21,8 @@
 //! belongs, e.g. `"code": []`), in every mode; `resource` catches that panic and reports it as an
 //! unparseable resource, so one bad resource never takes the request (or the service) down.
 
+use std::cell::Cell;
+
 use fhirbolt::model::r4::Resource;
 use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
 use serde::Deserialize;
@@ -170,9 +172,42 @@ pub fn resource(json: &RawValue) -> Result<Resource, String> {
         mode: DeserializationMode::Strict,
     };
     let text = json.get();
+    let _contained = ContainedPanics::begin();
     std::panic::catch_unwind(|| fhirbolt::json::from_str::<Resource>(text, Some(config)))
         .map_err(|_| "the FHIR parser failed on this resource (malformed structure)".to_owned())?
         .map_err(|error| error.to_string())
+}
+
+thread_local! {
+    /// Whether this thread is inside [`resource`]'s `catch_unwind`.
+    static CONTAINING_PARSER_PANICS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a panic raised on this thread now is a FHIR parser panic that this crate contains
+/// (the resource becomes a data issue). For a process's panic hook, which runs before the
+/// unwinding reaches `catch_unwind`: such a panic is expected, not a bug to alert on, and its
+/// message may quote the resource.
+pub fn parser_panic_is_contained() -> bool {
+    CONTAINING_PARSER_PANICS.with(Cell::get)
+}
+
+/// Marks the thread as containing parser panics until dropped (then restores what was before).
+struct ContainedPanics {
+    before: bool,
+}
+
+impl ContainedPanics {
+    fn begin() -> ContainedPanics {
+        ContainedPanics {
+            before: CONTAINING_PARSER_PANICS.with(|flag| flag.replace(true)),
+        }
+    }
+}
+
+impl Drop for ContainedPanics {
+    fn drop(&mut self) {
+        CONTAINING_PARSER_PANICS.with(|flag| flag.set(self.before));
+    }
 }
 
 /// Serialises a resource as FHIR R4 JSON; the one place fhirbolt serialises.
@@ -302,6 +337,36 @@ mod tests {
     fn a_wrongly_shaped_element_that_makes_fhirbolt_panic_is_an_error() {
         let observation = raw(r#"{"resourceType": "Observation", "status": "final", "code": []}"#);
         assert!(resource(&observation).is_err());
+    }
+
+    #[test]
+    fn a_panic_hook_sees_the_parser_panic_as_contained_and_nothing_else() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        // Counts the contained panics of this thread; every other panic goes to the hook that
+        // was there, so other tests running meanwhile report as usual.
+        let contained = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&contained);
+        let test_thread = std::thread::current().id();
+        let previous = Arc::new(std::panic::take_hook());
+        let delegate = Arc::clone(&previous);
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().id() == test_thread && parser_panic_is_contained() {
+                counted.fetch_add(1, Ordering::SeqCst);
+            } else {
+                delegate(info);
+            }
+        }));
+        let observation = raw(r#"{"resourceType": "Observation", "status": "final", "code": []}"#);
+        let parsed = resource(&observation);
+        let after = parser_panic_is_contained();
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+
+        assert!(parsed.is_err());
+        assert_eq!(contained.load(Ordering::SeqCst), 1);
+        assert!(!after, "the flag ends with the parse");
     }
 
     #[test]

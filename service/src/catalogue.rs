@@ -188,6 +188,14 @@ impl ServiceRoute {
             .map(|(_, hook)| ServiceRoute::Listed(*hook))
     }
 
+    /// The id this route answers to, as the catalogue spells it.
+    pub fn id(self) -> &'static str {
+        match self {
+            ServiceRoute::Listed(hook) => service_id_for(hook),
+            ServiceRoute::LegacyAlias => LEGACY_ALIAS_ID,
+        }
+    }
+
     /// The hooks a call to this id may carry.
     pub fn hooks(self) -> &'static [Hook] {
         match self {
@@ -359,6 +367,13 @@ mod tests {
         assert_eq!(ServiceRoute::of("oms-other"), None);
         for (id, hook) in LISTED_SERVICES {
             assert_eq!(service_id_for(hook), id);
+        }
+    }
+
+    #[test]
+    fn a_route_gives_back_the_id_it_was_found_by() {
+        for id in [ORDER_SELECT_ID, ORDER_SIGN_ID, LEGACY_ALIAS_ID] {
+            assert_eq!(ServiceRoute::of(id).map(ServiceRoute::id), Some(id));
         }
     }
 }

@@ -27,9 +27,10 @@ pub enum ApiError {
     /// 400: the request cannot be read as FHIR where it must be.
     #[error("{0}")]
     UnreadableFhir(String),
-    /// 404: no service with this id.
-    #[error("no CDS service with id `{0}`; GET /cds-services lists the services")]
-    UnknownService(String),
+    /// 404: no service with this id (the id is not repeated: it may be anything a client put in
+    /// the path, a patient id included).
+    #[error("no CDS service with this id; GET /cds-services lists the services")]
+    UnknownService,
     /// 404: no such route.
     #[error("no such endpoint; GET /cds-services lists the services")]
     UnknownRoute,
@@ -54,6 +55,16 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    /// 415: the body is compressed or otherwise encoded. Encoded bodies are never decoded (a
+    /// decompression bomb risk; EHRs do not compress CDS Hooks calls).
+    #[error(
+        "the request body has Content-Encoding {encoding}; this service accepts only \
+         identity-encoded JSON: send the body uncompressed, without Content-Encoding"
+    )]
+    UnsupportedContentEncoding {
+        /// The encoding, quoted, or a description when it cannot be repeated.
+        encoding: String,
+    },
     /// 412: data the service needs is neither in the prefetch nor obtainable from the FHIR server.
     #[error("{0}")]
     MissingRequiredData(String),
@@ -81,13 +92,15 @@ impl ApiError {
             | ApiError::InvalidFeedback(_)
             | ApiError::InvalidQuery(_)
             | ApiError::UnreadableFhir(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnknownService(_) | ApiError::UnknownRoute => StatusCode::NOT_FOUND,
+            ApiError::UnknownService | ApiError::UnknownRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge { .. } | ApiError::TooManyResources(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedContentEncoding { .. } => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::MissingRequiredData(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::Saturated(_)
             | ApiError::StorageUnavailable(_)
@@ -120,8 +133,10 @@ impl ApiError {
             | ApiError::InvalidFeedback(_)
             | ApiError::InvalidQuery(_) => "invalid",
             ApiError::UnreadableFhir(_) => "structure",
-            ApiError::UnknownService(_) | ApiError::UnknownRoute => "not-found",
-            ApiError::MethodNotAllowed | ApiError::UnsupportedMediaType => "not-supported",
+            ApiError::UnknownService | ApiError::UnknownRoute => "not-found",
+            ApiError::MethodNotAllowed
+            | ApiError::UnsupportedMediaType
+            | ApiError::UnsupportedContentEncoding { .. } => "not-supported",
             ApiError::PayloadTooLarge { .. } | ApiError::TooManyResources(_) => "too-costly",
             ApiError::BodyTimeout { .. } => "timeout",
             ApiError::MissingRequiredData(_) => "incomplete",

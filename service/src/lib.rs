@@ -6,12 +6,13 @@
 //! - `cli`, `commands`: the command line and what each subcommand does.
 //! - `demo`: `oms-cds demo`, the service plus a pretend EHR.
 //! - `config`: settings from TOML + environment, validated at start-up.
-//! - `telemetry`: logging.
+//! - `telemetry`: logging, and the panic hook that logs panics as log lines.
 //! - `startup`: `Application` (bind, build the state, serve, graceful shutdown).
 //! - `server`: the accept loop: header-read timeout, connection cap, connection draining.
 //! - `state`: `AppState`, what every handler can reach (routes and router depend on it, never
 //!   on `startup`).
-//! - `router`: routes and the middleware stack.
+//! - `router`: routes and the middleware stack (the early body checks, the known-service check,
+//!   the request log line).
 //! - `routes`: one handler per endpoint.
 //! - `rulebook`: the rulebook pages (`GET /guideline`), rendered once at start-up from the rules'
 //!   plain data and the running configuration; `rulebook_url` for a card's link to its page.
@@ -23,7 +24,8 @@
 //! - `evaluation_pool`: the threads evaluation runs on, off the async workers, with admission
 //!   control (503 when full).
 //! - `example_dates`: moves example requests to another evaluation date.
-//! - `identifiers`: hook instance, card uuid and issuer, checked (non-empty, bounded) at the edge.
+//! - `identifiers`: hook instance, card and suggestion uuids, issuer, checked (non-empty, bounded)
+//!   at the edge; the limits of the free text the service stores or logs.
 //! - `error`: `ApiError` -> OperationOutcome.
 //! - `fhir_client`: fetches missing prefetch from the EHR's FHIR server (allow-listed hosts only).
 //! - `auth`: JWT verification of CDS clients.

@@ -1,5 +1,8 @@
 //! Every route and the whole middleware stack, in one place.
 
+mod body_guard;
+mod known_service;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,6 +22,7 @@ use crate::auth::AuthFailureReason;
 use crate::config::CorsSettings;
 use crate::error::{ApiError, InternalErrorDetail};
 use crate::metrics::{AuthFailureLabels, HookLabel, Metrics, RequestLabels, RouteLabels};
+use crate::routes::query::Query;
 use crate::routes::{admin, discovery, fallback, feedback, guideline, health, service_call};
 use crate::state::AppState;
 
@@ -31,7 +35,9 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state.authenticator),
             auth::require,
-        ));
+        ))
+        // Outside authentication, so an unknown id is answered before anything logs the path.
+        .route_layer(middleware::from_fn(known_service::require_known_service));
     let demo = if state.local.as_ref().is_some_and(|l| l.serve_tokens) {
         Router::new().route("/demo/token", get(demo_token))
     } else {
@@ -50,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.settings.max_body_bytes,
+            body_guard::refuse_unreadable_bodies,
+        ))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(cors(&state.settings.cors))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
@@ -85,8 +95,10 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body
     ApiError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
 }
 
-/// One log line per request: method, path, status, latency and, for service calls, the
-/// hookInstance. Never bodies, tokens or patient identifiers (paths carry only the service id).
+/// One log line per request: method, route, status, latency and, when known, the service id
+/// and the hookInstance. Never bodies, tokens or patient identifiers, so never the raw path (a
+/// client may put anything in it): the route template (`/cds-services/{id}`), or `unmatched`,
+/// and the service id only once the catalogue knows it (`known_service`).
 async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
@@ -95,8 +107,13 @@ async fn log_request(State(state): State<AppState>, request: Request, next: Next
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", %method, path, hook_instance = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "request",
+        %method,
+        route,
+        service_id = tracing::field::Empty,
+        hook_instance = tracing::field::Empty
+    );
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
     let elapsed = started.elapsed();
@@ -143,7 +160,7 @@ struct TokenQuery {
 /// `GET /demo/token?aud=URL`: a token from the demo's in-memory key (demo mode only).
 async fn demo_token(
     State(state): State<AppState>,
-    axum::extract::Query(query): axum::extract::Query<TokenQuery>,
+    Query(query): Query<TokenQuery>,
 ) -> Result<String, ApiError> {
     let local = state.local.as_ref().ok_or(ApiError::UnknownRoute)?;
     local

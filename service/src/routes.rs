@@ -8,4 +8,5 @@ pub mod feedback;
 pub mod guideline;
 pub mod health;
 pub mod json_body;
+pub mod query;
 pub mod service_call;

@@ -1,11 +1,15 @@
-//! Logging set-up: text or JSON lines through `tracing`, to a writer the caller chooses.
+//! Logging set-up: text or JSON lines through `tracing`, to a writer the caller chooses; panics
+//! are logged too (`panics`).
+
+mod panics;
 
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
 
-/// Installs the global subscriber. `RUST_LOG`, when set, wins over `log.level`.
+/// Installs the global subscriber and the panic hook that logs through it. `RUST_LOG`, when
+/// set, wins over `log.level`.
 pub fn init<W>(settings: &LogSettings, writer: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
@@ -25,4 +29,5 @@ where
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    panics::report_panics_as_log_lines();
 }

@@ -121,8 +121,9 @@ impl Service {
     }
 
     async fn feedback(&self, card: &str) -> Answer {
+        let suggestion = uuid::Uuid::new_v4().to_string();
         let body = json!({"feedback": [{"card": card, "outcome": "accepted",
-            "acceptedSuggestions": [{"id": "s1"}], "outcomeTimestamp": "2026-11-25T10:00:00Z"}]});
+            "acceptedSuggestions": [{"id": suggestion}], "outcomeTimestamp": "2026-11-25T10:00:00Z"}]});
         self.post(&format!("/cds-services/{ORDER_SIGN_ID}/feedback"), &body)
             .await
     }

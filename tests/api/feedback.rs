@@ -8,9 +8,12 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp};
 
+/// A suggestion uuid, in the form the service issues.
+const SUGGESTION: &str = "5d0a6b4e-3f7c-4b2a-8e1d-0c9b8a7f6e5d";
+
 fn feedback_body(card: &str) -> Value {
     json!({"feedback": [
-        {"card": card, "outcome": "accepted", "acceptedSuggestions": [{"id": "sugg-1"}],
+        {"card": card, "outcome": "accepted", "acceptedSuggestions": [{"id": SUGGESTION}],
          "outcomeTimestamp": "2026-11-25T10:05:31Z"},
         {"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-11-25T10:06:00Z",
          "overrideReason": {"reason": {"system": "https://oms-cds.dev/fhir/CodeSystem/override-reason",
@@ -36,7 +39,7 @@ async fn round_trip(app: TestApp, database_url: &str) {
     let rows = store.feedback_for_card(&card).await.unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].outcome, OutcomeKind::Accepted);
-    assert_eq!(rows[0].accepted_suggestions, vec!["sugg-1".to_string()]);
+    assert_eq!(rows[0].accepted_suggestions, vec![SUGGESTION.to_string()]);
     assert_eq!(rows[1].outcome, OutcomeKind::Overridden);
     assert_eq!(
         rows[1].override_reason_code.as_deref(),

@@ -295,6 +295,35 @@ impl RunningBinary {
     }
 }
 
+/// What a stopped binary left behind: its exit status and everything it wrote.
+pub struct StoppedBinary {
+    /// The exit status.
+    pub status: std::process::ExitStatus,
+    /// Standard output: the log lines.
+    pub stdout: String,
+    /// Standard error: nothing while the service runs (every message is a log line).
+    pub stderr: String,
+}
+
+impl RunningBinary {
+    /// Sends SIGTERM and waits for the process to exit; returns its status, stdout and stderr.
+    pub fn stop(mut self) -> StoppedBinary {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let output = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap())
+            .wait_with_output()
+            .unwrap();
+        StoppedBinary {
+            status: output.status,
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 impl Drop for RunningBinary {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -16,6 +16,7 @@ mod guideline;
 mod heavy_requests;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod observability;
 mod readiness;
 mod replicas;

@@ -1,8 +1,8 @@
 //! `GET /admin/feedback/summary`: what a clinical governance team reviews. Disabled (404) unless
 //! `[admin] token` is configured; the token is compared in constant time.
 
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::error::ApiError;
+use crate::routes::query::Query;
 use crate::state::AppState;
 
 /// The time window, RFC 3339; default the last 30 days.
@@ -46,11 +47,12 @@ struct ReasonRow {
     count: i64,
 }
 
-/// Per topic: cards issued, accepted, overridden, and override reasons with counts.
+/// Per topic: cards issued, accepted, overridden, and override reasons with counts. The query is
+/// read last: a disabled route is 404 and a caller without the token 401, whatever the query.
 pub async fn feedback_summary(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(window): Query<Window>,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
     let Some(token) = state.settings.admin.token.as_ref() else {
         return Err(ApiError::UnknownRoute);
@@ -62,6 +64,7 @@ pub async fn feedback_summary(
         )
             .into_response());
     }
+    let Query(window) = Query::<Window>::parse(&uri)?;
     let to = parse_instant(window.to.as_deref(), "to")?.unwrap_or_else(OffsetDateTime::now_utc);
     let from =
         parse_instant(window.from.as_deref(), "from")?.unwrap_or(to - time::Duration::days(30));

@@ -19,8 +19,7 @@ pub async fn feedback(
     Path(service_id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let route = ServiceRoute::of(&service_id)
-        .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
+    let route = ServiceRoute::of(&service_id).ok_or(ApiError::UnknownService)?;
     let batch = parse_feedback(&body)?;
     let mut attributed = Vec::with_capacity(batch.len());
     for entry in &batch {

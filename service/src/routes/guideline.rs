@@ -4,6 +4,7 @@
 //! without a CDS Hooks token.
 
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,10 +21,15 @@ pub async fn index(State(state): State<AppState>) -> Response {
     )
 }
 
-/// `GET /guideline/{topic}`: one topic's page; an unknown topic gets a small HTML 404 page.
-pub async fn topic(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+/// `GET /guideline/{topic}`: one topic's page; an unknown topic gets a small HTML 404 page, and
+/// so does a topic that is not even text (`%FF`): it names no page either.
+pub async fn topic(
+    State(state): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+) -> Response {
     let rulebook = &state.rulebook;
-    match rulebook.topic(&code) {
+    let page = code.ok().and_then(|Path(code)| rulebook.topic(&code));
+    match page {
         Some(page) => html(StatusCode::OK, page, rulebook.content_security_policy()),
         None => html(
             StatusCode::NOT_FOUND,

@@ -38,8 +38,7 @@ pub async fn service_call(
         body: JsonBody(body),
     }: AdmittedJson,
 ) -> Result<Response, ApiError> {
-    let route = ServiceRoute::of(&service_id)
-        .ok_or_else(|| ApiError::UnknownService(service_id.clone()))?;
+    let route = ServiceRoute::of(&service_id).ok_or(ApiError::UnknownService)?;
     if route == ServiceRoute::LegacyAlias {
         catalogue::warn_legacy_alias_used();
     }

@@ -3,7 +3,7 @@
 use anyhow::Context;
 
 use super::{now_ms, Operation, StorageError, Store};
-use crate::identifiers::CardUuid;
+use crate::identifiers::{CardUuid, SuggestionUuid};
 use crate::wire::feedback::{Feedback, Outcome, OutcomeKind};
 
 /// A feedback row as stored.
@@ -58,7 +58,11 @@ impl Store {
         for &(service_id, entry) in batch {
             let (suggestions, system, code, display, has_comment) = match &entry.outcome {
                 Outcome::Accepted { suggestions } => (
-                    suggestions.join(" "),
+                    suggestions
+                        .iter()
+                        .map(SuggestionUuid::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     String::new(),
                     String::new(),
                     String::new(),
@@ -150,15 +154,19 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::identifiers::CardUuid;
+    use crate::identifiers::{CardUuid, SuggestionUuid};
     use crate::storage::test_support::all_stores;
     use crate::wire::feedback::{Feedback, Outcome, OutcomeKind, OverrideReason};
 
+    const S1: &str = "5d0a6b4e-3f7c-4b2a-8e1d-0c9b8a7f6e5d";
+    const S2: &str = "992fb8ed-1e35-42d4-9e78-3589b54ea8eb";
+
     fn accepted(card: &CardUuid) -> Feedback {
+        let suggestion = |text| SuggestionUuid::parse(text).expect("a uuid");
         Feedback {
             card: card.clone(),
             outcome: Outcome::Accepted {
-                suggestions: vec!["s1".into(), "s2".into()],
+                suggestions: vec![suggestion(S1), suggestion(S2)],
             },
             outcome_timestamp: "2026-11-25T10:00:00Z".into(),
         }
@@ -195,7 +203,7 @@ mod tests {
             assert_eq!(rows[1].outcome, OutcomeKind::Overridden);
             assert_eq!(
                 rows[0].accepted_suggestions,
-                vec!["s1".to_string(), "s2".to_string()]
+                vec![S1.to_string(), S2.to_string()]
             );
             assert_eq!(
                 rows[1].override_reason_code.as_deref(),

@@ -86,7 +86,7 @@ mod tests {
     use cards::{Indicator, Topic};
     use fhir_mapping::Hook;
 
-    use crate::identifiers::{CardUuid, HookInstance};
+    use crate::identifiers::{CardUuid, HookInstance, SuggestionUuid};
     use crate::storage::test_support::all_stores;
     use crate::storage::{now_ms, IssuedCard};
     use crate::wire::feedback::{Feedback, Outcome, OverrideReason};
@@ -121,7 +121,10 @@ mod tests {
                 Feedback {
                     card: cards[0].clone(),
                     outcome: Outcome::Accepted {
-                        suggestions: vec!["x".into()],
+                        suggestions: vec![SuggestionUuid::parse(
+                            "992fb8ed-1e35-42d4-9e78-3589b54ea8eb",
+                        )
+                        .expect("a uuid")],
                     },
                     outcome_timestamp: "2026-11-25T10:00:00Z".into(),
                 },

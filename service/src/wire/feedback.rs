@@ -4,7 +4,10 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::identifiers::CardUuid;
+use crate::identifiers::{
+    check_length, CardUuid, InvalidIdentifier, SuggestionUuid, MAX_CODE_SYSTEM_CHARS,
+    MAX_CODING_CODE_CHARS, MAX_CODING_DISPLAY_CHARS, MAX_USER_COMMENT_CHARS,
+};
 
 #[derive(Debug, Deserialize)]
 struct RawFeedbackBatch {
@@ -46,7 +49,7 @@ pub enum Outcome {
     /// Accepted, with the uuids of the suggestions taken.
     Accepted {
         /// Suggestion uuids.
-        suggestions: Vec<String>,
+        suggestions: Vec<SuggestionUuid>,
     },
     /// Overridden, with the reason picked from the card's `overrideReasons`, if any.
     Overridden {
@@ -102,7 +105,8 @@ impl OutcomeKind {
     }
 }
 
-/// An override reason Coding.
+/// An override reason Coding, each part at most its limit (`MAX_CODE_SYSTEM_CHARS`,
+/// `MAX_CODING_CODE_CHARS`, `MAX_CODING_DISPLAY_CHARS`): they are stored and summarised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverrideReason {
     /// Code system.
@@ -160,9 +164,6 @@ pub fn parse_feedback(body: &[u8]) -> Result<Vec<Feedback>, InvalidFeedback> {
 }
 
 fn validate_one(raw: RawFeedback) -> Result<Feedback, String> {
-    if raw.card.trim().is_empty() {
-        return Err("`card` must be the uuid of a card".into());
-    }
     let card = CardUuid::parse(&raw.card).map_err(|e| e.to_string())?;
     let timestamp = OffsetDateTime::parse(&raw.outcome_timestamp, &Rfc3339).map_err(|_| {
         "`outcomeTimestamp` must be an RFC 3339 date-time such as 2021-12-11T10:05:31Z".to_string()
@@ -180,18 +181,17 @@ fn validate_one(raw: RawFeedback) -> Result<Feedback, String> {
                 );
             }
             Outcome::Accepted {
-                suggestions: suggestions.into_iter().map(|s| s.id).collect(),
+                suggestions: suggestion_uuids(&suggestions).map_err(|e| e.to_string())?,
             }
         }
         "overridden" => {
             let (reason, has_comment) = match raw.override_reason {
                 Some(r) => (
-                    r.reason.map(|c| OverrideReason {
-                        system: c.system,
-                        code: c.code,
-                        display: c.display,
-                    }),
-                    r.user_comment.is_some_and(|c| !c.trim().is_empty()),
+                    r.reason
+                        .map(override_reason)
+                        .transpose()
+                        .map_err(|e| e.to_string())?,
+                    has_comment(r.user_comment.as_deref()).map_err(|e| e.to_string())?,
                 ),
                 None => (None, false),
             };
@@ -200,17 +200,67 @@ fn validate_one(raw: RawFeedback) -> Result<Feedback, String> {
                 has_comment,
             }
         }
-        other => {
-            return Err(format!(
-                "`outcome` must be `accepted` or `overridden`, not `{other}`"
-            ));
-        }
+        // The value is not repeated: it may be anything, of any length.
+        _ => return Err("`outcome` must be `accepted` or `overridden`".into()),
     };
     Ok(Feedback {
         card,
         outcome,
         outcome_timestamp,
     })
+}
+
+/// The accepted suggestions' uuids; a refusal names the entry (`acceptedSuggestions[1].id`).
+fn suggestion_uuids(
+    suggestions: &[AcceptedSuggestion],
+) -> Result<Vec<SuggestionUuid>, InvalidIdentifier> {
+    suggestions
+        .iter()
+        .enumerate()
+        .map(|(index, suggestion)| {
+            SuggestionUuid::parse(&suggestion.id)
+                .map_err(|e| e.for_field(format!("acceptedSuggestions[{index}].id")))
+        })
+        .collect()
+}
+
+fn override_reason(coding: ReasonCoding) -> Result<OverrideReason, InvalidIdentifier> {
+    check_length(
+        "overrideReason.reason.system",
+        &coding.system,
+        MAX_CODE_SYSTEM_CHARS,
+    )?;
+    check_length(
+        "overrideReason.reason.code",
+        &coding.code,
+        MAX_CODING_CODE_CHARS,
+    )?;
+    if let Some(display) = &coding.display {
+        check_length(
+            "overrideReason.reason.display",
+            display,
+            MAX_CODING_DISPLAY_CHARS,
+        )?;
+    }
+    Ok(OverrideReason {
+        system: coding.system,
+        code: coding.code,
+        display: coding.display,
+    })
+}
+
+/// Whether the clinician typed a comment. The text is not kept (it may name the patient) but is
+/// still bounded, like every string the service accepts.
+fn has_comment(comment: Option<&str>) -> Result<bool, InvalidIdentifier> {
+    let Some(comment) = comment else {
+        return Ok(false);
+    };
+    check_length(
+        "overrideReason.userComment",
+        comment,
+        MAX_USER_COMMENT_CHARS,
+    )?;
+    Ok(!comment.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -260,13 +310,98 @@ mod tests {
     fn a_card_that_is_not_a_uuid_is_rejected() {
         let body = br#"{"feedback":[{"card":"c1","outcome":"overridden","outcomeTimestamp":"2021-12-11T10:05:31Z"}]}"#;
         let err = parse_feedback(body).expect_err("must be rejected");
-        assert_eq!(err.to_string(), "feedback[0]: `card` must be a uuid");
+        assert_eq!(
+            err.to_string(),
+            "feedback[0]: `card` must be a version 4 uuid in its hyphenated form, as this service \
+             issued it"
+        );
         let long = format!("{}0", "0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060");
         let body = format!(
             r#"{{"feedback":[{{"card":"{long}","outcome":"overridden","outcomeTimestamp":"2021-12-11T10:05:31Z"}}]}}"#
         );
         let err = parse_feedback(body.as_bytes()).expect_err("must be rejected");
         assert!(err.to_string().contains("at most 36 characters"), "{err}");
+    }
+
+    #[test]
+    fn accepted_suggestions_must_be_uuids_the_service_issued() {
+        let body = |id: &str| {
+            format!(
+                r#"{{"feedback":[{{"card":"0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060","outcome":"accepted","outcomeTimestamp":"2021-12-11T10:05:31Z",
+                "acceptedSuggestions":[{{"id":"992fb8ed-1e35-42d4-9e78-3589b54ea8eb"}},{{"id":"{id}"}}]}}]}}"#
+            )
+        };
+        let feedback =
+            parse_feedback(body("5d0a6b4e-3f7c-4b2a-8e1d-0c9b8a7f6e5d").as_bytes()).expect("valid");
+        match &feedback[0].outcome {
+            Outcome::Accepted { suggestions } => {
+                assert_eq!(suggestions.len(), 2);
+                assert_eq!(
+                    suggestions[0].as_str(),
+                    "992fb8ed-1e35-42d4-9e78-3589b54ea8eb"
+                );
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+        let err = parse_feedback(body("sugg-1").as_bytes()).expect_err("must be rejected");
+        assert!(
+            err.to_string()
+                .starts_with("feedback[0]: `acceptedSuggestions[1].id` must be a version 4 uuid"),
+            "{err}"
+        );
+        let err = parse_feedback(body(&"s".repeat(100_000)).as_bytes()).expect_err("too long");
+        assert!(
+            err.to_string()
+                .ends_with("must be at most 36 characters, not 100000"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn override_reason_parts_and_the_comment_are_bounded() {
+        let body = |reason: &str| {
+            format!(
+                r#"{{"feedback":[{{"card":"0f6b2c1e-7a55-4c1b-9f7c-1d2e3f405060","outcome":"overridden","outcomeTimestamp":"2021-12-11T10:05:31Z","overrideReason":{reason}}}]}}"#
+            )
+        };
+        let long = |n: usize| "x".repeat(n);
+        let cases = [
+            (
+                format!(r#"{{"reason":{{"system":"{}","code":"c"}}}}"#, long(257)),
+                "`overrideReason.reason.system` must be at most 256 characters",
+            ),
+            (
+                format!(r#"{{"reason":{{"system":"s","code":"{}"}}}}"#, long(65)),
+                "`overrideReason.reason.code` must be at most 64 characters",
+            ),
+            (
+                format!(
+                    r#"{{"reason":{{"system":"s","code":"c","display":"{}"}}}}"#,
+                    long(257)
+                ),
+                "`overrideReason.reason.display` must be at most 256 characters",
+            ),
+            (
+                format!(r#"{{"userComment":"{}"}}"#, long(4097)),
+                "`overrideReason.userComment` must be at most 4096 characters",
+            ),
+        ];
+        for (reason, expected) in cases {
+            let err = parse_feedback(body(&reason).as_bytes()).expect_err("must be rejected");
+            assert!(err.to_string().contains(expected), "{err}");
+            assert!(
+                !err.to_string().contains("xxx"),
+                "the value is not repeated"
+            );
+        }
+        let at_limits = format!(
+            r#"{{"reason":{{"system":"{}","code":"{}","display":"{}"}},"userComment":"{}"}}"#,
+            long(256),
+            long(64),
+            long(256),
+            long(4096)
+        );
+        assert!(parse_feedback(body(&at_limits).as_bytes()).is_ok());
     }
 
     #[test]

@@ -5,7 +5,10 @@
 use fhir_mapping::{Hook, HookCall};
 use serde::Deserialize;
 
-use crate::identifiers::{HookInstance, InvalidIdentifier};
+use crate::identifiers::{
+    check_length, quoted_if_short, HookInstance, InvalidIdentifier, MAX_CONTEXT_ID_CHARS,
+    MAX_FHIR_SERVER_CHARS,
+};
 
 /// `fhirAuthorization` (spec section 5). The token is transient: never logged, never stored.
 #[derive(Deserialize)]
@@ -60,9 +63,9 @@ pub enum InvalidHookCall {
     #[error(transparent)]
     Identifier(#[from] InvalidIdentifier),
     /// The hook is not one this service answers.
-    #[error("hook `{hook}` is not served by this service; it serves: {served}")]
+    #[error("hook {hook} is not served by this service; it serves: {served}")]
     UnsupportedHook {
-        /// The hook sent.
+        /// The hook sent, quoted, or a description when it is too long to repeat.
         hook: String,
         /// The hooks served.
         served: String,
@@ -79,7 +82,7 @@ impl InvalidHookCall {
 /// Parses and validates a service call body for a service that serves `served_hooks`.
 pub fn parse_hook_call(body: &[u8], served_hooks: &[Hook]) -> Result<ServiceCall, InvalidHookCall> {
     let unsupported = |hook: String| InvalidHookCall::UnsupportedHook {
-        hook,
+        hook: quoted_if_short(&hook),
         served: served_hooks
             .iter()
             .map(|h| h.code())
@@ -94,6 +97,7 @@ pub fn parse_hook_call(body: &[u8], served_hooks: &[Hook]) -> Result<ServiceCall
         return Err(unsupported(call.hook.code().to_owned()));
     }
     let hook_instance = HookInstance::parse(&call.hook_instance)?;
+    check_lengths(&call)?;
     let fhir_authorization = call
         .fhir_authorization
         .take()
@@ -111,6 +115,20 @@ pub fn parse_hook_call(body: &[u8], served_hooks: &[Hook]) -> Result<ServiceCall
         hook_instance,
         fhir_authorization,
     })
+}
+
+/// The call's other strings the service keeps, logs or sends on (the patient id goes into every
+/// prefetch URL), each within its limit.
+fn check_lengths(call: &HookCall) -> Result<(), InvalidIdentifier> {
+    check_length("context.userId", &call.user_id, MAX_CONTEXT_ID_CHARS)?;
+    check_length("context.patientId", &call.patient_id, MAX_CONTEXT_ID_CHARS)?;
+    if let Some(encounter) = &call.encounter_id {
+        check_length("context.encounterId", encounter, MAX_CONTEXT_ID_CHARS)?;
+    }
+    if let Some(server) = &call.fhir_server {
+        check_length("fhirServer", server, MAX_FHIR_SERVER_CHARS)?;
+    }
+    Ok(())
 }
 
 fn validate_fhir_access(
@@ -200,6 +218,60 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "`hookInstance` must be at most 128 characters, not 129"
+        );
+    }
+
+    #[test]
+    fn context_ids_and_the_fhir_server_are_bounded_naming_the_field() {
+        let long = |n: usize| "p".repeat(n);
+        let cases = [
+            (
+                order_select("").replace(
+                    r#""patientId":"p1""#,
+                    &format!(r#""patientId":"{}""#, long(257)),
+                ),
+                "`context.patientId` must be at most 256 characters, not 257",
+            ),
+            (
+                // A reference's type has no length rule of its own.
+                order_select("").replace("Practitioner/1", &format!("{}/1", long(300))),
+                "`context.userId` must be at most 256 characters, not 302",
+            ),
+            (
+                order_select("").replace(
+                    r#""patientId":"p1""#,
+                    &format!(r#""patientId":"p1","encounterId":"{}""#, long(257)),
+                ),
+                "`context.encounterId` must be at most 256 characters, not 257",
+            ),
+            (
+                order_select(&format!(r#","fhirServer":"https://{}""#, long(2041))),
+                "`fhirServer` must be at most 2048 characters, not 2049",
+            ),
+        ];
+        for (body, expected) in cases {
+            let err = parse_hook_call(body.as_bytes(), &BOTH).expect_err("must be rejected");
+            assert_eq!(err.to_string(), expected);
+        }
+        let at_limits = order_select(&format!(r#","fhirServer":"https://{}""#, long(2040)))
+            .replace(
+                r#""patientId":"p1""#,
+                &format!(r#""patientId":"{}""#, long(256)),
+            );
+        assert!(parse_hook_call(at_limits.as_bytes(), &BOTH).is_ok());
+    }
+
+    #[test]
+    fn an_unserved_hook_is_named_only_when_short() {
+        let body = format!(
+            r#"{{"hook":"{}","hookInstance":"x","context":{{}}}}"#,
+            "h".repeat(65)
+        );
+        let err = parse_hook_call(body.as_bytes(), &BOTH).expect_err("must be rejected");
+        assert_eq!(
+            err.to_string(),
+            "hook of more than 64 characters is not served by this service; it serves: \
+             order-select, order-sign"
         );
     }
 
