@@ -5,6 +5,7 @@
 # 10 s of each burst. Bounded to 10 minutes whatever the argument.
 #
 #   scripts/soak.sh [DURATION_SECONDS=120]
+#   OMS_CDS_BINARY=path/to/oms-cds scripts/soak.sh   (another build, e.g. --no-default-features)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,17 +19,17 @@ work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "${target_dir}/release/make-record" --resources 383 >"${work}/record.json" 2>/dev/null
-# About 5 MB: the body limit is raised to 8 MiB for this run.
-"${target_dir}/release/make-record" --resources 5000 >"${work}/large.json" 2>/dev/null
+# About 5 MB (7,200 resources): the body and resource limits are raised for this run.
+"${target_dir}/release/make-record" --resources 7200 >"${work}/large.json" 2>/dev/null
 
 OMS_CDS_LISTEN="127.0.0.1:${port}" \
 OMS_CDS_PUBLIC_BASE_URL="http://127.0.0.1:${port}" \
 OMS_CDS_DATABASE_URL="sqlite://${work}/soak.db" \
 OMS_CDS_LOG_LEVEL=warn \
 OMS_CDS_MAX_BODY_BYTES=8388608 \
-OMS_CDS__MAPPING__MAX_RESOURCES=6000 \
+OMS_CDS__MAPPING__MAX_RESOURCES=8000 \
 OMS_CDS__AUTH__REQUIRED=false \
-  "${target_dir}/release/oms-cds" serve >"${work}/server.log" 2>&1 &
+  "${OMS_CDS_BINARY:-${target_dir}/release/oms-cds}" serve >"${work}/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:${port}/healthz" >/dev/null 2>&1 && break
