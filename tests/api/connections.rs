@@ -53,12 +53,7 @@ async fn two_hundred_slowloris_connections_are_closed_within_the_header_timeout_
     }
     // Normal calls go through while the 200 are held open.
     for _ in 0..5 {
-        let response = app
-            .client
-            .get(format!("{}/healthz", app.address))
-            .send()
-            .await
-            .unwrap();
+        let response = app.get("/healthz").await;
         assert_eq!(response.status(), 200);
     }
     let mut latest_close = opened_at;
@@ -73,12 +68,7 @@ async fn two_hundred_slowloris_connections_are_closed_within_the_header_timeout_
         took < HEADER_TIMEOUT + Duration::from_millis(1500),
         "all 200 closed {took:?} after opening (header timeout {HEADER_TIMEOUT:?})"
     );
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
     app.stop().await;
 }
@@ -190,15 +180,7 @@ async fn connections_beyond_the_cap_are_refused_fast_and_the_service_keeps_servi
         assert!(Instant::now() < deadline, "the service serves again");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("oms_cds_connections_refused_total 10"),
         "refusals are counted:\n{metrics}"

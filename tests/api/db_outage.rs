@@ -17,7 +17,7 @@ use oms_cds::storage::Store;
 use serde_json::{json, Value};
 
 use crate::fault_proxy::{FaultProxy, Mode};
-use crate::helpers::{client, minimal_order_sign, test_settings, ORDER_SIGN_ID};
+use crate::helpers::{client, get_text, minimal_order_sign, test_settings, ORDER_SIGN_ID};
 
 /// The promise to an EHR: a fault is answered within this.
 const PROMPT: Duration = Duration::from_millis(1500);
@@ -141,15 +141,7 @@ impl Service {
 
     /// The value of one `oms_cds_storage_faults_total` series.
     async fn storage_faults(&self, operation: &str, kind: &str) -> u64 {
-        let metrics = self
-            .http
-            .get(format!("{}/metrics", self.address))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = get_text(&self.http, &format!("{}/metrics", self.address)).await;
         let series =
             format!("oms_cds_storage_faults_total{{operation=\"{operation}\",kind=\"{kind}\"}} ");
         let line = metrics

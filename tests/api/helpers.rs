@@ -85,7 +85,26 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The body of a `GET`, as text (a metrics scrape, a probe).
+pub async fn get_text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 impl TestApp {
+    /// `GET` a path of the service.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The `/metrics` scrape.
+    pub async fn metrics(&self) -> String {
+        get_text(&self.client, &format!("{}/metrics", self.address)).await
+    }
+
     /// `GET /cds-services`.
     pub async fn get_discovery(&self) -> reqwest::Response {
         self.client

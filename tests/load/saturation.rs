@@ -85,12 +85,7 @@ async fn with_evaluation_saturated_health_probes_stay_fast_and_excess_calls_get_
     let mut latencies = Vec::with_capacity(PROBES);
     for _ in 0..PROBES {
         let started = Instant::now();
-        let response = app
-            .client
-            .get(format!("{}/healthz", app.address))
-            .send()
-            .await
-            .unwrap();
+        let response = app.get("/healthz").await;
         assert_eq!(response.status(), 200);
         latencies.push(started.elapsed());
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -123,15 +118,7 @@ async fn with_evaluation_saturated_health_probes_stay_fast_and_excess_calls_get_
         "every 503 says when to retry"
     );
     assert_eq!(served + refused.len(), outcomes.len(), "{outcomes:?}");
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(&format!(
             "oms_cds_evaluations_refused_total {}",
