@@ -36,6 +36,16 @@ pub use plan::resource_type_of;
 pub use report::{FetchFailure, KeyOutcome, PrefetchReport};
 pub use settings::{FhirSettings, InvalidFhirSettings};
 
+/// The keys of `catalogue` that `call` did not send complete: what [`FhirFetcher::complete`]
+/// would fetch or page through. The planning step alone, without a server (for measurements).
+pub fn incomplete_keys(catalogue: &Catalogue, call: &HookCall) -> Vec<PrefetchKey> {
+    catalogue
+        .templates()
+        .filter(|(key, _)| plan::need_of(*key, call.prefetch.get(key)).is_some())
+        .map(|(key, _)| key)
+        .collect()
+}
+
 /// Past the deadline, how long the fetches may take to notice it before they are abandoned.
 /// Every call already stops at the deadline; this only bounds a task that is slow to be polled.
 const ABANDON_AFTER_DEADLINE: Duration = Duration::from_millis(100);
