@@ -8,9 +8,12 @@
 # baseline, divided by ITERATIONS, are one request's; the ratio path/value is the figure.
 #
 #   scripts/request-path-cost.sh [ITERATIONS] [RESOURCES...]
+#   BEFORE_BIN=/path/to/older/request-path-cost scripts/request-path-cost.sh ...
 #
 # Bodies: the example `order-select-rituximab-naive-with-neuroblastoma.json` and generated whole
-# records (`make-record --resources N`, seed 1; default 383 and 5000 resources). Needs valgrind.
+# records (`make-record --resources N --compact`, seed 1; default 383 and 5000 resources).
+# BEFORE_BIN, a request-path-cost built from an older commit, adds its path on the same bodies.
+# Needs valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +22,7 @@ shift || true
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(383 5000)
 target_dir="${CARGO_TARGET_DIR:-target}"
+before="${BEFORE_BIN:-}"
 
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
 cargo build --release --locked -p oms-cds-tests --bin request-path-cost --bin make-record >&2
@@ -29,25 +33,39 @@ trap 'rm -rf "$work"' EXIT
 cp examples/order-select-rituximab-naive-with-neuroblastoma.json "$work/example.json"
 bodies=("$work/example.json")
 for n in "${sizes[@]}"; do
-  "${target_dir}/release/make-record" --resources "$n" >"$work/record-$n.json" 2>/dev/null
+  "${target_dir}/release/make-record" --resources "$n" --compact >"$work/record-$n.json" 2>/dev/null
   bodies+=("$work/record-$n.json")
 done
 
-# Instructions (Ir) of one run of the binary, from callgrind's summary line.
+# Instructions (Ir) of one run of a binary, from callgrind's summary line.
 instructions() {
-  valgrind --tool=callgrind --callgrind-out-file="$work/out" "$bin" "$@" 2>&1 >/dev/null |
+  local program="$1"
+  shift
+  valgrind --tool=callgrind --callgrind-out-file="$work/out" "$program" "$@" 2>&1 >/dev/null |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
-printf '%-14s %10s %16s %16s %8s\n' body bytes "value (Ir)" "path (Ir)" ratio
+printf '%-12s %10s %14s %14s %8s' body bytes "value (Ir)" "path (Ir)" ratio
+[ -z "$before" ] || printf ' %14s %8s %8s' "before (Ir)" ratio after/before
+printf '\n'
 for body in "${bodies[@]}"; do
-  base=$(instructions read "$body" "$iterations")
-  value=$(instructions value "$body" "$iterations")
-  path=$(instructions path "$body" "$iterations")
-  python3 - "$(basename "$body" .json)" "$(stat -c %s "$body")" "$base" "$value" "$path" "$iterations" <<'PY'
+  base=$(instructions "$bin" read "$body" "$iterations")
+  value=$(instructions "$bin" value "$body" "$iterations")
+  path=$(instructions "$bin" path "$body" "$iterations")
+  old=0 old_base=0
+  if [ -n "$before" ]; then
+    old_base=$(instructions "$before" read "$body" "$iterations")
+    old=$(instructions "$before" path "$body" "$iterations")
+  fi
+  python3 - "$(basename "$body" .json)" "$(stat -c %s "$body")" "$base" "$value" "$path" "$old_base" "$old" "$iterations" <<'PY'
 import sys
-name, size, base, value, path, n = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
+name, size = sys.argv[1], int(sys.argv[2])
+base, value, path, old_base, old, n = map(int, sys.argv[3:])
 v, p = (value - base) / n, (path - base) / n
-print(f"{name:<14} {size:>10} {v:>16,.0f} {p:>16,.0f} {p / v:>7.2f}x")
+line = f"{name:<12} {size:>10} {v:>14,.0f} {p:>14,.0f} {p / v:>7.2f}x"
+if old:
+    o = (old - old_base) / n
+    line += f" {o:>14,.0f} {o / v:>7.2f}x {p / o:>7.2f}x"
+print(line)
 PY
 done

@@ -5,12 +5,12 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use time::Date;
 
-use crate::codes::ValueSetName;
 use crate::config::MappingConfig;
 use crate::facts::{
     date_in_words, Age, BodyMeasurements, BodySurfaceArea, BsaFormula, Conflict, DataIssue,
     DataIssueKind, FhirRef, FutureReading, Measured, Measurement, Reading,
 };
+use crate::observation_sets::ObservationSet;
 use crate::observations::{future_dated, latest_bsa_observation, latest_height, weight_readings};
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 use crate::Context;
@@ -50,7 +50,7 @@ pub fn body_measurements(
     let weights = weight_readings(context, issues, config.weight_change_window_days);
     let weight = judge(
         weights.first().cloned(),
-        future_dated(context, ValueSetName::BodyWeight),
+        future_dated(context, ObservationSet::BodyWeight),
         "weight",
         context.today,
         config.weight_max_age_days,
@@ -66,7 +66,7 @@ pub fn body_measurements(
     );
     let height = judge(
         latest_height(context, issues),
-        future_dated(context, ValueSetName::BodyHeight),
+        future_dated(context, ObservationSet::BodyHeight),
         "height",
         context.today,
         config.height_max_age_days,

@@ -11,6 +11,7 @@ use fhirbolt::model::r4::types::CodeableConcept;
 use serde::Deserialize;
 
 use crate::config::{ConfigError, MappingConfig};
+use crate::envelope::CodeHead;
 use crate::facts::MedicationClass;
 
 const EMBEDDED_VALUE_SETS: &str = include_str!("../terminology/value-sets.toml");
@@ -204,6 +205,14 @@ struct ValueSet {
 }
 
 impl ValueSet {
+    /// Whether a coding with this system and code is in the set.
+    fn has(&self, system: Option<&str>, code: Option<&str>) -> bool {
+        match (system, code) {
+            (Some(system), Some(code)) => self.codes.iter().any(|e| e.matches(system, code)),
+            _ => false,
+        }
+    }
+
     fn extend(&mut self, entry: ValueSetEntry) {
         if entry.replace {
             *self = ValueSet::default();
@@ -313,11 +322,30 @@ impl Terminology {
         concept.coding.iter().any(|coding| {
             let system = coding.system.as_ref().and_then(|s| s.value.as_deref());
             let code = coding.code.as_ref().and_then(|c| c.value.as_deref());
-            match (system, code) {
-                (Some(system), Some(code)) => set.codes.iter().any(|e| e.matches(system, code)),
-                _ => false,
-            }
+            set.has(system, code)
         })
+    }
+
+    /// Whether a concept read by the envelope pass matches any of the sets `names`, by code or
+    /// by text (`matches`), its texts split into words once for all the sets.
+    pub(crate) fn matches_any(&self, names: &[ValueSetName], concept: &CodeHead) -> bool {
+        let CodeHead::Concept { codings, text } = concept else {
+            return false;
+        };
+        let sets: Vec<&ValueSet> = names.iter().filter_map(|name| self.set(*name)).collect();
+        let by_code = codings.iter().any(|coding| {
+            sets.iter()
+                .any(|set| set.has(coding.system.as_deref(), coding.code.as_deref()))
+        });
+        if by_code {
+            return true;
+        }
+        let texts = text
+            .iter()
+            .chain(codings.iter().filter_map(|coding| coding.display.as_ref()));
+        texts
+            .map(|text| words(text))
+            .any(|tokens| sets.iter().any(|set| tokens_match(set, &tokens)))
     }
 
     /// Whether the concept's text or a coding's display contains one of the set's phrases.
@@ -384,10 +412,11 @@ fn concept_texts(concept: &CodeableConcept) -> impl Iterator<Item = &str> {
 }
 
 fn text_matches(set: &ValueSet, text: &str) -> bool {
-    if set.phrases.is_empty() {
-        return false;
-    }
-    let tokens = words(text);
+    !set.phrases.is_empty() && tokens_match(set, &words(text))
+}
+
+/// Whether one of the set's phrases occurs in the words `tokens`.
+fn tokens_match(set: &ValueSet, tokens: &[String]) -> bool {
     set.phrases.iter().any(|phrase| {
         tokens
             .windows(phrase.len())

@@ -9,6 +9,7 @@ use crate::elements::{any_code, day_of, text_of};
 use crate::facts::{
     ClinicalStatus, FhirRef, OmsCondition, OmsDiagnosis, Severity, VerificationStatus,
 };
+use crate::observation_sets::ObservationSet;
 use crate::Context;
 
 /// The OMS diagnosis: confirmed by a specific code or by the Condition's own code text naming OMS
@@ -151,8 +152,8 @@ pub fn fertility_concern(context: &Context<'_>) -> Vec<FhirRef> {
         .filter(|(_, c)| !is_refuted_or_in_error(c))
         .filter(|(_, c)| c.code.as_deref().is_some_and(fertility))
         .map(|(r, _)| r);
-    let observations = index
-        .observations()
+    let observations = context
+        .observations_in(ObservationSet::Fertility)
         .filter(|(_, o)| text_of!(o.status) != Some("entered-in-error"))
         .filter(|(_, o)| fertility(&o.code))
         .map(|(r, _)| r);

@@ -1,18 +1,28 @@
 //! The resource index: every resource of the request (prefetch values and draft orders) by
 //! `Type/id`, deduplicated, whatever prefetch key it arrived under.
 //!
+//! Only what some fact module reads is parsed by fhirbolt: the draft orders, the resource types
+//! of the typed iterators below (and Medications, read by reference), and Observations whose
+//! code is in a value set Observations are read by (`observation_sets`). Every other resource is
+//! counted (the per-call limit holds), checked for the right patient from its envelope, and left
+//! unparsed: a malformed one is no longer a data issue, since nothing would have read it.
+//!
 //! Invariant: building the index never fails on a single resource; an unreadable one becomes a
-//! data issue and the rest is indexed. Only a `draftOrders` that is not a Bundle is an error.
+//! data issue and the rest is indexed. Only a `draftOrders` that is not a Bundle, too many
+//! resources, or a Patient resource of another patient is an error.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use fhirbolt::model::r4::Resource;
 use serde_json::value::RawValue;
 
+use crate::codes::Terminology;
+use crate::envelope::{self, Head};
 use crate::facts::{DataIssue, DataIssueKind, FhirRef};
+use crate::observation_sets;
 use crate::parse;
-use crate::subject::{self, Whose};
-use crate::{MappingError, Prefetch, PrefetchKey, PrefetchValue};
+use crate::subject::{self, Subject, Whose};
+use crate::{MappingError, Prefetch, PrefetchKey, PrefetchValue, SentResource};
 
 /// Bundles nested deeper than this are not read (a guard against hostile input).
 const MAX_BUNDLE_DEPTH: usize = 3;
@@ -24,18 +34,29 @@ enum Origin {
     Prefetch,
 }
 
+/// One indexed reference: the resource, unless no fact module reads it, and whom it is about.
+#[derive(Debug)]
+struct Slot {
+    /// `None` when the resource was counted but not parsed.
+    resource: Option<Resource>,
+    subject: Subject,
+}
+
 /// All resources of one request, by reference.
 #[derive(Debug, Default)]
 pub struct ResourceIndex {
-    resources: BTreeMap<FhirRef, Resource>,
+    slots: BTreeMap<FhirRef, Slot>,
     full_urls: BTreeMap<String, FhirRef>,
     /// The draft orders, in the order the EHR sent them.
     drafts: Vec<FhirRef>,
     draft_set: BTreeSet<FhirRef>,
     unnamed: usize,
-    /// Resources that parsed, and resources that did not (to tell an unreadable key).
-    parsed: usize,
+    /// Resources that were read (parsed, or left unparsed because nothing reads them), and
+    /// resources that did not parse (to tell an unreadable key).
+    readable: usize,
     failed: usize,
+    /// Resources counted but left unparsed.
+    unparsed: usize,
     /// Prefetch keys that were sent with resources none of which could be read.
     unreadable_keys: BTreeSet<PrefetchKey>,
     /// Resources met so far (Bundles not counted), and the most that will be read.
@@ -51,33 +72,38 @@ impl ResourceIndex {
         draft_orders: &RawValue,
         patient_id: &str,
         max_resources: usize,
+        terminology: &Terminology,
         issues: &mut Vec<DataIssue>,
     ) -> Result<ResourceIndex, MappingError> {
         let mut index = ResourceIndex {
             max_resources,
             ..ResourceIndex::default()
         };
-        let head = parse::resource_head(draft_orders);
+        let drafts_text = draft_orders.get();
+        let head = envelope::read_head(drafts_text);
         if head.resource_type.as_deref() != Some("Bundle") {
             return Err(MappingError::DraftOrdersNotABundle(format!(
                 "resourceType is {}",
                 head.resource_type.as_deref().unwrap_or("missing")
             )));
         }
-        let entries =
-            parse::bundle_entries(draft_orders).map_err(MappingError::DraftOrdersNotABundle)?;
-        for entry in entries {
-            index.add(
-                entry.resource,
-                entry.full_url,
-                Origin::DraftOrders,
-                1,
-                issues,
-            );
+        if let Err(reason) = &head.entries {
+            return Err(MappingError::DraftOrdersNotABundle(reason.clone()));
+        }
+        for (entry, text) in head.entry_texts(drafts_text) {
+            let entry_head = envelope::read_head(text);
+            let found = Found {
+                text,
+                head: &entry_head,
+                full_url: entry.full_url.clone(),
+                origin: Origin::DraftOrders,
+                depth: 1,
+            };
+            index.add(found, terminology, issues);
         }
         for (key, value) in prefetch {
-            if let PrefetchValue::Resource(raw) = value {
-                index.add_prefetch_value(*key, raw, issues);
+            if let PrefetchValue::Resource(sent) = value {
+                index.add_prefetch_value(*key, sent, terminology, issues);
             }
         }
         if index.met > max_resources {
@@ -100,17 +126,17 @@ impl ResourceIndex {
         let full_urls = &self.full_urls;
         let resolve = |url: &str| full_urls.get(url).cloned();
         let mut excluded = Vec::new();
-        for (reference, resource) in &self.resources {
-            if subject::whose(resource, patient_id, resolve) != Whose::SomeoneElse {
+        for (reference, slot) in &self.slots {
+            if subject::whose(&slot.subject, patient_id, resolve) != Whose::SomeoneElse {
                 continue;
             }
-            if matches!(resource, Resource::Patient(_)) {
+            if matches!(slot.subject, Subject::Patient { .. }) {
                 return Err(MappingError::PatientMismatch);
             }
             excluded.push(reference.clone());
         }
         for reference in excluded {
-            self.resources.remove(&reference);
+            self.slots.remove(&reference);
             self.draft_set.remove(&reference);
             self.drafts.retain(|draft| draft != &reference);
             issues.push(DataIssue {
@@ -129,12 +155,13 @@ impl ResourceIndex {
     fn add_prefetch_value(
         &mut self,
         key: PrefetchKey,
-        raw: &RawValue,
+        sent: &SentResource,
+        terminology: &Terminology,
         issues: &mut Vec<DataIssue>,
     ) {
-        let (parsed, failed) = (self.parsed, self.failed);
-        self.add_prefetch_resources(key, raw, issues);
-        if self.parsed == parsed && self.failed > failed {
+        let (readable, failed) = (self.readable, self.failed);
+        self.add_prefetch_resources(key, sent, terminology, issues);
+        if self.readable == readable && self.failed > failed {
             self.unreadable_keys.insert(key);
         }
     }
@@ -144,16 +171,22 @@ impl ResourceIndex {
         self.unreadable_keys.iter().copied()
     }
 
+    /// How many resources were counted but not parsed, since no fact module reads them.
+    pub fn unparsed(&self) -> usize {
+        self.unparsed
+    }
+
     fn add_prefetch_resources(
         &mut self,
         key: PrefetchKey,
-        raw: &RawValue,
+        sent: &SentResource,
+        terminology: &Terminology,
         issues: &mut Vec<DataIssue>,
     ) {
-        let head = parse::resource_head(raw);
+        let head = sent.head();
         match head.resource_type.as_deref() {
             Some("OperationOutcome") => {
-                let summary = parse::operation_outcome_summary(raw);
+                let summary = parse::operation_outcome_summary(sent.json());
                 issues.push(DataIssue {
                     kind: DataIssueKind::PrefetchError,
                     source: None,
@@ -162,43 +195,42 @@ impl ResourceIndex {
                         or_unspecified(&summary.text)
                     ),
                 });
+                return;
             }
-            Some("Bundle") => {
-                if parse::bundle_has_next_page(raw) {
-                    issues.push(DataIssue {
-                        kind: DataIssueKind::MissingOptionalData,
-                        source: None,
-                        message: format!(
-                            "Prefetch '{key}' has more result pages than were sent; only the first page was read."
-                        ),
-                    });
-                }
-                self.add(raw, None, Origin::Prefetch, 0, issues);
+            Some("Bundle") if head.has_next_relation => {
+                issues.push(DataIssue {
+                    kind: DataIssueKind::MissingOptionalData,
+                    source: None,
+                    message: format!(
+                        "Prefetch '{key}' has more result pages than were sent; only the first page was read."
+                    ),
+                });
             }
-            _ => self.add(raw, None, Origin::Prefetch, 0, issues),
+            _ => {}
         }
+        let found = Found {
+            text: sent.json(),
+            head,
+            full_url: None,
+            origin: Origin::Prefetch,
+            depth: 0,
+        };
+        self.add(found, terminology, issues);
     }
 
-    fn add(
-        &mut self,
-        raw: &RawValue,
-        full_url: Option<String>,
-        origin: Origin,
-        depth: usize,
-        issues: &mut Vec<DataIssue>,
-    ) {
+    fn add(&mut self, found: Found<'_>, terminology: &Terminology, issues: &mut Vec<DataIssue>) {
         // Over the limit the request is refused: the rest is not worth reading.
         if self.met > self.max_resources {
             return;
         }
-        let head = parse::resource_head(raw);
+        let head = found.head;
         if head.resource_type.as_deref() != Some("Bundle") {
             self.met += 1;
             if self.met > self.max_resources {
                 return;
             }
         }
-        let Some(resource_type) = head.resource_type.clone() else {
+        let Some(resource_type) = head.resource_type.as_deref() else {
             issues.push(DataIssue {
                 kind: DataIssueKind::UnparseableResource,
                 source: None,
@@ -206,20 +238,28 @@ impl ResourceIndex {
             });
             return;
         };
-        match resource_type.as_str() {
-            "Bundle" if depth < MAX_BUNDLE_DEPTH => {
-                match parse::bundle_entries(raw) {
-                    Ok(entries) => {
-                        for entry in entries {
-                            self.add(entry.resource, entry.full_url, origin, depth + 1, issues);
+        match resource_type {
+            "Bundle" if found.depth < MAX_BUNDLE_DEPTH => {
+                match &head.entries {
+                    Ok(_) => {
+                        for (entry, text) in head.entry_texts(found.text) {
+                            let entry_head = envelope::read_head(text);
+                            let inner = Found {
+                                text,
+                                head: &entry_head,
+                                full_url: entry.full_url.clone(),
+                                origin: found.origin,
+                                depth: found.depth + 1,
+                            };
+                            self.add(inner, terminology, issues);
                         }
                     }
-                    Err(reason) => issues.push(unparseable(None, "Bundle", &reason)),
+                    Err(reason) => issues.push(unparseable(None, "Bundle", reason)),
                 }
                 return;
             }
             "OperationOutcome" => {
-                let summary = parse::operation_outcome_summary(raw);
+                let summary = parse::operation_outcome_summary(found.text);
                 if summary.has_error {
                     issues.push(DataIssue {
                         kind: DataIssueKind::PrefetchError,
@@ -234,27 +274,46 @@ impl ResourceIndex {
             }
             _ => {}
         }
-        let reference = self.reference_for(&resource_type, head.id.as_deref(), full_url.as_deref());
-        match parse::resource(raw) {
+        let reference =
+            self.reference_for(resource_type, head.id.as_deref(), found.full_url.as_deref());
+        if found.origin == Origin::Prefetch && !is_read(head, terminology) {
+            self.readable += 1;
+            self.unparsed += 1;
+            if let Some(url) = found.full_url {
+                self.full_urls
+                    .entry(url)
+                    .or_insert_with(|| reference.clone());
+            }
+            self.slots.entry(reference).or_insert(Slot {
+                resource: None,
+                subject: Subject::of(head),
+            });
+            return;
+        }
+        match parse::resource(found.text) {
             Ok(resource) => {
-                self.parsed += 1;
-                if let Some(url) = full_url {
+                self.readable += 1;
+                if let Some(url) = found.full_url {
                     self.full_urls
                         .entry(url)
                         .or_insert_with(|| reference.clone());
                 }
-                if self.resources.contains_key(&reference) {
+                if self.slots.contains_key(&reference) {
                     return;
                 }
-                if origin == Origin::DraftOrders {
+                if found.origin == Origin::DraftOrders {
                     self.drafts.push(reference.clone());
                     self.draft_set.insert(reference.clone());
                 }
-                self.resources.insert(reference, resource);
+                let slot = Slot {
+                    resource: Some(resource),
+                    subject: Subject::of(head),
+                };
+                self.slots.insert(reference, slot);
             }
             Err(reason) => {
                 self.failed += 1;
-                issues.push(unparseable(Some(reference), &resource_type, &reason));
+                issues.push(unparseable(Some(reference), resource_type, &reason));
             }
         }
     }
@@ -282,15 +341,18 @@ impl ResourceIndex {
     /// The resource behind a reference as written in FHIR: relative (`Medication/1`), absolute
     /// (`https://ehr/fhir/Medication/1`) or a Bundle fullUrl (`urn:uuid:...`).
     pub fn resolve(&self, reference: &str) -> Option<(&FhirRef, &Resource)> {
+        let parsed = |target: &FhirRef| {
+            let (target, slot) = self.slots.get_key_value(target)?;
+            Some((target, slot.resource.as_ref()?))
+        };
         if let Some(target) = self.full_urls.get(reference) {
-            return self.resources.get_key_value(target);
+            return parsed(target);
         }
         let without_history = reference.split("/_history/").next().unwrap_or(reference);
         let mut segments = without_history.rsplit('/');
         let id = segments.next()?;
         let resource_type = segments.next()?;
-        self.resources
-            .get_key_value(&FhirRef::new(resource_type, id))
+        parsed(&FhirRef::new(resource_type, id))
     }
 
     /// Whether a reference names one of the draft orders.
@@ -302,13 +364,43 @@ impl ResourceIndex {
     pub fn drafts(&self) -> impl Iterator<Item = (&FhirRef, &Resource)> {
         self.drafts
             .iter()
-            .filter_map(|reference| self.resources.get_key_value(reference))
+            .filter_map(|reference| self.resolve_parsed(reference))
+    }
+
+    fn resolve_parsed(&self, reference: &FhirRef) -> Option<(&FhirRef, &Resource)> {
+        let (reference, slot) = self.slots.get_key_value(reference)?;
+        Some((reference, slot.resource.as_ref()?))
+    }
+
+    /// Every parsed resource, ordered by reference.
+    fn parsed(&self) -> impl Iterator<Item = (&FhirRef, &Resource)> {
+        self.slots
+            .iter()
+            .filter_map(|(reference, slot)| Some((reference, slot.resource.as_ref()?)))
     }
 
     /// Every indexed resource, ordered by reference.
     #[cfg(test)]
     pub fn all(&self) -> impl Iterator<Item = (&FhirRef, &Resource)> {
-        self.resources.iter()
+        self.parsed()
+    }
+}
+
+/// One resource met while indexing: its JSON text and envelope, and where it was found.
+struct Found<'a> {
+    text: &'a str,
+    head: &'a Head,
+    full_url: Option<String>,
+    origin: Origin,
+    depth: usize,
+}
+
+/// Whether some fact module reads a prefetch resource with this envelope, so it must be parsed.
+fn is_read(head: &Head, terminology: &Terminology) -> bool {
+    match head.resource_type.as_deref() {
+        Some("Observation") => observation_sets::may_be_read(terminology, &head.code),
+        Some(resource_type) => READ_TYPES.contains(&resource_type),
+        None => true,
     }
 }
 
@@ -329,70 +421,55 @@ fn or_unspecified(text: &str) -> &str {
     }
 }
 
-/// Iterators over one resource type of the index: `(reference, resource)`.
-macro_rules! typed_iterator {
-    ($(#[$doc:meta])* $name:ident, $variant:ident) => {
-        $(#[$doc])*
-        pub fn $name(
-            &self,
-        ) -> impl Iterator<Item = (&FhirRef, &fhirbolt::model::r4::resources::$variant)> {
-            self.resources.iter().filter_map(|(reference, resource)| match resource {
-                Resource::$variant(inner) => Some((reference, inner.as_ref())),
-                _ => None,
-            })
+/// The typed iterators, one per resource type a fact module reads, and from the same list
+/// `READ_TYPES`, the types the index parses: a module cannot read a type the index leaves out.
+macro_rules! read_types {
+    ($($(#[$doc:meta])* $name:ident => $variant:ident,)*) => {
+        /// The resource types some fact module reads: those of the typed iterators, and
+        /// Medications, which are read only through an order's reference (`resolve`).
+        const READ_TYPES: &[&str] = &[$(stringify!($variant),)* "Medication"];
+
+        impl ResourceIndex {
+            $(
+                $(#[$doc])*
+                pub fn $name(
+                    &self,
+                ) -> impl Iterator<Item = (&FhirRef, &fhirbolt::model::r4::resources::$variant)> {
+                    self.parsed().filter_map(|(reference, resource)| match resource {
+                        Resource::$variant(inner) => Some((reference, inner.as_ref())),
+                        _ => None,
+                    })
+                }
+            )*
         }
     };
 }
 
-impl ResourceIndex {
-    typed_iterator!(
-        /// Patients.
-        patients, Patient
-    );
-    typed_iterator!(
-        /// Conditions.
-        conditions, Condition
-    );
-    typed_iterator!(
-        /// Observations.
-        observations, Observation
-    );
-    typed_iterator!(
-        /// Procedures.
-        procedures, Procedure
-    );
-    typed_iterator!(
-        /// DiagnosticReports.
-        diagnostic_reports, DiagnosticReport
-    );
-    typed_iterator!(
-        /// Goals.
-        goals, Goal
-    );
-    typed_iterator!(
-        /// Flags.
-        flags, Flag
-    );
-    typed_iterator!(
-        /// MedicationAdministrations.
-        medication_administrations, MedicationAdministration
-    );
-    typed_iterator!(
-        /// MedicationStatements.
-        medication_statements, MedicationStatement
-    );
-    typed_iterator!(
-        /// MedicationRequests, drafts included.
-        medication_requests, MedicationRequest
-    );
-    typed_iterator!(
-        /// AllergyIntolerances.
-        allergy_intolerances, AllergyIntolerance
-    );
-    typed_iterator!(
-        /// ServiceRequests (a completed one can be a tumour work-up).
-        service_requests, ServiceRequest
-    );
+read_types! {
+    /// Patients.
+    patients => Patient,
+    /// Conditions.
+    conditions => Condition,
+    /// Observations in a value set Observations are read by (`Context::observations_in`).
+    observations => Observation,
+    /// Procedures.
+    procedures => Procedure,
+    /// DiagnosticReports.
+    diagnostic_reports => DiagnosticReport,
+    /// Goals.
+    goals => Goal,
+    /// Flags.
+    flags => Flag,
+    /// MedicationAdministrations.
+    medication_administrations => MedicationAdministration,
+    /// MedicationStatements.
+    medication_statements => MedicationStatement,
+    /// MedicationRequests, drafts included.
+    medication_requests => MedicationRequest,
+    /// AllergyIntolerances.
+    allergy_intolerances => AllergyIntolerance,
+    /// ServiceRequests (a completed one can be a tumour work-up).
+    service_requests => ServiceRequest,
 }
 
 #[cfg(test)]
@@ -406,6 +483,10 @@ mod tests {
     const EMPTY_DRAFTS: &str = r#"{"resourceType":"Bundle","type":"collection","entry":[]}"#;
 
     const LIMIT: usize = 5000;
+
+    fn terminology() -> Terminology {
+        Terminology::embedded()
+    }
 
     fn bundle_of(count: usize) -> String {
         let entries: Vec<String> = (0..count)
@@ -424,12 +505,30 @@ mod tests {
         let mut issues = Vec::new();
         let at_limit = bundle_of(3);
         let prefetch_at = prefetch(&[(PrefetchKey::Observations, Some(&at_limit))]);
-        let index = ResourceIndex::build(&prefetch_at, &raw(EMPTY_DRAFTS), "p1", 3, &mut issues)
-            .expect("three resources fit a limit of three");
-        assert_eq!(index.observations().count(), 3);
+        let index = ResourceIndex::build(
+            &prefetch_at,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            3,
+            &terminology(),
+            &mut issues,
+        )
+        .expect("three resources fit a limit of three");
+        assert_eq!(
+            index.unparsed(),
+            3,
+            "counted, not parsed: no value set names them"
+        );
         let over = bundle_of(4);
         let prefetch_over = prefetch(&[(PrefetchKey::Observations, Some(&over))]);
-        let result = ResourceIndex::build(&prefetch_over, &raw(EMPTY_DRAFTS), "p1", 3, &mut issues);
+        let result = ResourceIndex::build(
+            &prefetch_over,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            3,
+            &terminology(),
+            &mut issues,
+        );
         assert!(matches!(
             result,
             Err(MappingError::TooManyResources { limit: 3 })
@@ -441,7 +540,7 @@ mod tests {
             .iter()
             .map(|(key, value)| {
                 let value = match value {
-                    Some(json) => PrefetchValue::Resource(raw(json)),
+                    Some(json) => PrefetchValue::Resource(SentResource::new(raw(json))),
                     None => PrefetchValue::Null,
                 };
                 (*key, value)
@@ -467,8 +566,15 @@ mod tests {
             (PrefetchKey::Conditions, None),
         ]);
         let mut issues = Vec::new();
-        let index =
-            ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
+        let index = ResourceIndex::build(
+            &prefetch,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
         let references: Vec<_> = index.all().map(|(r, _)| r.to_string()).collect();
         assert_eq!(references, ["Condition/c1", "Patient/p1"]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -489,7 +595,15 @@ mod tests {
             ),
         )]);
         let mut issues = Vec::new();
-        ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
+        ResourceIndex::build(
+            &prefetch,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::PrefetchError);
         assert!(
@@ -502,8 +616,15 @@ mod tests {
     fn a_null_prefetch_value_is_no_data_and_no_issue() {
         let prefetch = prefetch(&[(PrefetchKey::Conditions, None)]);
         let mut issues = Vec::new();
-        let index =
-            ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
+        let index = ResourceIndex::build(
+            &prefetch,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
         assert_eq!(index.all().count(), 0);
         assert!(issues.is_empty());
     }
@@ -514,12 +635,19 @@ mod tests {
             PrefetchKey::Observations,
             Some(
                 r#"{"resourceType":"Bundle","type":"searchset","link":[{"relation":"next","url":"https://ehr/fhir/Observation?page=2"}],
-              "entry":[{"resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"}}}]}"#,
+              "entry":[{"resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]}}}]}"#,
             ),
         )]);
         let mut issues = Vec::new();
-        let index =
-            ResourceIndex::build(&prefetch, &raw(EMPTY_DRAFTS), "p1", LIMIT, &mut issues).unwrap();
+        let index = ResourceIndex::build(
+            &prefetch,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
         assert_eq!(index.observations().count(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::MissingOptionalData);
     }
@@ -530,8 +658,15 @@ mod tests {
             {"resource":{"resourceType":"MedicationRequest","id":"sandbox","status":"draft","category":{"text":"outpatient"},"subject":{"reference":"Patient/p1"}}},
             {"resource":{"resourceType":"ServiceRequest","id":"sr1","status":"draft","intent":"order","subject":{"reference":"Patient/p1"}}}]}"#);
         let mut issues = Vec::new();
-        let index =
-            ResourceIndex::build(&Prefetch::new(), &drafts, "p1", LIMIT, &mut issues).unwrap();
+        let index = ResourceIndex::build(
+            &Prefetch::new(),
+            &drafts,
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::UnparseableResource);
         assert_eq!(
@@ -550,13 +685,110 @@ mod tests {
             &raw(r#"{"resourceType":"MedicationRequest","id":"x"}"#),
             "p1",
             LIMIT,
+            &terminology(),
             &mut issues,
         );
         assert!(matches!(
             result,
             Err(MappingError::DraftOrdersNotABundle(_))
         ));
-        let result = ResourceIndex::build(&Prefetch::new(), &raw("[]"), "p1", LIMIT, &mut issues);
+        let result = ResourceIndex::build(
+            &Prefetch::new(),
+            &raw("[]"),
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        );
         assert!(result.is_err());
+    }
+
+    fn observations_bundle(entries: &[&str]) -> String {
+        format!(
+            r#"{{"resourceType":"Bundle","type":"searchset","entry":[{}]}}"#,
+            entries
+                .iter()
+                .map(|resource| format!(r#"{{"resource":{resource}}}"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    }
+
+    #[test]
+    fn only_observations_in_a_value_set_are_parsed_and_a_malformed_other_one_is_no_issue() {
+        let bundle = observations_bundle(&[
+            // In the body weight set by code; in the neuroblastoma screening set by text alone.
+            r#"{"resourceType":"Observation","id":"w1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"reference":"Patient/p1"}}"#,
+            r#"{"resourceType":"Observation","id":"w2","status":"final","code":{"text":"Urine HVA/creatinine"},"subject":{"reference":"Patient/p1"}}"#,
+            // A heart rate, and a malformed blood count: no fact module reads either.
+            r#"{"resourceType":"Observation","id":"hr","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p1"}}"#,
+            r#"{"resourceType":"Observation","id":"wbc","status":"final","vendorFlag":true,"code":{"coding":[{"system":"http://loinc.org","code":"6690-2"}]}}"#,
+            // A code of the wrong shape: fhirbolt is asked, and names the problem.
+            r#"{"resourceType":"Observation","id":"bad","status":"final","code":"29463-7"}"#,
+        ]);
+        let prefetch = prefetch(&[(PrefetchKey::Observations, Some(&bundle))]);
+        let mut issues = Vec::new();
+        let index = ResourceIndex::build(
+            &prefetch,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
+        let parsed: Vec<_> = index.observations().map(|(r, _)| r.to_string()).collect();
+        assert_eq!(parsed, ["Observation/w1", "Observation/w2"]);
+        assert_eq!(index.unparsed(), 2);
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].kind, DataIssueKind::UnparseableResource);
+        assert_eq!(
+            issues[0].source,
+            Some(FhirRef::from_relative("Observation/bad"))
+        );
+        assert!(index.unreadable_keys().next().is_none());
+    }
+
+    #[test]
+    fn an_unparsed_resource_about_another_patient_is_still_left_out_and_said_so() {
+        let bundle = observations_bundle(&[
+            r#"{"resourceType":"Observation","id":"hr","status":"final","code":{"text":"Heart rate"},"subject":{"reference":"Patient/someone-else"}}"#,
+            r#"{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/someone-else"}}"#,
+        ]);
+        let prefetch = prefetch(&[(PrefetchKey::Observations, Some(&bundle))]);
+        let mut issues = Vec::new();
+        let index = ResourceIndex::build(
+            &prefetch,
+            &raw(EMPTY_DRAFTS),
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
+        assert_eq!(index.unparsed(), 2);
+        // The Observation's subject is read (as before); an Encounter's never was.
+        let kinds: Vec<_> = issues.iter().map(|issue| issue.kind).collect();
+        assert_eq!(kinds, [DataIssueKind::OtherPatient]);
+        assert!(!issues[0].message.contains("someone-else"));
+    }
+
+    #[test]
+    fn a_draft_order_is_parsed_whatever_its_type() {
+        let drafts = raw(r#"{"resourceType":"Bundle","type":"collection","entry":[
+            {"resource":{"resourceType":"NutritionOrder","id":"n1","status":"draft","intent":"order","patient":{"reference":"Patient/p1"},"dateTime":"2026-11-25"}}]}"#);
+        let mut issues = Vec::new();
+        let index = ResourceIndex::build(
+            &Prefetch::new(),
+            &drafts,
+            "p1",
+            LIMIT,
+            &terminology(),
+            &mut issues,
+        )
+        .unwrap();
+        let drafts: Vec<_> = index.drafts().map(|(r, _)| r.to_string()).collect();
+        assert_eq!(drafts, ["NutritionOrder/n1"]);
+        assert_eq!(index.unparsed(), 0);
     }
 }

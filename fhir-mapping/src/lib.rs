@@ -9,11 +9,14 @@
 //! - `render`: proposals -> FHIR R4 resources; an update starts from the draft as sent.
 //! - `quantity`: exact quantities (`Kilograms`, `Centimetres`, `SquareMetres`, `Milligrams`).
 //! - `config`: `MappingConfig` (staleness, plausibility, BSA formula, terminology file).
-//! - `parse`: every JSON and fhirbolt (de)serialisation, non-generic; Bundle envelopes via
-//!   `RawValue`, each resource through fhirbolt's `Resource` enum.
+//! - `envelope`: one pass over a resource's JSON for its type, id, subject, code and (a Bundle)
+//!   next link and entries, without building a model.
+//! - `parse`: every fhirbolt (de)serialisation, non-generic, each resource through fhirbolt's
+//!   `Resource` enum.
 //! - `index`: all resources of the request by `Type/id`, deduplicated, whatever key they came in.
 //! - `codes`: value sets from data files (`terminology/value-sets.toml`), concept matching.
 //! - `units`, `dates`, `elements`: UCUM conversion, partial dates, FHIR datatype readers.
+//! - `observation_sets`: the value sets Observations are read by (`Context::observations_in`).
 //! - `patient`, `conditions`, `procedures`, `medications`, `orders`, `observations`, `bsa`,
 //!   `results`, `allergies`, `pregnancy`, `tumour_workup`, `currency`, `subject`: one group of
 //!   facts (or one check) each.
@@ -36,9 +39,11 @@ mod config;
 mod currency;
 mod dates;
 mod elements;
+mod envelope;
 pub mod facts;
 mod index;
 mod medications;
+mod observation_sets;
 mod observations;
 mod orders;
 mod parse;
@@ -62,14 +67,16 @@ pub use quantity::{Centimetres, Kilograms, Milligrams, SquareMetres};
 pub use render::{render_action, RenderContext, RenderedAction};
 pub use request::{
     Hook, HookCall, InvalidHookCall, Prefetch, PrefetchKey, PrefetchValue, RawFhirAuthorization,
+    SentResource,
 };
 
 use std::collections::BTreeMap;
 
-use fhirbolt::model::r4::resources::MedicationRequest;
+use fhirbolt::model::r4::resources::{MedicationRequest, Observation};
 use time::Date;
 
 use crate::index::ResourceIndex;
+use crate::observation_sets::ObservationSet;
 
 /// The draft orders in play as the EHR sent them, by reference: what an update suggestion starts
 /// from. Opaque: only the renderer reads them.
@@ -106,6 +113,9 @@ pub struct MappedRequest {
     pub drafts: DraftOrders,
     /// Prefetch keys sent with resources none of which could be read as FHIR R4.
     pub unreadable_keys: Vec<PrefetchKey>,
+    /// Prefetch resources counted but not parsed, since no fact module reads them (a chart's
+    /// vital signs and blood counts, Encounters, Immunizations...).
+    pub unparsed_resources: usize,
 }
 
 /// A request that cannot be mapped at all (its required parts are unreadable).
@@ -157,6 +167,7 @@ impl Mapper {
             &request.draft_orders,
             &request.patient_id,
             self.config.max_resources,
+            &self.terminology,
             &mut issues,
         )?;
         let context = Context {
@@ -208,6 +219,7 @@ impl Mapper {
             facts,
             drafts,
             unreadable_keys: index.unreadable_keys().collect(),
+            unparsed_resources: index.unparsed(),
         })
     }
 }
@@ -218,6 +230,20 @@ pub(crate) struct Context<'a> {
     terminology: &'a Terminology,
     config: &'a MappingConfig,
     today: Date,
+}
+
+impl<'a> Context<'a> {
+    /// The Observations whose code or text is in `set`: the only way a fact module reaches
+    /// Observations, so that the index may leave every other one unparsed.
+    fn observations_in(
+        &self,
+        set: ObservationSet,
+    ) -> impl Iterator<Item = (&'a FhirRef, &'a Observation)> + 'a {
+        let terminology = self.terminology;
+        self.index
+            .observations()
+            .filter(move |(_, observation)| terminology.matches(set.value_set(), &observation.code))
+    }
 }
 
 /// The same problem found twice (a medication resolved for history and for an order) is

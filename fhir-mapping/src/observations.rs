@@ -7,11 +7,11 @@ use fhirbolt::model::r4::resources::{Observation, ObservationEffective, Observat
 use rust_decimal::Decimal;
 use time::Date;
 
-use crate::codes::ValueSetName;
 use crate::elements::{day_of, text_of, ucum_quantity};
 use crate::facts::{
     date_in_words, DataIssue, DataIssueKind, FhirRef, FutureReading, Measured, Reading,
 };
+use crate::observation_sets::ObservationSet;
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 use crate::units::{LengthUnit, MassUnit};
 use crate::Context;
@@ -23,7 +23,7 @@ pub fn latest_height(
 ) -> Option<Reading<Centimetres>> {
     latest_reading(
         context,
-        ValueSetName::BodyHeight,
+        ObservationSet::BodyHeight,
         "height",
         issues,
         |value, unit| LengthUnit::parse(unit)?.to_centimetres(value),
@@ -37,7 +37,7 @@ pub fn latest_bsa_observation(
 ) -> Option<Reading<SquareMetres>> {
     latest_reading(
         context,
-        ValueSetName::BodySurfaceArea,
+        ObservationSet::BodySurfaceArea,
         "body surface area",
         issues,
         |value, unit| {
@@ -52,7 +52,7 @@ pub fn latest_bsa_observation(
 
 fn latest_reading<Q>(
     context: &Context<'_>,
-    set: ValueSetName,
+    set: ObservationSet,
     what: &str,
     issues: &mut Vec<DataIssue>,
     convert: impl Fn(Decimal, &str) -> Option<Q>,
@@ -64,12 +64,15 @@ fn latest_reading<Q>(
 
 /// The latest reading dated after the evaluation date, when the record has one (a typing error
 /// more often than not): the answer names it instead of saying that nothing is on record.
-pub fn future_dated(context: &Context<'_>, set: ValueSetName) -> Option<FutureReading> {
+pub fn future_dated(context: &Context<'_>, set: ObservationSet) -> Option<FutureReading> {
     context
-        .index
-        .observations()
+        .observations_in(set)
         .filter(|(_, observation)| is_result(observation))
-        .filter(|(_, observation)| context.terminology.has_code(set, &observation.code))
+        .filter(|(_, observation)| {
+            context
+                .terminology
+                .has_code(set.value_set(), &observation.code)
+        })
         .filter_map(|(reference, observation)| {
             let date = observation_date(observation).filter(|date| *date > context.today)?;
             Some(FutureReading {
@@ -89,7 +92,7 @@ pub fn weight_readings(
 ) -> Vec<Reading<Kilograms>> {
     readings(
         context,
-        ValueSetName::BodyWeight,
+        ObservationSet::BodyWeight,
         "weight",
         issues,
         |value, unit| MassUnit::parse(unit)?.to_kilograms(value),
@@ -101,7 +104,7 @@ pub fn weight_readings(
 /// those up to `window_days` before it.
 fn readings<Q>(
     context: &Context<'_>,
-    set: ValueSetName,
+    set: ObservationSet,
     what: &str,
     issues: &mut Vec<DataIssue>,
     convert: impl Fn(Decimal, &str) -> Option<Q>,
@@ -109,8 +112,12 @@ fn readings<Q>(
 ) -> Vec<Reading<Q>> {
     let mut found: Vec<Reading<Q>> = Vec::new();
     let mut candidates: Vec<(Date, &FhirRef, &Observation)> = Vec::new();
-    for (reference, observation) in context.index.observations() {
-        if !is_result(observation) || !context.terminology.has_code(set, &observation.code) {
+    for (reference, observation) in context.observations_in(set) {
+        if !is_result(observation)
+            || !context
+                .terminology
+                .has_code(set.value_set(), &observation.code)
+        {
             continue;
         }
         match observation_date(observation) {

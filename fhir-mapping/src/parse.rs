@@ -6,7 +6,8 @@
 //! - fhirbolt 0.4 R4 mis-parses a JSON Bundle (or a resource with `contained` resources) when
 //!   asked for a *concrete* resource type: after the first nested resource it fails with
 //!   "invalid type: string ..., expected Uri". So a Bundle's envelope is read with serde_json
-//!   (entries as `RawValue`) and every resource goes through the `Resource` enum in a fresh call.
+//!   (`envelope`: entries as spans of the text) and every resource goes through the `Resource`
+//!   enum in a fresh call.
 //!   The `Resource` enum handles `contained` resources correctly (tested below), so they need no
 //!   separate treatment.
 //!
@@ -26,25 +27,6 @@ use std::cell::Cell;
 use fhirbolt::model::r4::Resource;
 use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
 use serde::Deserialize;
-use serde_json::value::RawValue;
-
-/// The identifying head of any resource, read without fhirbolt.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResourceHead {
-    /// `resourceType`, when present and a string.
-    pub resource_type: Option<String>,
-    /// `id`, when present and a string.
-    pub id: Option<String>,
-}
-
-/// One entry of a Bundle envelope.
-#[derive(Debug)]
-pub struct BundleEntry<'a> {
-    /// `entry.fullUrl`.
-    pub full_url: Option<String>,
-    /// `entry.resource`, still unparsed.
-    pub resource: &'a RawValue,
-}
 
 /// The part of an OperationOutcome a data issue quotes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,58 +37,8 @@ pub struct OutcomeSummary {
     pub has_error: bool,
 }
 
-/// Reads `resourceType` and `id`; anything that is not a JSON object gives an empty head.
-pub fn resource_head(json: &RawValue) -> ResourceHead {
-    #[derive(Deserialize)]
-    struct Head {
-        #[serde(rename = "resourceType")]
-        resource_type: Option<serde_json::Value>,
-        id: Option<serde_json::Value>,
-    }
-    let as_string = |value: Option<serde_json::Value>| match value {
-        Some(serde_json::Value::String(text)) => Some(text),
-        _ => None,
-    };
-    match serde_json::from_str::<Head>(json.get()) {
-        Ok(head) => ResourceHead {
-            resource_type: as_string(head.resource_type),
-            id: as_string(head.id),
-        },
-        Err(_) => ResourceHead::default(),
-    }
-}
-
-/// Reads a Bundle's envelope: its entries with their `fullUrl`s, resources left unparsed.
-/// Entries without a resource (e.g. search outcome entries of a `delete`) are skipped.
-pub fn bundle_entries(json: &RawValue) -> Result<Vec<BundleEntry<'_>>, String> {
-    #[derive(Deserialize)]
-    struct Envelope<'a> {
-        #[serde(default, borrow)]
-        entry: Vec<Entry<'a>>,
-    }
-    #[derive(Deserialize)]
-    struct Entry<'a> {
-        #[serde(rename = "fullUrl")]
-        full_url: Option<String>,
-        #[serde(borrow)]
-        resource: Option<&'a RawValue>,
-    }
-    let envelope: Envelope<'_> =
-        serde_json::from_str(json.get()).map_err(|error| error.to_string())?;
-    Ok(envelope
-        .entry
-        .into_iter()
-        .filter_map(|entry| {
-            entry.resource.map(|resource| BundleEntry {
-                full_url: entry.full_url,
-                resource,
-            })
-        })
-        .collect())
-}
-
 /// Summarises an OperationOutcome's issues for a data issue message.
-pub fn operation_outcome_summary(json: &RawValue) -> OutcomeSummary {
+pub fn operation_outcome_summary(json: &str) -> OutcomeSummary {
     #[derive(Deserialize)]
     struct Outcome {
         #[serde(default)]
@@ -122,7 +54,7 @@ pub fn operation_outcome_summary(json: &RawValue) -> OutcomeSummary {
     struct Details {
         text: Option<String>,
     }
-    let issues = serde_json::from_str::<Outcome>(json.get())
+    let issues = serde_json::from_str::<Outcome>(json)
         .map(|outcome| outcome.issue)
         .unwrap_or_default();
     let has_error = issues
@@ -140,38 +72,16 @@ pub fn operation_outcome_summary(json: &RawValue) -> OutcomeSummary {
     OutcomeSummary { text, has_error }
 }
 
-/// Whether a Bundle says more pages exist (`link` with relation `next`).
-pub fn bundle_has_next_page(json: &RawValue) -> bool {
-    #[derive(Deserialize)]
-    struct Links {
-        #[serde(default)]
-        link: Vec<Link>,
-    }
-    #[derive(Deserialize)]
-    struct Link {
-        relation: Option<String>,
-    }
-    serde_json::from_str::<Links>(json.get())
-        .map(|links| {
-            links
-                .link
-                .iter()
-                .any(|link| link.relation.as_deref() == Some("next"))
-        })
-        .unwrap_or(false)
-}
-
 /// Parses one resource (never a Bundle's entries in the same call) as FHIR R4, in strict mode
 /// (see the module docs for why).
 ///
 /// fhirbolt 0.4 panics on some malformed input (an array where an object or a primitive
 /// belongs); the panic is contained here and the resource becomes a parse failure like any
 /// other, so one bad resource never takes the request down.
-pub fn resource(json: &RawValue) -> Result<Resource, String> {
+pub fn resource(text: &str) -> Result<Resource, String> {
     let config = DeserializationConfig {
         mode: DeserializationMode::Strict,
     };
-    let text = json.get();
     let _contained = ContainedPanics::begin();
     std::panic::catch_unwind(|| fhirbolt::json::from_str::<Resource>(text, Some(config)))
         .map_err(|_| "the FHIR parser failed on this resource (malformed structure)".to_owned())?
@@ -223,8 +133,7 @@ pub fn resource_to_json(resource: Resource) -> serde_json::Value {
 #[cfg(test)]
 pub fn codeable_concept(json: &str) -> Result<fhirbolt::model::r4::types::CodeableConcept, String> {
     let wrapped = format!(r#"{{"resourceType":"Basic","code":{json}}}"#);
-    let raw = RawValue::from_string(wrapped).map_err(|error| error.to_string())?;
-    match resource(&raw)? {
+    match resource(&wrapped)? {
         Resource::Basic(basic) => Ok(*basic.code),
         _ => Err("not a Basic".into()),
     }
@@ -234,13 +143,9 @@ pub fn codeable_concept(json: &str) -> Result<fhirbolt::model::r4::types::Codeab
 mod tests {
     use super::*;
 
-    fn raw(json: &str) -> Box<RawValue> {
-        RawValue::from_string(json.to_owned()).unwrap()
-    }
-
     #[test]
     fn a_searchset_bundle_with_several_full_urls_yields_every_entry_parsed() {
-        let bundle = raw(r#"{
+        let bundle = r#"{
           "resourceType": "Bundle", "type": "searchset", "total": 3,
           "link": [{"relation": "next", "url": "https://ehr.example/fhir/Observation?page=2"}],
           "entry": [
@@ -255,11 +160,12 @@ mod tests {
                "valueQuantity": {"value": 102, "unit": "cm", "system": "http://unitsofmeasure.org", "code": "cm"}}},
             {"fullUrl": "urn:uuid:6b38d25d-19bd-496a-a509-0ec6215e5bd8",
              "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2019-03"}}
-          ]}"#);
-        let entries = bundle_entries(&bundle).unwrap();
+          ]}"#;
+        let head = crate::envelope::read_head(bundle);
+        let entries: Vec<_> = head.entry_texts(bundle).collect();
         let full_urls: Vec<_> = entries
             .iter()
-            .map(|e| e.full_url.clone().unwrap())
+            .map(|(entry, _)| entry.full_url.clone().unwrap())
             .collect();
         assert_eq!(
             full_urls[2],
@@ -267,21 +173,21 @@ mod tests {
         );
         let ids: Vec<String> = entries
             .iter()
-            .map(|entry| {
-                let parsed = resource(entry.resource).unwrap();
+            .map(|(_, text)| {
+                let parsed = resource(text).unwrap();
                 parsed.id().and_then(|id| id.value.clone()).unwrap()
             })
             .collect();
         assert_eq!(ids, ["w1", "h1", "p1"]);
         assert!(matches!(
-            resource(entries[2].resource).unwrap(),
+            resource(entries[2].1).unwrap(),
             Resource::Patient(_)
         ));
     }
 
     #[test]
     fn a_medication_request_with_a_contained_medication_parses_through_the_resource_enum() {
-        let request = raw(r##"{
+        let request = r##"{
           "resourceType": "MedicationRequest", "id": "mr1",
           "contained": [
             {"resourceType": "Medication", "id": "med1",
@@ -292,8 +198,8 @@ mod tests {
           "medicationReference": {"reference": "#med1"},
           "subject": {"reference": "Patient/p1"},
           "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 375, "system": "http://unitsofmeasure.org", "code": "mg/m2"}}]}]
-        }"##);
-        let Resource::MedicationRequest(parsed) = resource(&request).unwrap() else {
+        }"##;
+        let Resource::MedicationRequest(parsed) = resource(request).unwrap() else {
             panic!("not a MedicationRequest");
         };
         let contained_ids: Vec<_> = parsed
@@ -309,11 +215,9 @@ mod tests {
 
     #[test]
     fn the_sandbox_draft_without_intent_or_medication_is_a_parse_error_with_a_reason() {
-        let draft = raw(
-            r#"{"resourceType": "MedicationRequest", "id": "sandbox-1", "status": "draft",
-          "category": {"coding": [{"code": "outpatient"}]}, "subject": {"reference": "Patient/p1"}}"#,
-        );
-        let error = resource(&draft).unwrap_err();
+        let draft = r#"{"resourceType": "MedicationRequest", "id": "sandbox-1", "status": "draft",
+          "category": {"coding": [{"code": "outpatient"}]}, "subject": {"reference": "Patient/p1"}}"#;
+        let error = resource(draft).unwrap_err();
         assert!(
             error.contains("intent") || error.contains("category"),
             "{error}"
@@ -322,21 +226,21 @@ mod tests {
 
     #[test]
     fn an_unknown_element_is_named_in_the_error() {
-        let patient = raw(r#"{"resourceType": "Patient", "id": "p1", "vendorFlag": true}"#);
-        let error = resource(&patient).unwrap_err();
+        let patient = r#"{"resourceType": "Patient", "id": "p1", "vendorFlag": true}"#;
+        let error = resource(patient).unwrap_err();
         assert!(error.contains("vendorFlag"), "{error}");
     }
 
     #[test]
     fn an_unknown_array_element_is_rejected_promptly_instead_of_hanging_the_parser() {
-        let condition = raw(r#"{"resourceType": "Condition", "status": []}"#);
-        assert!(resource(&condition).unwrap_err().contains("status"));
+        let condition = r#"{"resourceType": "Condition", "status": []}"#;
+        assert!(resource(condition).unwrap_err().contains("status"));
     }
 
     #[test]
     fn a_wrongly_shaped_element_that_makes_fhirbolt_panic_is_an_error() {
-        let observation = raw(r#"{"resourceType": "Observation", "status": "final", "code": []}"#);
-        assert!(resource(&observation).is_err());
+        let observation = r#"{"resourceType": "Observation", "status": "final", "code": []}"#;
+        assert!(resource(observation).is_err());
     }
 
     #[test]
@@ -358,8 +262,8 @@ mod tests {
                 delegate(info);
             }
         }));
-        let observation = raw(r#"{"resourceType": "Observation", "status": "final", "code": []}"#);
-        let parsed = resource(&observation);
+        let observation = r#"{"resourceType": "Observation", "status": "final", "code": []}"#;
+        let parsed = resource(observation);
         let after = parser_panic_is_contained();
         let _ = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| previous(info)));
@@ -370,24 +274,19 @@ mod tests {
     }
 
     #[test]
-    fn heads_of_non_objects_are_empty_and_outcomes_are_summarised() {
-        assert_eq!(resource_head(&raw("[1, 2]")), ResourceHead::default());
-        let outcome = raw(r#"{"resourceType": "OperationOutcome", "issue": [
+    fn outcomes_are_summarised() {
+        let outcome = r#"{"resourceType": "OperationOutcome", "issue": [
             {"severity": "error", "code": "timeout", "diagnostics": "search timed out"},
-            {"severity": "error", "code": "forbidden", "details": {"text": "no access to labs"}}]}"#);
-        assert_eq!(
-            resource_head(&outcome).resource_type.as_deref(),
-            Some("OperationOutcome")
-        );
-        let summary = operation_outcome_summary(&outcome);
+            {"severity": "error", "code": "forbidden", "details": {"text": "no access to labs"}}]}"#;
+        let summary = operation_outcome_summary(outcome);
         assert_eq!(summary.text, "search timed out; no access to labs");
         assert!(summary.has_error);
     }
 
     #[test]
     fn a_parsed_resource_serialises_back_to_fhir_json() {
-        let patient = raw(r#"{"resourceType": "Patient", "id": "p1", "birthDate": "2019"}"#);
-        let json = resource_to_json(resource(&patient).unwrap());
+        let patient = r#"{"resourceType": "Patient", "id": "p1", "birthDate": "2019"}"#;
+        let json = resource_to_json(resource(patient).unwrap());
         assert_eq!(json["resourceType"], "Patient");
         assert_eq!(json["birthDate"], "2019");
     }

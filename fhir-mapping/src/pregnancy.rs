@@ -12,6 +12,7 @@ use crate::codes::ValueSetName;
 use crate::conditions::{clinical_status, is_refuted_or_in_error, onset_date, recorded_date};
 use crate::elements::{concept_label, day_of, text_of, ucum_quantity};
 use crate::facts::{ClinicalStatus, FhirRef, Pregnancy, ResultStatus};
+use crate::observation_sets::ObservationSet;
 use crate::observations::{is_result, observation_date};
 use crate::results::result_status;
 use crate::Context;
@@ -113,7 +114,7 @@ fn abatement_date(condition: &Condition) -> Option<Date> {
 /// negated one ("not pregnant") says not; anything else says nothing.
 fn status_observations<'a>(context: &'a Context<'a>) -> impl Iterator<Item = Evidence> + 'a {
     let terminology = context.terminology;
-    results_of(context, ValueSetName::PregnancyStatus).filter_map(
+    results_of(context, ObservationSet::PregnancyStatus).filter_map(
         move |(reference, observation)| {
             let Some(ObservationValue::CodeableConcept(value)) = &observation.value else {
                 return None;
@@ -143,7 +144,7 @@ fn status_observations<'a>(context: &'a Context<'a>) -> impl Iterator<Item = Evi
 /// hCG tests: read as results (value and interpretation); a quantitative value without an
 /// interpretation is positive at or above the configured threshold (IU/L, the same as mIU/mL).
 fn hcg_tests<'a>(context: &'a Context<'a>) -> impl Iterator<Item = Evidence> + 'a {
-    results_of(context, ValueSetName::Hcg).filter_map(move |(reference, observation)| {
+    results_of(context, ObservationSet::Hcg).filter_map(move |(reference, observation)| {
         let date = observation_date(observation)?;
         let quantity = match &observation.value {
             Some(ObservationValue::Quantity(quantity)) => international_units_per_litre(quantity),
@@ -185,11 +186,14 @@ fn international_units_per_litre(
 /// Final (or amended, corrected) Observations in a value set.
 fn results_of<'a>(
     context: &'a Context<'a>,
-    set: ValueSetName,
+    set: ObservationSet,
 ) -> impl Iterator<Item = (&'a FhirRef, &'a Observation)> + 'a {
     context
-        .index
-        .observations()
+        .observations_in(set)
         .filter(|(_, observation)| is_result(observation))
-        .filter(move |(_, observation)| context.terminology.has_code(set, &observation.code))
+        .filter(move |(_, observation)| {
+            context
+                .terminology
+                .has_code(set.value_set(), &observation.code)
+        })
 }

@@ -12,6 +12,7 @@ use crate::codes::ValueSetName;
 use crate::conditions::{clinical_status, is_refuted_or_in_error, onset_date, recorded_date};
 use crate::elements::{day_of, reference_text, text_of};
 use crate::facts::{ClinicalStatus, FhirRef, NeuroblastomaFacts};
+use crate::observation_sets::ObservationSet;
 use crate::observations::observation_date;
 use crate::Context;
 
@@ -86,8 +87,8 @@ pub fn neuroblastoma_facts(context: &Context<'_>) -> NeuroblastomaFacts {
         }
     }
 
-    let screening_observations = index
-        .observations()
+    let screening_observations = context
+        .observations_in(ObservationSet::NeuroblastomaScreening)
         .filter(|(_, o)| text_of!(o.status) != Some("entered-in-error"))
         .filter(|(_, o)| terminology.matches(ValueSetName::NeuroblastomaScreening, &o.code))
         .map(|(r, o)| (r, observation_date(o)));

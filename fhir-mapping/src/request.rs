@@ -13,6 +13,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::envelope::{self, Head};
+
 /// The CDS hook that asked for the evaluation; it decides which orders count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Hook {
@@ -121,7 +123,69 @@ pub enum PrefetchValue {
     /// The EHR found no data.
     Null,
     /// A resource (usually a searchset Bundle; an OperationOutcome means the EHR hit an error).
-    Resource(Box<RawValue>),
+    Resource(SentResource),
+}
+
+/// A resource sent (or fetched) as a prefetch value: its JSON exactly as it came, and its
+/// envelope (type, `link[next]`, the entries' places in the text), read in one pass when the
+/// value arrives. The prefetch planner, the paging and the mapping all work from that pass
+/// instead of reading the Bundle again.
+#[derive(Clone)]
+pub struct SentResource {
+    json: Box<RawValue>,
+    head: Box<Head>,
+}
+
+impl SentResource {
+    /// Reads the envelope of `json` (one pass; nothing is modelled).
+    pub fn new(json: Box<RawValue>) -> SentResource {
+        let head = Box::new(envelope::read_head(json.get()));
+        SentResource { json, head }
+    }
+
+    /// The JSON text as sent.
+    pub fn json(&self) -> &str {
+        self.json.get()
+    }
+
+    /// `resourceType`, when it is a string.
+    pub fn resource_type(&self) -> Option<&str> {
+        self.head.resource_type.as_deref()
+    }
+
+    /// A Bundle's `link` with relation `next`: more pages exist on the server.
+    pub fn next_page(&self) -> Option<&str> {
+        self.head.next_link.as_deref()
+    }
+
+    /// How many entries with a resource a Bundle holds.
+    pub fn entry_count(&self) -> usize {
+        self.head.entries.as_ref().map_or(0, Vec::len)
+    }
+
+    /// This Bundle as a first page whose further pages could not be read (and are reported
+    /// apart): its `link[next]` no longer counts.
+    pub fn first_page_only(mut self) -> SentResource {
+        self.head.next_link = None;
+        self.head.has_next_relation = false;
+        self
+    }
+
+    /// The envelope read when the value arrived.
+    pub(crate) fn head(&self) -> &Head {
+        &self.head
+    }
+}
+
+impl fmt::Debug for SentResource {
+    // Type and size only: the JSON is a patient's record.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentResource")
+            .field("resource_type", &self.resource_type())
+            .field("bytes", &self.json().len())
+            .field("entries", &self.entry_count())
+            .finish()
+    }
 }
 
 /// The prefetch object, by key.
@@ -286,7 +350,7 @@ fn prefetch_of(values: BTreeMap<String, Option<Box<RawValue>>>) -> Prefetch {
         .into_iter()
         .filter_map(|(key, value)| {
             let value = match value {
-                Some(resource) => PrefetchValue::Resource(resource),
+                Some(resource) => PrefetchValue::Resource(SentResource::new(resource)),
                 None => PrefetchValue::Null,
             };
             Some((PrefetchKey::from_code(&key)?, value))

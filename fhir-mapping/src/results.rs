@@ -13,6 +13,7 @@ use time::{Date, Duration};
 use crate::codes::ValueSetName;
 use crate::elements::text_of;
 use crate::facts::{HepatitisBScreening, LabResult, ResultStatus};
+use crate::observation_sets::ObservationSet;
 use crate::observations::{is_result, observation_date};
 use crate::Context;
 
@@ -20,19 +21,22 @@ use crate::Context;
 /// the same test is negative; otherwise the latest result within the look-back.
 pub fn hepatitis_b_screening(context: &Context<'_>) -> HepatitisBScreening {
     HepatitisBScreening {
-        hbsag: test_status(context, ValueSetName::Hbsag),
-        anti_hbc: test_status(context, ValueSetName::AntiHbc),
+        hbsag: test_status(context, ObservationSet::Hbsag),
+        anti_hbc: test_status(context, ObservationSet::AntiHbc),
     }
 }
 
-fn test_status(context: &Context<'_>, test: ValueSetName) -> Option<LabResult> {
+fn test_status(context: &Context<'_>, test: ObservationSet) -> Option<LabResult> {
     let lookback = Duration::days(i64::from(context.config.hepatitis_b_lookback_days));
     let earliest = context.today.checked_sub(lookback).unwrap_or(Date::MIN);
     let mut results: Vec<LabResult> = context
-        .index
-        .observations()
+        .observations_in(test)
         .filter(|(_, observation)| is_result(observation))
-        .filter(|(_, observation)| context.terminology.has_code(test, &observation.code))
+        .filter(|(_, observation)| {
+            context
+                .terminology
+                .has_code(test.value_set(), &observation.code)
+        })
         .filter_map(|(reference, observation)| {
             let date = observation_date(observation).filter(|date| *date <= context.today)?;
             Some(LabResult {

@@ -4,10 +4,7 @@
 //! identifier is left out before any fact is read; the data issue that says so never names the
 //! other patient.
 
-use fhirbolt::model::r4::types::Reference;
-use fhirbolt::model::r4::Resource;
-
-use crate::elements::reference_text;
+use crate::envelope::{Head, SubjectHead};
 use crate::facts::FhirRef;
 
 /// Whose record a resource is.
@@ -21,32 +18,76 @@ pub enum Whose {
     SomeoneElse,
 }
 
-/// Whose record `resource` is, for the patient `patient_id`; `resolve` turns a Bundle fullUrl
-/// (`urn:uuid:...`) into the reference it stands for.
+/// Whom a resource is about, as its envelope says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A Patient resource, with its id.
+    Patient {
+        /// `Patient.id`.
+        id: Option<String>,
+    },
+    /// A resource of a type the mapping reads that names its subject (`patient` for an
+    /// AllergyIntolerance).
+    Named(SubjectHead),
+    /// No subject, or a type whose subject the mapping does not read.
+    Nobody,
+}
+
+impl Subject {
+    /// Whom the resource with this envelope is about.
+    pub fn of(head: &Head) -> Subject {
+        let named = match head.resource_type.as_deref() {
+            Some("Patient") => {
+                return Subject::Patient {
+                    id: head.id.clone(),
+                }
+            }
+            Some("AllergyIntolerance") => head.patient.as_ref(),
+            Some(resource_type) if SUBJECT_TYPES.contains(&resource_type) => head.subject.as_ref(),
+            _ => None,
+        };
+        match named {
+            Some(subject) if subject.reference.is_some() || subject.has_identifier => {
+                Subject::Named(subject.clone())
+            }
+            _ => Subject::Nobody,
+        }
+    }
+}
+
+/// The types the mapping reads whose `subject` names the patient.
+const SUBJECT_TYPES: [&str; 10] = [
+    "Condition",
+    "Observation",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "Procedure",
+    "Goal",
+    "Flag",
+    "DiagnosticReport",
+    "ServiceRequest",
+];
+
+/// Whose record a resource about `subject` is, for the patient `patient_id`; `resolve` turns a
+/// Bundle fullUrl (`urn:uuid:...`) into the reference it stands for.
 pub fn whose(
-    resource: &Resource,
+    subject: &Subject,
     patient_id: &str,
     resolve: impl Fn(&str) -> Option<FhirRef>,
 ) -> Whose {
-    if let Resource::Patient(patient) = resource {
-        let id = patient.id.as_ref().and_then(|id| id.value.as_deref());
-        return if id == Some(patient_id) {
-            Whose::ThisPatient
-        } else {
-            Whose::SomeoneElse
-        };
-    }
-    let Some(subject) = subject_of(resource) else {
-        return Whose::NoSubject;
-    };
-    match reference_text(subject) {
-        Some(text) => match named_patient(text, &resolve) {
-            Some(id) if id == patient_id => Whose::ThisPatient,
-            _ => Whose::SomeoneElse,
+    match subject {
+        Subject::Patient { id } if id.as_deref() == Some(patient_id) => Whose::ThisPatient,
+        Subject::Patient { .. } => Whose::SomeoneElse,
+        Subject::Nobody => Whose::NoSubject,
+        Subject::Named(named) => match &named.reference {
+            Some(text) => match named_patient(text, &resolve) {
+                Some(id) if id == patient_id => Whose::ThisPatient,
+                _ => Whose::SomeoneElse,
+            },
+            // A patient named only by an identifier cannot be checked: it is not used.
+            None => Whose::SomeoneElse,
         },
-        // A patient named only by an identifier cannot be checked: it is not used.
-        None if subject.identifier.is_some() => Whose::SomeoneElse,
-        None => Whose::NoSubject,
     }
 }
 
@@ -62,26 +103,6 @@ fn named_patient(text: &str, resolve: &impl Fn(&str) -> Option<FhirRef>) -> Opti
     let id = segments.next()?;
     let resource_type = segments.next()?;
     (resource_type == "Patient" && !id.is_empty()).then(|| id.to_owned())
-}
-
-/// The subject reference of the resource types the mapping reads.
-fn subject_of(resource: &Resource) -> Option<&Reference> {
-    let subject: &Reference = match resource {
-        Resource::Condition(r) => &r.subject,
-        Resource::Observation(r) => r.subject.as_deref()?,
-        Resource::MedicationRequest(r) => &r.subject,
-        Resource::MedicationStatement(r) => &r.subject,
-        Resource::MedicationAdministration(r) => &r.subject,
-        Resource::Procedure(r) => &r.subject,
-        Resource::AllergyIntolerance(r) => &r.patient,
-        Resource::Goal(r) => &r.subject,
-        Resource::Flag(r) => &r.subject,
-        Resource::DiagnosticReport(r) => r.subject.as_deref()?,
-        Resource::ServiceRequest(r) => &r.subject,
-        _ => return None,
-    };
-    let empty = subject.reference.is_none() && subject.identifier.is_none();
-    (!empty).then_some(subject)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::codes::ValueSetName;
 use crate::conditions::{is_refuted_or_in_error, onset_date, recorded_date};
 use crate::elements::{concept_label, day_of, text_of};
 use crate::facts::{AdultTumourWorkup, FhirRef};
+use crate::observation_sets::ObservationSet;
 use crate::observations::observation_date;
 use crate::procedures::{performed_date, report_date};
 use crate::Context;
@@ -41,7 +42,7 @@ pub fn adult_tumour_workup(
             found.push((report_date(report), &report.code, reference));
         }
     }
-    for (reference, observation) in index.observations() {
+    for (reference, observation) in context.observations_in(ObservationSet::AdultTumourScreening) {
         if text_of!(observation.status) != Some("entered-in-error") && screening(&observation.code)
         {
             found.push((observation_date(observation), &observation.code, reference));

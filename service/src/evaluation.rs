@@ -10,7 +10,7 @@ use time::Date;
 
 use crate::catalogue::REQUIRED_PREFETCH_KEYS;
 use crate::config::Settings;
-use crate::fhir_client::{resource_type_of, KeyOutcome, PrefetchReport};
+use crate::fhir_client::{KeyOutcome, PrefetchReport};
 
 /// One evaluated call: the mapped request and the rules' cards.
 #[derive(Debug)]
@@ -121,12 +121,12 @@ fn require_prefetch(call: &HookCall, report: &PrefetchReport) -> Result<(), Eval
     let missing: Vec<String> = REQUIRED_PREFETCH_KEYS
         .iter()
         .filter_map(|key| {
-            // One look at each value's resourceType (the value can be a large Bundle).
+            // The type read by the envelope pass when the request was parsed.
             let found = match call.prefetch.get(key) {
-                Some(PrefetchValue::Resource(raw)) => resource_type_of(raw.get()),
+                Some(PrefetchValue::Resource(sent)) => sent.resource_type(),
                 _ => None,
             };
-            let sent = match (call.prefetch.get(key), found.as_deref()) {
+            let sent = match (call.prefetch.get(key), found) {
                 (None, _) => "not sent".to_owned(),
                 (Some(PrefetchValue::Resource(_)), Some("OperationOutcome")) => {
                     "the EHR sent an OperationOutcome".to_owned()

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{timeout_at, Instant};
 
-use fhir_mapping::{HookCall, PrefetchKey, PrefetchValue};
+use fhir_mapping::{HookCall, PrefetchKey, PrefetchValue, SentResource};
 
 use crate::catalogue::Catalogue;
 use crate::wire::request::ServiceCall;
@@ -32,7 +32,6 @@ use http::FhirHttp;
 use paging::{expect_type, read_remaining_pages, Paged};
 use plan::Need;
 
-pub use plan::resource_type_of;
 pub use report::{FetchFailure, KeyOutcome, PrefetchReport};
 pub use settings::{FhirSettings, InvalidFhirSettings};
 
@@ -73,7 +72,15 @@ struct Resolved {
     key: PrefetchKey,
     outcome: KeyOutcome,
     /// The resource to put into the request's prefetch, when there is one.
-    resource: Option<Value>,
+    resource: Option<Fetched>,
+}
+
+/// What a resolved key puts into the request.
+enum Fetched {
+    /// Read from the server (pages merged into one Bundle).
+    Read(Value),
+    /// The first page as the EHR sent it, when no further page could be read.
+    AsSent(SentResource),
 }
 
 impl FhirFetcher {
@@ -167,6 +174,17 @@ impl FhirFetcher {
         }
         let paged = match job.need {
             Need::MorePages(first) => {
+                // Only a Bundle that is paged through is read as a whole, to merge its pages.
+                let Ok(first) = serde_json::from_str::<Value>(first.json()) else {
+                    return not_attempted(
+                        Job {
+                            key,
+                            relative: job.relative,
+                            need: Need::MorePages(first),
+                        },
+                        FetchFailure::NotJson,
+                    );
+                };
                 read_remaining_pages(&self.http, access, &self.settings, first, 0, deadline).await
             }
             Need::Fetch => {
@@ -190,7 +208,7 @@ impl FhirFetcher {
             outcome: paged
                 .stopped
                 .map_or(KeyOutcome::Fetched, KeyOutcome::Partial),
-            resource: Some(paged.bundle),
+            resource: Some(Fetched::Read(paged.bundle)),
         }
     }
 
@@ -231,16 +249,11 @@ impl FhirFetcher {
 /// A job that could not be attempted: a Bundle sent with more pages keeps its first page.
 fn not_attempted(job: Job, why: FetchFailure) -> Resolved {
     match job.need {
-        Need::MorePages(mut first) => {
-            if let Some(object) = first.as_object_mut() {
-                object.remove("link");
-            }
-            Resolved {
-                key: job.key,
-                outcome: KeyOutcome::Partial(why),
-                resource: Some(first),
-            }
-        }
+        Need::MorePages(first) => Resolved {
+            key: job.key,
+            outcome: KeyOutcome::Partial(why),
+            resource: Some(Fetched::AsSent(first.first_page_only())),
+        },
         Need::Fetch => Resolved {
             key: job.key,
             outcome: KeyOutcome::Failed(why),
@@ -256,13 +269,18 @@ fn settle(call: &mut HookCall, report: &mut PrefetchReport, resolved: Resolved) 
         mut outcome,
         resource,
     } = resolved;
-    if let Some(resource) = resource {
-        match serde_json::value::to_raw_value(&resource) {
+    match resource {
+        Some(Fetched::Read(resource)) => match serde_json::value::to_raw_value(&resource) {
             Ok(raw) => {
-                call.prefetch.insert(key, PrefetchValue::Resource(raw));
+                call.prefetch
+                    .insert(key, PrefetchValue::Resource(SentResource::new(raw)));
             }
             Err(_) => outcome = KeyOutcome::Failed(FetchFailure::NotJson),
+        },
+        Some(Fetched::AsSent(first)) => {
+            call.prefetch.insert(key, PrefetchValue::Resource(first));
         }
+        None => {}
     }
     match &outcome {
         KeyOutcome::Satisfied | KeyOutcome::Fetched => {

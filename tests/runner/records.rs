@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use cards::{ClinicalConfig, Topic};
 use fhir_mapping::{
-    BodySurfaceArea, ClinicalStatus, DataIssueKind, DoseAmount, Facts, Hook, HookCall, Mapper,
-    MappingConfig, MedicationClass, OmsDiagnosis, Route, Terminology,
+    BodySurfaceArea, ClinicalStatus, DataIssueKind, DoseAmount, Facts, Hook, HookCall,
+    MappedRequest, Mapper, MappingConfig, MedicationClass, OmsDiagnosis, Route, Terminology,
 };
 use oms_cds_tests::record::{generate, make_up, MakeUp, RecordSpec};
 use serde_json::Value;
@@ -44,6 +44,10 @@ const DROPPED: [DataIssueKind; 4] = [
 /// The one place the tests call into the mapping: request JSON in, facts out (through the
 /// project's one request parser, so the generated request is also checked as a service call).
 fn facts_of(request: &Value, today: Date) -> Facts {
+    mapped_of(request, today).facts
+}
+
+fn mapped_of(request: &Value, today: Date) -> MappedRequest {
     let call = HookCall::parse(request.to_string().as_bytes()).unwrap();
     // Records beyond the service's per-call limit (`max_resources`) are read here on purpose:
     // the mapping itself must stay exact at any size.
@@ -54,7 +58,6 @@ fn facts_of(request: &Value, today: Date) -> Facts {
     Mapper::new(config, Terminology::embedded())
         .map(&call, today)
         .unwrap()
-        .facts
 }
 
 fn dec(text: &str) -> rust_decimal::Decimal {
@@ -370,6 +373,20 @@ fn the_standard_record_maps_with_nothing_dropped_to_the_intended_facts() {
         "the standard record raises no data issue: {:#?}",
         facts.issues
     );
+}
+
+#[test]
+fn only_the_observations_in_the_value_sets_are_parsed_the_rest_of_the_chart_is_counted() {
+    for resources in [RecordSpec::STANDARD_RESOURCES, 2_000] {
+        let spec = spec_of(1, resources);
+        let mapped = mapped_of(&generate(&spec), spec.today);
+        assert_eq!(
+            mapped.unparsed_resources,
+            make_up(&spec).observations_outside_value_sets,
+            "{resources} resources"
+        );
+        assert_intended_facts(&mapped.facts, &format!("{resources} resources"));
+    }
 }
 
 #[test]

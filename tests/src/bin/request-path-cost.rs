@@ -25,6 +25,9 @@ use oms_cds_tests::scenario::RULEBOOK_BASE;
 
 const USAGE: &str = "usage: request-path-cost read|value|path FILE [ITERATIONS]";
 
+/// One stage run on the body: the bytes it produced, or why it failed.
+type Stage = Box<dyn Fn(&[u8]) -> Result<usize, String>>;
+
 /// The date the generated records and the examples are written for.
 const TODAY: time::Date = time::macros::date!(2026 - 11 - 25);
 
@@ -49,7 +52,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let run: Box<dyn Fn(&[u8]) -> Result<usize, String>> = match mode.as_str() {
+    let run: Stage = match mode.as_str() {
         "read" => Box::new(|body: &[u8]| Ok(body.len())),
         "value" => Box::new(|body: &[u8]| {
             serde_json::from_slice::<serde_json::Value>(body)
