@@ -201,7 +201,65 @@ struct ValueSetEntry {
 #[derive(Debug, Clone, Default)]
 struct ValueSet {
     codes: Vec<CodeEntry>,
+    phrases: Phrases,
+}
+
+/// Text phrases as lower-cased words, with the words that begin them, sorted, so a text none of
+/// whose words begins a phrase is rejected without splitting it into allocated words (the case
+/// of almost every text read).
+#[derive(Debug, Clone, Default)]
+struct Phrases {
     phrases: Vec<Vec<String>>,
+    /// The first word of every phrase, sorted (byte order), each once.
+    first_words: Vec<String>,
+}
+
+impl Phrases {
+    fn new(phrases: Vec<Vec<String>>) -> Phrases {
+        let mut first_words: Vec<String> = phrases
+            .iter()
+            .filter_map(|phrase| phrase.first().cloned())
+            .collect();
+        first_words.sort();
+        first_words.dedup();
+        Phrases {
+            phrases,
+            first_words,
+        }
+    }
+
+    /// Whether one of the phrases occurs in `text`, as whole lower-cased words (`words`).
+    fn found_in(&self, text: &str) -> bool {
+        let may_start_a_phrase = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .any(|word| self.begins_a_phrase(word));
+        if !may_start_a_phrase {
+            return false;
+        }
+        let tokens = words(text);
+        self.phrases.iter().any(|phrase| {
+            tokens
+                .windows(phrase.len())
+                .any(|window| window == phrase.as_slice())
+        })
+    }
+
+    /// Whether the word, lower-cased as `words` lower-cases it, begins some phrase.
+    fn begins_a_phrase(&self, word: &str) -> bool {
+        if word.is_ascii() {
+            // An ASCII word lower-cases byte by byte: compared without allocating.
+            self.first_words
+                .binary_search_by(|first| {
+                    first
+                        .bytes()
+                        .cmp(word.bytes().map(|byte| byte.to_ascii_lowercase()))
+                })
+                .is_ok()
+        } else {
+            self.first_words.binary_search(&word.to_lowercase()).is_ok()
+        }
+    }
 }
 
 impl ValueSet {
@@ -218,13 +276,15 @@ impl ValueSet {
             *self = ValueSet::default();
         }
         self.codes.extend(entry.codes);
-        self.phrases.extend(
+        let mut phrases = std::mem::take(&mut self.phrases.phrases);
+        phrases.extend(
             entry
                 .text
                 .iter()
                 .map(|phrase| words(phrase))
                 .filter(|phrase| !phrase.is_empty()),
         );
+        self.phrases = Phrases::new(phrases);
     }
 }
 
@@ -326,26 +386,17 @@ impl Terminology {
         })
     }
 
-    /// Whether a concept read by the envelope pass matches any of the sets `names`, by code or
-    /// by text (`matches`), its texts split into words once for all the sets.
-    pub(crate) fn matches_any(&self, names: &[ValueSetName], concept: &CodeHead) -> bool {
-        let CodeHead::Concept { codings, text } = concept else {
-            return false;
-        };
-        let sets: Vec<&ValueSet> = names.iter().filter_map(|name| self.set(*name)).collect();
-        let by_code = codings.iter().any(|coding| {
-            sets.iter()
-                .any(|set| set.has(coding.system.as_deref(), coding.code.as_deref()))
-        });
-        if by_code {
-            return true;
+    /// The sets `names` prepared as one filter for many concepts read by the envelope pass.
+    pub(crate) fn filter(&self, names: &[ValueSetName]) -> ConceptFilter {
+        let sets = || names.iter().filter_map(|name| self.set(*name));
+        let codes = sets().flat_map(|set| set.codes.iter().cloned()).collect();
+        let phrases = sets()
+            .flat_map(|set| set.phrases.phrases.iter().cloned())
+            .collect();
+        ConceptFilter {
+            codes,
+            phrases: Phrases::new(phrases),
         }
-        let texts = text
-            .iter()
-            .chain(codings.iter().filter_map(|coding| coding.display.as_ref()));
-        texts
-            .map(|text| words(text))
-            .any(|tokens| sets.iter().any(|set| tokens_match(set, &tokens)))
     }
 
     /// Whether the concept's text or a coding's display contains one of the set's phrases.
@@ -402,6 +453,39 @@ impl Terminology {
     }
 }
 
+/// Some value sets as one yes-or-no test, for many concepts: whether `Terminology::matches`
+/// holds for any of the sets. Codes are compared as `has_code` compares them; a text is split
+/// into lower-cased words (as `has_text` does) only when one of its words begins some phrase,
+/// which is rare, so most concepts cost a few comparisons and no allocation.
+#[derive(Debug, Clone)]
+pub(crate) struct ConceptFilter {
+    codes: Vec<CodeEntry>,
+    phrases: Phrases,
+}
+
+impl ConceptFilter {
+    /// Whether a concept read by the envelope pass is in one of the sets, by code or by text.
+    pub(crate) fn may_match(&self, concept: &CodeHead) -> bool {
+        let CodeHead::Concept { codings, text } = concept else {
+            return false;
+        };
+        let by_code =
+            codings.iter().any(
+                |coding| match (coding.system.as_deref(), coding.code.as_deref()) {
+                    (Some(system), Some(code)) => {
+                        self.codes.iter().any(|e| e.matches(system, code))
+                    }
+                    _ => false,
+                },
+            );
+        by_code
+            || text
+                .iter()
+                .chain(codings.iter().filter_map(|coding| coding.display.as_ref()))
+                .any(|text| self.phrases.found_in(text))
+    }
+}
+
 fn concept_texts(concept: &CodeableConcept) -> impl Iterator<Item = &str> {
     let text = concept.text.as_ref().and_then(|t| t.value.as_deref());
     let displays = concept
@@ -412,16 +496,7 @@ fn concept_texts(concept: &CodeableConcept) -> impl Iterator<Item = &str> {
 }
 
 fn text_matches(set: &ValueSet, text: &str) -> bool {
-    !set.phrases.is_empty() && tokens_match(set, &words(text))
-}
-
-/// Whether one of the set's phrases occurs in the words `tokens`.
-fn tokens_match(set: &ValueSet, tokens: &[String]) -> bool {
-    set.phrases.iter().any(|phrase| {
-        tokens
-            .windows(phrase.len())
-            .any(|window| window == phrase.as_slice())
-    })
+    set.phrases.found_in(text)
 }
 
 /// Lower-cased words: runs of letters and digits.
@@ -590,5 +665,134 @@ mod tests {
             error.contains("local.toml") && error.contains("omz"),
             "{error}"
         );
+    }
+
+    mod filter {
+        use super::*;
+        use crate::envelope::CodingHead;
+        use proptest::prelude::*;
+
+        /// The sets Observations are read by, and a few others, so codes of other sets occur.
+        const NAMES: [ValueSetName; 5] = [
+            ValueSetName::BodyWeight,
+            ValueSetName::Hbsag,
+            ValueSetName::Fertility,
+            ValueSetName::NeuroblastomaScreening,
+            ValueSetName::AdultTumourScreening,
+        ];
+
+        /// Words of the sets' phrases in several cases, and others.
+        fn word() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("CT".to_owned()),
+                Just("chest".to_owned()),
+                Just("Abdomen".to_owned()),
+                Just("HVA".to_owned()),
+                Just("catecholamine".to_owned()),
+                Just("metabolites".to_owned()),
+                Just("Infertility".to_owned()),
+                Just("fertility".to_owned()),
+                Just("preservation".to_owned()),
+                Just("heart".to_owned()),
+                Just("İstanbul".to_owned()),
+                Just("ÉCHO".to_owned()),
+                "[a-zA-Z]{1,8}",
+            ]
+        }
+
+        fn text() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                (
+                    word(),
+                    prop_oneof![Just(" "), Just("/"), Just(", "), Just("-")],
+                ),
+                0..6,
+            )
+            .prop_map(|parts| {
+                parts
+                    .into_iter()
+                    .map(|(w, sep)| format!("{w}{sep}"))
+                    .collect()
+            })
+        }
+
+        fn coding() -> impl Strategy<Value = (String, String, Option<String>)> {
+            let code = prop_oneof![
+                Just(("http://loinc.org".to_owned(), "29463-7".to_owned())),
+                Just(("http://loinc.org".to_owned(), "5196-1".to_owned())),
+                Just(("http://loinc.org".to_owned(), "8867-4".to_owned())),
+                Just(("http://snomed.info/sct".to_owned(), "29463-7".to_owned())),
+            ];
+            (code, prop::option::of(text()))
+                .prop_map(|((system, code), display)| (system, code, display))
+        }
+
+        /// Phrase matching as it reads: every window of the text's words against every phrase.
+        fn found_by_every_window(phrases: &[Vec<String>], text: &str) -> bool {
+            let tokens = words(text);
+            phrases.iter().any(|phrase| {
+                tokens
+                    .windows(phrase.len())
+                    .any(|window| window == phrase.as_slice())
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn the_first_word_shortcut_never_changes_an_answer(text in text()) {
+                let terminology = Terminology::embedded();
+                for name in NAMES.into_iter().chain([ValueSetName::Negation, ValueSetName::Oms]) {
+                    let phrases = &terminology.set(name).unwrap().phrases;
+                    prop_assert_eq!(
+                        phrases.found_in(&text),
+                        found_by_every_window(&phrases.phrases, &text),
+                        "{:?}", name
+                    );
+                }
+            }
+
+            #[test]
+            fn the_filter_answers_as_matching_each_set_would(
+                codings in prop::collection::vec(coding(), 0..3),
+                text in prop::option::of(text()),
+            ) {
+                let terminology = Terminology::embedded();
+                // FHIR has no empty strings, arrays or nulls: absent instead.
+                let text = text.filter(|text| !text.is_empty());
+                let codings: Vec<_> = codings
+                    .into_iter()
+                    .map(|(system, code, display)| (system, code, display.filter(|d| !d.is_empty())))
+                    .collect();
+                let mut json = serde_json::Map::new();
+                if !codings.is_empty() {
+                    let codings = codings.iter().map(|(system, code, display)| {
+                        let mut coding = serde_json::json!({"system": system, "code": code});
+                        if let Some(display) = display {
+                            coding["display"] = display.clone().into();
+                        }
+                        coding
+                    });
+                    json.insert("coding".into(), codings.collect());
+                }
+                if let Some(text) = &text {
+                    json.insert("text".into(), text.clone().into());
+                }
+                let json = serde_json::Value::Object(json);
+                let fhir = concept(&json.to_string());
+                let head = CodeHead::Concept {
+                    codings: codings
+                        .iter()
+                        .map(|(system, code, display)| CodingHead {
+                            system: Some(system.clone()),
+                            code: Some(code.clone()),
+                            display: display.clone(),
+                        })
+                        .collect(),
+                    text: text.clone(),
+                };
+                let expected = NAMES.iter().any(|name| terminology.matches(*name, &fhir));
+                prop_assert_eq!(terminology.filter(&NAMES).may_match(&head), expected);
+            }
+        }
     }
 }

@@ -16,10 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use fhirbolt::model::r4::Resource;
 use serde_json::value::RawValue;
 
-use crate::codes::Terminology;
 use crate::envelope::{self, Head};
 use crate::facts::{DataIssue, DataIssueKind, FhirRef};
-use crate::observation_sets;
+use crate::observation_sets::ObservationFilter;
 use crate::parse;
 use crate::subject::{self, Subject, Whose};
 use crate::{MappingError, Prefetch, PrefetchKey, PrefetchValue, SentResource};
@@ -72,7 +71,7 @@ impl ResourceIndex {
         draft_orders: &RawValue,
         patient_id: &str,
         max_resources: usize,
-        terminology: &Terminology,
+        observations: &ObservationFilter,
         issues: &mut Vec<DataIssue>,
     ) -> Result<ResourceIndex, MappingError> {
         let mut index = ResourceIndex {
@@ -99,11 +98,11 @@ impl ResourceIndex {
                 origin: Origin::DraftOrders,
                 depth: 1,
             };
-            index.add(found, terminology, issues);
+            index.add(found, observations, issues);
         }
         for (key, value) in prefetch {
             if let PrefetchValue::Resource(sent) = value {
-                index.add_prefetch_value(*key, sent, terminology, issues);
+                index.add_prefetch_value(*key, sent, observations, issues);
             }
         }
         if index.met > max_resources {
@@ -156,11 +155,11 @@ impl ResourceIndex {
         &mut self,
         key: PrefetchKey,
         sent: &SentResource,
-        terminology: &Terminology,
+        observations: &ObservationFilter,
         issues: &mut Vec<DataIssue>,
     ) {
         let (readable, failed) = (self.readable, self.failed);
-        self.add_prefetch_resources(key, sent, terminology, issues);
+        self.add_prefetch_resources(key, sent, observations, issues);
         if self.readable == readable && self.failed > failed {
             self.unreadable_keys.insert(key);
         }
@@ -180,7 +179,7 @@ impl ResourceIndex {
         &mut self,
         key: PrefetchKey,
         sent: &SentResource,
-        terminology: &Terminology,
+        observations: &ObservationFilter,
         issues: &mut Vec<DataIssue>,
     ) {
         let head = sent.head();
@@ -215,10 +214,15 @@ impl ResourceIndex {
             origin: Origin::Prefetch,
             depth: 0,
         };
-        self.add(found, terminology, issues);
+        self.add(found, observations, issues);
     }
 
-    fn add(&mut self, found: Found<'_>, terminology: &Terminology, issues: &mut Vec<DataIssue>) {
+    fn add(
+        &mut self,
+        found: Found<'_>,
+        observations: &ObservationFilter,
+        issues: &mut Vec<DataIssue>,
+    ) {
         // Over the limit the request is refused: the rest is not worth reading.
         if self.met > self.max_resources {
             return;
@@ -251,7 +255,7 @@ impl ResourceIndex {
                                 origin: found.origin,
                                 depth: found.depth + 1,
                             };
-                            self.add(inner, terminology, issues);
+                            self.add(inner, observations, issues);
                         }
                     }
                     Err(reason) => issues.push(unparseable(None, "Bundle", reason)),
@@ -276,7 +280,7 @@ impl ResourceIndex {
         }
         let reference =
             self.reference_for(resource_type, head.id.as_deref(), found.full_url.as_deref());
-        if found.origin == Origin::Prefetch && !is_read(head, terminology) {
+        if found.origin == Origin::Prefetch && !is_read(head, observations) {
             self.readable += 1;
             self.unparsed += 1;
             if let Some(url) = found.full_url {
@@ -396,9 +400,9 @@ struct Found<'a> {
 }
 
 /// Whether some fact module reads a prefetch resource with this envelope, so it must be parsed.
-fn is_read(head: &Head, terminology: &Terminology) -> bool {
+fn is_read(head: &Head, observations: &ObservationFilter) -> bool {
     match head.resource_type.as_deref() {
-        Some("Observation") => observation_sets::may_be_read(terminology, &head.code),
+        Some("Observation") => observations.may_be_read(&head.code),
         Some(resource_type) => READ_TYPES.contains(&resource_type),
         None => true,
     }
@@ -484,8 +488,8 @@ mod tests {
 
     const LIMIT: usize = 5000;
 
-    fn terminology() -> Terminology {
-        Terminology::embedded()
+    fn observation_filter() -> ObservationFilter {
+        ObservationFilter::new(&crate::Terminology::embedded())
     }
 
     fn bundle_of(count: usize) -> String {
@@ -510,7 +514,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             3,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .expect("three resources fit a limit of three");
@@ -526,7 +530,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             3,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         );
         assert!(matches!(
@@ -571,7 +575,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();
@@ -600,7 +604,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();
@@ -621,7 +625,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();
@@ -644,7 +648,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();
@@ -663,7 +667,7 @@ mod tests {
             &drafts,
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();
@@ -685,7 +689,7 @@ mod tests {
             &raw(r#"{"resourceType":"MedicationRequest","id":"x"}"#),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         );
         assert!(matches!(
@@ -697,7 +701,7 @@ mod tests {
             &raw("[]"),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         );
         assert!(result.is_err());
@@ -733,7 +737,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();
@@ -762,7 +766,7 @@ mod tests {
             &raw(EMPTY_DRAFTS),
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();
@@ -783,7 +787,7 @@ mod tests {
             &drafts,
             "p1",
             LIMIT,
-            &terminology(),
+            &observation_filter(),
             &mut issues,
         )
         .unwrap();

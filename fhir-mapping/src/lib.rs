@@ -76,7 +76,7 @@ use fhirbolt::model::r4::resources::{MedicationRequest, Observation};
 use time::Date;
 
 use crate::index::ResourceIndex;
-use crate::observation_sets::ObservationSet;
+use crate::observation_sets::{ObservationFilter, ObservationSet};
 
 /// The draft orders in play as the EHR sent them, by reference: what an update suggestion starts
 /// from. Opaque: only the renderer reads them.
@@ -147,12 +147,15 @@ pub enum MappingError {
 pub struct Mapper {
     config: MappingConfig,
     terminology: Terminology,
+    /// Which Observations some fact module may read, from the same terminology.
+    observations: ObservationFilter,
 }
 
 impl Mapper {
     /// A mapper with validated configuration and loaded value sets.
     pub fn new(config: MappingConfig, terminology: Terminology) -> Mapper {
         Mapper {
+            observations: ObservationFilter::new(&terminology),
             config,
             terminology,
         }
@@ -167,7 +170,7 @@ impl Mapper {
             &request.draft_orders,
             &request.patient_id,
             self.config.max_resources,
-            &self.terminology,
+            &self.observations,
             &mut issues,
         )?;
         let context = Context {

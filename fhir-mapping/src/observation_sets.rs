@@ -4,7 +4,7 @@
 //! of them and counts the rest unparsed (a whole chart's vital signs and blood counts cost a scan,
 //! not a model).
 
-use crate::codes::{Terminology, ValueSetName};
+use crate::codes::{ConceptFilter, Terminology, ValueSetName};
 use crate::envelope::CodeHead;
 
 /// A value set some fact module selects Observations by.
@@ -64,16 +64,25 @@ impl ObservationSet {
     }
 }
 
-/// Whether some fact module may read an Observation with this `code`: its code or text is in
-/// one of the sets (`Terminology::matches`, the widest test any module applies). A `code` of the
-/// wrong shape is parsed too, so that fhirbolt names what is wrong with it, as before.
-pub fn may_be_read(terminology: &Terminology, code: &CodeHead) -> bool {
-    match code {
-        CodeHead::Unreadable => true,
-        CodeHead::Absent => false,
-        CodeHead::Concept { .. } => {
-            let sets = ObservationSet::ALL.map(ObservationSet::value_set);
-            terminology.matches_any(&sets, code)
+/// Whether some fact module may read an Observation, from its `code`: in one of the sets by
+/// code or by text (`Terminology::matches`, the widest test any module applies). Built once per
+/// terminology.
+#[derive(Debug, Clone)]
+pub struct ObservationFilter(ConceptFilter);
+
+impl ObservationFilter {
+    /// The filter for every set of `ObservationSet::ALL` in `terminology`.
+    pub fn new(terminology: &Terminology) -> ObservationFilter {
+        ObservationFilter(terminology.filter(&ObservationSet::ALL.map(ObservationSet::value_set)))
+    }
+
+    /// Whether an Observation with this `code` may be read. A `code` of the wrong shape is
+    /// parsed too, so that fhirbolt names what is wrong with it, as before.
+    pub fn may_be_read(&self, code: &CodeHead) -> bool {
+        match code {
+            CodeHead::Unreadable => true,
+            CodeHead::Absent => false,
+            CodeHead::Concept { .. } => self.0.may_match(code),
         }
     }
 }

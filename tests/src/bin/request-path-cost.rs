@@ -2,7 +2,9 @@
 //! its instructions (`scripts/request-path-cost.sh` runs it and prints the ratios).
 //!
 //! Usage: `request-path-cost MODE FILE [ITERATIONS]`, where MODE is
-//! - `read`: only read the file (the baseline every other mode is measured above);
+//! - `read`: only read the file (the baseline of `value`);
+//! - `setup`: read the file and set up the request path as the service does once at start-up
+//!   (configuration, value sets, rules): the baseline of `path`;
 //! - `value`: parse the body as a `serde_json::Value` (the yardstick: one plain JSON parse);
 //! - `path`: what the service does with a body on its evaluation pool, without HTTP and with no
 //!   FHIR server to call: parse the call, plan the prefetch completion, map, apply the rules,
@@ -23,7 +25,7 @@ use oms_cds::wire::request::parse_hook_call;
 use oms_cds::wire::response::CdsResponse;
 use oms_cds_tests::scenario::RULEBOOK_BASE;
 
-const USAGE: &str = "usage: request-path-cost read|value|path FILE [ITERATIONS]";
+const USAGE: &str = "usage: request-path-cost read|setup|value|path FILE [ITERATIONS]";
 
 /// One stage run on the body: the bytes it produced, or why it failed.
 type Stage = Box<dyn Fn(&[u8]) -> Result<usize, String>>;
@@ -59,7 +61,8 @@ fn main() -> ExitCode {
                 .map(|value| usize::from(value.is_object()))
                 .map_err(|error| error.to_string())
         }),
-        "path" => match RequestPath::new() {
+        "setup" | "path" => match RequestPath::new() {
+            Ok(path) if mode == "setup" => Box::new(move |body: &[u8]| Ok(path.setup_only(body))),
             Ok(path) => Box::new(move |body: &[u8]| path.run(body)),
             Err(error) => {
                 eprintln!("cannot set up the request path: {error}");
@@ -106,6 +109,11 @@ impl RequestPath {
         let engine = Engine::new(&settings).map_err(|error| error.to_string())?;
         let catalogue = Catalogue::new(engine.terminology());
         Ok(RequestPath { engine, catalogue })
+    }
+
+    /// Nothing per request: the set-up alone, kept alive as in `path`.
+    fn setup_only(&self, body: &[u8]) -> usize {
+        body.len() + self.catalogue.templates().count()
     }
 
     /// The response body's length.
