@@ -8,9 +8,13 @@
 //! pass, and the head is then read field by field, leniently, exactly as before the fast path
 //! existed: a malformed resource costs more, a well-formed one costs one scan.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Range;
 
-use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -111,8 +115,8 @@ impl Head {
 
 /// Reads the head of a resource's JSON text (any JSON: a non-object gives an empty head).
 pub fn read_head(text: &str) -> Head {
-    match serde_json::from_str::<WireHead<'_>>(text) {
-        Ok(wire) => wire.into_head(text),
+    match serde_json::from_str::<Object<WireHead<'_>>>(text) {
+        Ok(Object(wire)) => wire.into_head(text),
         Err(_) => lenient_head(text),
     }
 }
@@ -123,13 +127,38 @@ struct WireHead<'a> {
     #[serde(rename = "resourceType")]
     resource_type: Option<Value>,
     id: Option<Value>,
-    subject: Option<WireSubject>,
-    patient: Option<WireSubject>,
-    code: Option<WireCode>,
+    subject: Option<Object<WireSubject>>,
+    patient: Option<Object<WireSubject>>,
+    code: Option<Object<WireCode>>,
     #[serde(borrow)]
     link: Option<&'a RawValue>,
     #[serde(default, borrow)]
-    entry: Vec<WireEntry<'a>>,
+    entry: Vec<Object<WireEntry<'a>>>,
+}
+
+/// A JSON object read as `T`. serde's derived structs also accept an array, read field by
+/// position; no FHIR element is written so, and reading `"subject": ["Patient/1"]` as a
+/// reference would be wrong.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = Object<T>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor(PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -141,8 +170,21 @@ struct WireSubject {
 #[derive(Deserialize)]
 struct WireCode {
     #[serde(default)]
-    coding: Vec<CodingHead>,
+    coding: Vec<Object<CodingHead>>,
     text: Option<String>,
+}
+
+impl WireCode {
+    fn into_head(self) -> CodeHead {
+        CodeHead::Concept {
+            codings: self
+                .coding
+                .into_iter()
+                .map(|Object(coding)| coding)
+                .collect(),
+            text: self.text,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -165,7 +207,7 @@ impl WireHead<'_> {
         let entries = self
             .entry
             .into_iter()
-            .filter_map(|entry| {
+            .filter_map(|Object(entry)| {
                 let resource = entry.resource?;
                 Some(EntrySpan {
                     full_url: entry.full_url,
@@ -176,14 +218,11 @@ impl WireHead<'_> {
         Head {
             resource_type: string(self.resource_type),
             id: string(self.id),
-            subject: self.subject.map(WireSubject::into_head),
-            patient: self.patient.map(WireSubject::into_head),
+            subject: self.subject.map(|Object(subject)| subject.into_head()),
+            patient: self.patient.map(|Object(subject)| subject.into_head()),
             code: self
                 .code
-                .map_or(CodeHead::Absent, |code| CodeHead::Concept {
-                    codings: code.coding,
-                    text: code.text,
-                }),
+                .map_or(CodeHead::Absent, |Object(code)| code.into_head()),
             next_link,
             has_next_relation,
             entries: Ok(entries),
@@ -217,11 +256,12 @@ fn string(value: Option<Value>) -> Option<String> {
 
 /// The `next` link of a `link` array; a `link` of another shape has none.
 fn next_of(links: &RawValue) -> (Option<String>, bool) {
-    let Ok(links) = serde_json::from_str::<Vec<WireLink>>(links.get()) else {
+    let Ok(links) = serde_json::from_str::<Vec<Object<WireLink>>>(links.get()) else {
         return (None, false);
     };
     let mut next = links
         .into_iter()
+        .map(|Object(link)| link)
         .filter(|link| link.relation.as_deref() == Some("next"));
     match next.next() {
         Some(first) => (first.url, true),
@@ -234,10 +274,11 @@ fn lenient_head(text: &str) -> Head {
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) else {
         return Head::default();
     };
-    let field = |name: &str| object.get(name).cloned();
-    let (next_link, has_next_relation) = match object.get("link") {
+    // `null` is no value, as an `Option` reads it on the fast path.
+    let field = |name: &str| object.get(name).filter(|value| !value.is_null()).cloned();
+    let (next_link, has_next_relation) = match field("link") {
         Some(links) => {
-            serde_json::value::to_raw_value(links).map_or((None, false), |raw| next_of(&raw))
+            serde_json::value::to_raw_value(&links).map_or((None, false), |raw| next_of(&raw))
         }
         None => (None, false),
     };
@@ -248,14 +289,8 @@ fn lenient_head(text: &str) -> Head {
         patient: field("patient").and_then(lenient_subject),
         code: match field("code") {
             None => CodeHead::Absent,
-            Some(code) => {
-                serde_json::from_value::<WireCode>(code).map_or(CodeHead::Unreadable, |code| {
-                    CodeHead::Concept {
-                        codings: code.coding,
-                        text: code.text,
-                    }
-                })
-            }
+            Some(code) => serde_json::from_value::<Object<WireCode>>(code)
+                .map_or(CodeHead::Unreadable, |Object(code)| code.into_head()),
         },
         next_link,
         has_next_relation,
@@ -278,13 +313,14 @@ fn lenient_entries(text: &str) -> Result<Vec<EntrySpan>, String> {
     #[derive(Deserialize)]
     struct Entries<'a> {
         #[serde(default, borrow)]
-        entry: Vec<WireEntry<'a>>,
+        entry: Vec<Object<WireEntry<'a>>>,
     }
-    let entries: Entries<'_> = serde_json::from_str(text).map_err(|error| error.to_string())?;
+    let Object(entries): Object<Entries<'_>> =
+        serde_json::from_str(text).map_err(|error| error.to_string())?;
     Ok(entries
         .entry
         .into_iter()
-        .filter_map(|entry| {
+        .filter_map(|Object(entry)| {
             Some(EntrySpan {
                 full_url: entry.full_url,
                 resource: span_in(text, entry.resource?.get())?,
@@ -365,6 +401,9 @@ mod tests {
                 has_identifier: true
             })
         );
+        // An array is not an object read field by field (as serde's derived structs would).
+        let positional = read_head(r#"{"resourceType":"Observation","subject":["Patient/p1"]}"#);
+        assert_eq!(positional.subject, None);
         let bundle = read_head(r#"{"resourceType":"Bundle","entry":{"resource":{}}}"#);
         assert!(bundle.entries.is_err());
         assert_eq!(read_head("[1,2]"), read_head("7"));
@@ -379,5 +418,65 @@ mod tests {
         // The one-pass reader refuses a duplicate field; the lenient path keeps the last one.
         let duplicate = read_head(r#"{"resourceType":"Patient","id":"a","id":"b"}"#);
         assert_eq!(duplicate.id.as_deref(), Some("b"));
+    }
+
+    mod fast_path {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// JSON shaped like FHIR, with the field names the envelope reads at every level, and
+        /// wrongly shaped values among them.
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i32>().prop_map(Value::from),
+                prop_oneof![
+                    Just("Bundle"),
+                    Just("Observation"),
+                    Just("Patient/p1"),
+                    Just("next"),
+                    Just("https://ehr/fhir?page=2"),
+                    Just("caf\u{e9} \"quoted\""),
+                ]
+                .prop_map(Value::from),
+            ];
+            let key = prop_oneof![
+                Just("resourceType"),
+                Just("id"),
+                Just("subject"),
+                Just("patient"),
+                Just("code"),
+                Just("coding"),
+                Just("text"),
+                Just("system"),
+                Just("display"),
+                Just("reference"),
+                Just("identifier"),
+                Just("link"),
+                Just("relation"),
+                Just("url"),
+                Just("entry"),
+                Just("fullUrl"),
+                Just("resource"),
+                Just("status"),
+            ];
+            leaf.prop_recursive(5, 64, 6, move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map(key.clone(), inner, 0..6).prop_map(|fields| {
+                        Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                    }),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn the_one_pass_reader_answers_as_the_field_by_field_reader(value in json()) {
+                let text = value.to_string();
+                prop_assert_eq!(read_head(&text), lenient_head(&text));
+            }
+        }
     }
 }

@@ -29,21 +29,18 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> anyhow::Result<bool> {
-        // Expired entries may be reused: their tokens can no longer pass the `exp` check.
-        sqlx::query("DELETE FROM jwt_replay WHERE issuer = $1 AND jti = $2 AND expires_at < $3")
-            .bind(issuer.as_str())
-            .bind(jti)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .context("cannot purge an expired jti")?;
+        // One statement, one commit: a new jti is inserted; an expired one is taken over (its
+        // token can no longer pass the `exp` check); an unexpired one is left alone, and then no
+        // row is affected: a replay.
         let inserted = sqlx::query(
             "INSERT INTO jwt_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (issuer, jti) DO NOTHING",
+             ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at \
+             WHERE jwt_replay.expires_at < $4",
         )
         .bind(issuer.as_str())
         .bind(jti)
         .bind(expires_at)
+        .bind(now)
         .execute(&self.pool)
         .await
         .context("cannot record a jti")?;
