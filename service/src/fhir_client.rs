@@ -128,6 +128,12 @@ impl FhirFetcher {
             return report;
         }
         let keys: Vec<PrefetchKey> = jobs.iter().map(|job| job.key).collect();
+        // For the failure log lines: the host only, never the path or query.
+        let host = call
+            .fhir_server
+            .as_deref()
+            .and_then(url::host_of)
+            .unwrap_or_else(|| "none".to_owned());
         let access = match FhirAccess::resolve(
             &self.settings,
             issuer_servers,
@@ -137,7 +143,7 @@ impl FhirFetcher {
             Ok(access) => access,
             Err(why) => {
                 for job in jobs {
-                    settle(call, &mut report, not_attempted(job, why.clone()));
+                    settle(call, &mut report, &host, not_attempted(job, why.clone()));
                 }
                 return report;
             }
@@ -149,7 +155,7 @@ impl FhirFetcher {
         while let Ok(Some(resolved)) =
             timeout_at(deadline + ABANDON_AFTER_DEADLINE, running.next()).await
         {
-            settle(call, &mut report, resolved);
+            settle(call, &mut report, &host, resolved);
         }
         drop(running);
         for key in keys {
@@ -262,8 +268,9 @@ fn not_attempted(job: Job, why: FetchFailure) -> Resolved {
     }
 }
 
-/// Puts a resolved key into the request and the report, and logs it (key and reason only).
-fn settle(call: &mut HookCall, report: &mut PrefetchReport, resolved: Resolved) {
+/// Puts a resolved key into the request and the report, and logs it: key, the server's host,
+/// the failure's kind and reason (never the token, the path or the query).
+fn settle(call: &mut HookCall, report: &mut PrefetchReport, host: &str, resolved: Resolved) {
     let Resolved {
         key,
         mut outcome,
@@ -290,10 +297,22 @@ fn settle(call: &mut HookCall, report: &mut PrefetchReport, resolved: Resolved) 
             );
         }
         KeyOutcome::Partial(why) => {
-            tracing::warn!(key = key.code(), reason = %why, "prefetch key only partly obtained");
+            tracing::warn!(
+                key = key.code(),
+                fhir_host = host,
+                kind = why.kind(),
+                reason = %why,
+                "prefetch key only partly obtained"
+            );
         }
         KeyOutcome::Failed(why) => {
-            tracing::warn!(key = key.code(), reason = %why, "prefetch key could not be obtained");
+            tracing::warn!(
+                key = key.code(),
+                fhir_host = host,
+                kind = why.kind(),
+                reason = %why,
+                "prefetch key could not be obtained"
+            );
         }
     }
     report.record(key, outcome);

@@ -1,5 +1,15 @@
 //! Prometheus metrics: one registry per `Application` (no globals, so tests can run several
-//! instances in one process), rendered in the text format at `GET /metrics`.
+//! instances in one process), rendered at `GET /metrics` in the 0.0.4 text format, or in
+//! OpenMetrics when the scraper asks for it (`exposition`).
+//!
+//! Every label set known in advance is created at 0 (`known_labels`), so `increase()` sees the
+//! first event on it; `process` adds the standard `process_*` metrics.
+
+mod exposition;
+mod known_labels;
+mod process;
+
+pub use exposition::Format;
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -34,7 +44,6 @@ pub struct RouteLabels {
     pub hook: String,
 }
 
-/// Labels of an issued card.
 /// Labels of the key-status gauge: the issuer, and which key source (`issuer` for its own
 /// `jwks_file` / `jwks_url`, or an allowed `jku` URL).
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -45,6 +54,7 @@ pub struct IssuerKeyLabels {
     pub source: String,
 }
 
+/// Labels of an issued card.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CardLabels {
     /// Topic code.
@@ -92,6 +102,42 @@ pub struct StorageFaultLabels {
 /// store shares it); [`Metrics::with_storage_faults`] exports it.
 pub type StorageFaultCounters = Family<StorageFaultLabels, Counter>;
 
+/// Labels of a lost issued-cards log entry: why it was not stored.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DropLabels {
+    /// `queue_full` (dropped before the writer saw it) or `write_failed` (the database
+    /// refused or did not answer the batch it was in).
+    pub reason: String,
+}
+
+/// The two ways an issued-cards log entry is lost; each handle counts into
+/// `oms_cds_issued_cards_log_dropped_total` under its `reason`.
+#[derive(Debug, Clone, Default)]
+pub struct IssuedCardDrops {
+    /// The queue to the writer was full.
+    pub queue_full: Counter,
+    /// The database write of the entry's batch failed.
+    pub write_failed: Counter,
+}
+
+/// Labels of the connection-pool gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolStateLabels {
+    /// `in_use` (lent to a storage call) or `idle` (open, waiting in the pool).
+    pub state: String,
+}
+
+/// How the database pool's connections are used at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Lent to a storage call.
+    pub in_use: u32,
+    /// Open and waiting in the pool.
+    pub idle: u32,
+    /// The most the pool opens (`storage.max_connections`).
+    pub max: u32,
+}
+
 /// Labels of the build-info gauge.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabels {
@@ -104,6 +150,7 @@ pub struct BuildLabels {
 /// Every metric the service exports.
 #[derive(Debug)]
 pub struct Metrics {
+    /// The root registry: `process_*` here, the service's own metrics under `oms_cds_`.
     registry: Registry,
     /// Requests by route, hook and status.
     pub requests: Family<RequestLabels, Counter>,
@@ -121,8 +168,8 @@ pub struct Metrics {
     pub auth_failures: Family<AuthFailureLabels, Counter>,
     /// Feedback by outcome and topic.
     pub feedback: Family<FeedbackLabels, Counter>,
-    /// Issued-cards log entries dropped because the queue was full.
-    pub issued_cards_dropped: Counter,
+    /// Issued-cards log entries lost, by reason.
+    pub issued_cards_dropped: IssuedCardDrops,
     /// Key status per issuer and per allowed `jku` (set at each scrape).
     pub issuer_keys: Family<IssuerKeyLabels, Gauge>,
     /// Client connections open now.
@@ -133,6 +180,10 @@ pub struct Metrics {
     pub evaluations_refused: Counter,
     /// Service calls admitted to the evaluation pool and not yet answered (set at each scrape).
     pub evaluations_in_flight: Gauge,
+    /// Database pool connections by state (set at each scrape).
+    db_connections: Family<PoolStateLabels, Gauge>,
+    /// The most connections the database pool opens (set at each scrape).
+    db_connections_max: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -143,7 +194,9 @@ fn latency_histogram() -> Histogram {
 impl Metrics {
     /// Registers every metric; `guideline` is the guideline label shown on the cards.
     pub fn new(guideline: &str) -> Metrics {
-        let mut registry = Registry::with_prefix("oms_cds");
+        let mut root = Registry::default();
+        root.register_collector(Box::new(process::ProcessCollector));
+        let registry = root.sub_registry_with_prefix("oms_cds");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "http_requests",
@@ -194,12 +247,24 @@ impl Metrics {
             "Feedback entries by outcome and topic",
             feedback.clone(),
         );
-        let issued_cards_dropped = Counter::default();
+        let dropped = Family::<DropLabels, Counter>::default();
         registry.register(
             "issued_cards_log_dropped",
-            "Issued-cards log entries dropped because the queue was full",
-            issued_cards_dropped.clone(),
+            "Issued-cards log entries lost, by reason (queue_full: the queue to the writer was \
+             full; write_failed: the database refused or did not answer the entry's batch)",
+            dropped.clone(),
         );
+        let drop_reason = |reason: &str| {
+            dropped
+                .get_or_create(&DropLabels {
+                    reason: reason.to_owned(),
+                })
+                .clone()
+        };
+        let issued_cards_dropped = IssuedCardDrops {
+            queue_full: drop_reason("queue_full"),
+            write_failed: drop_reason("write_failed"),
+        };
         let issuer_keys = Family::<IssuerKeyLabels, Gauge>::default();
         registry.register(
             "issuer_keys_usable",
@@ -244,8 +309,21 @@ impl Metrics {
             "Version of the service and of the guideline it implements",
             build_info,
         );
-        Metrics {
-            registry,
+        let db_connections = Family::<PoolStateLabels, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "Database pool connections by state (in_use: lent to a storage call; idle: open and \
+             waiting)",
+            db_connections.clone(),
+        );
+        let db_connections_max = Gauge::default();
+        registry.register(
+            "db_pool_max_connections",
+            "The most connections the database pool opens (storage.max_connections)",
+            db_connections_max.clone(),
+        );
+        let metrics = Metrics {
+            registry: root,
             requests,
             request_duration,
             cards_issued,
@@ -260,12 +338,16 @@ impl Metrics {
             connections_refused,
             evaluations_refused,
             evaluations_in_flight,
-        }
+            db_connections,
+            db_connections_max,
+        };
+        known_labels::initialise(&metrics);
+        metrics
     }
 
     /// Exports the store's fault counters as `oms_cds_storage_faults_total`.
     pub fn with_storage_faults(mut self, faults: &StorageFaultCounters) -> Metrics {
-        self.registry.register(
+        self.registry.sub_registry_with_prefix("oms_cds").register(
             "storage_faults",
             "Storage calls that failed, by operation (replay, feedback, issued_cards, readiness, \
              purge, summary) and kind (timeout: no answer in time; unavailable: no connection; \
@@ -275,11 +357,28 @@ impl Metrics {
         self
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
-        let mut text = String::new();
+    /// Records the database pool's state (called at each scrape).
+    pub fn set_pool_usage(&self, usage: PoolUsage) {
+        let set = |state: &str, value: u32| {
+            self.db_connections
+                .get_or_create(&PoolStateLabels {
+                    state: state.to_owned(),
+                })
+                .set(i64::from(value));
+        };
+        set("in_use", usage.in_use);
+        set("idle", usage.idle);
+        self.db_connections_max.set(i64::from(usage.max));
+    }
+
+    /// The exposition in `format`.
+    pub fn render(&self, format: Format) -> String {
+        let mut openmetrics = String::new();
         // Writing to a String cannot fail.
-        let _ = encode(&mut text, &self.registry);
-        text
+        let _ = encode(&mut openmetrics, &self.registry);
+        match format {
+            Format::OpenMetrics => openmetrics,
+            Format::Text004 => exposition::openmetrics_to_text_004(&openmetrics),
+        }
     }
 }

@@ -123,6 +123,9 @@ async fn log_request(State(state): State<AppState>, request: Request, next: Next
         .get::<HookLabel>()
         .map_or("", |h| h.0)
         .to_owned();
+    // Probes come every few seconds: their lines would drown the rest, and readiness logs
+    // its own changes (`readiness_log`).
+    let is_probe = PROBE_ROUTES.contains(&route.as_str());
     record_request_metrics(&state.metrics, route, hook, status, elapsed);
     if let Some(reason) = response.extensions().get::<AuthFailureReason>() {
         state
@@ -134,7 +137,11 @@ async fn log_request(State(state): State<AppState>, request: Request, next: Next
             .inc();
     }
     let _entered = span.enter();
-    if let Some(InternalErrorDetail(detail)) = response.extensions().get::<InternalErrorDetail>() {
+    if is_probe {
+        tracing::debug!(status = status.as_u16(), latency_ms, "probe answered");
+    } else if let Some(InternalErrorDetail(detail)) =
+        response.extensions().get::<InternalErrorDetail>()
+    {
         tracing::error!(
             status = status.as_u16(),
             latency_ms,
@@ -150,6 +157,9 @@ async fn log_request(State(state): State<AppState>, request: Request, next: Next
     }
     response
 }
+
+/// Routes of the orchestrator's liveness and readiness probes.
+const PROBE_ROUTES: [&str; 2] = ["/healthz", "/readyz"];
 
 /// Query of `GET /demo/token`.
 #[derive(Debug, serde::Deserialize)]

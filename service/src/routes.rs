@@ -9,4 +9,5 @@ pub mod guideline;
 pub mod health;
 pub mod json_body;
 pub mod query;
+pub mod readiness_log;
 pub mod service_call;

@@ -98,6 +98,7 @@ impl Application {
             metrics,
             rulebook,
             local,
+            readiness: Arc::default(),
         };
         Ok(Application {
             listener,

@@ -10,6 +10,7 @@ use crate::evaluation::Engine;
 use crate::evaluation_pool::EvaluationPool;
 use crate::fhir_client::FhirFetcher;
 use crate::metrics::Metrics;
+use crate::routes::readiness_log::ReadinessLog;
 use crate::rulebook::RulebookSite;
 use crate::storage::{IssuedCardLog, Store};
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub rulebook: Arc<RulebookSite>,
     /// The in-process issuer, in demo mode and tests.
     pub local: Option<LocalTrust>,
+    /// The last readiness `/readyz` saw, so only its changes are logged.
+    pub readiness: Arc<ReadinessLog>,
 }
 
 /// An issuer trusted in code (its key generated in this process), for the demo and tests.

@@ -110,6 +110,20 @@ impl Store {
         .await
     }
 
+    /// How the pool's connections are used now (for the metrics).
+    pub fn pool_usage(&self) -> crate::metrics::PoolUsage {
+        let open = self.pool.size();
+        // `num_idle` never exceeds `size`; the conversion cannot fail for a u32-sized pool.
+        let idle = u32::try_from(self.pool.num_idle())
+            .unwrap_or(open)
+            .min(open);
+        crate::metrics::PoolUsage {
+            in_use: open - idle,
+            idle,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     /// Closes the pool, waiting for connections to finish (and SQLite to checkpoint).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -117,6 +117,35 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// Every category `reason` returns, so the metrics can show each at 0 before it happens.
+    /// Keep in step with `reason` (a test checks the variants it can build without a payload).
+    pub const REASONS: [&'static str; 24] = [
+        "missing_token",
+        "several_authorization_headers",
+        "not_bearer",
+        "token_too_large",
+        "malformed_token",
+        "critical_header",
+        "wrong_type",
+        "missing_kid",
+        "disallowed_algorithm",
+        "unknown_issuer",
+        "untrusted_jku",
+        "unknown_kid",
+        "keys_unavailable",
+        "key_algorithm_mismatch",
+        "bad_signature",
+        "missing_claim",
+        "wrong_audience",
+        "expired",
+        "not_yet_valid",
+        "issued_in_future",
+        "lifetime_out_of_range",
+        "tenant_not_allowed",
+        "replay",
+        "replay_cache_unavailable",
+    ];
+
     /// A short, stable category for logs and metrics (`expired`, `bad_signature`, ...).
     pub fn reason(&self) -> &'static str {
         match self {
@@ -196,4 +225,37 @@ pub enum AuthSetupError {
         /// What went wrong.
         problem: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_of_a_plain_variant_is_listed() {
+        let plain = [
+            AuthError::MissingToken,
+            AuthError::SeveralAuthorizationHeaders,
+            AuthError::NotBearer,
+            AuthError::CriticalHeader,
+            AuthError::WrongType,
+            AuthError::MissingKeyId,
+            AuthError::KeysUnavailable,
+            AuthError::BadSignature,
+            AuthError::WrongAudience,
+            AuthError::Expired,
+            AuthError::NotYetValid,
+            AuthError::IssuedInFuture,
+            AuthError::TenantNotAllowed,
+            AuthError::Replay,
+            AuthError::ReplayCacheUnavailable(String::new()),
+        ];
+        for error in plain {
+            assert!(
+                AuthError::REASONS.contains(&error.reason()),
+                "{}",
+                error.reason()
+            );
+        }
+    }
 }

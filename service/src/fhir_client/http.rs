@@ -97,7 +97,13 @@ impl FhirHttp {
             .header(ACCEPT, HeaderValue::from_static(FHIR_JSON))
             .send()
             .await
-            .map_err(|_| FetchFailure::Unreachable)?;
+            .map_err(|e| {
+                if e.is_connect() {
+                    FetchFailure::Unreachable
+                } else {
+                    FetchFailure::ConnectionBroken
+                }
+            })?;
         check_status(response.status())?;
         let too_large = FetchFailure::TooLarge(self.max_response_bytes);
         if response
@@ -110,7 +116,7 @@ impl FhirHttp {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|_| FetchFailure::Unreachable)?
+            .map_err(|_| FetchFailure::ConnectionBroken)?
         {
             if body.len() + chunk.len() > byte_budget {
                 return Err(too_large);
@@ -176,5 +182,13 @@ mod tests {
             check_status(StatusCode::INTERNAL_SERVER_ERROR),
             Err(FetchFailure::Status(500))
         );
+    }
+
+    #[test]
+    fn server_errors_and_client_errors_are_told_apart_in_the_log_kind() {
+        assert_eq!(FetchFailure::Status(503).kind(), "status_5xx");
+        assert_eq!(FetchFailure::Status(429).kind(), "status_4xx");
+        assert_eq!(FetchFailure::CallTimedOut(1).kind(), "timeout");
+        assert_eq!(FetchFailure::Unreachable.kind(), "connect");
     }
 }

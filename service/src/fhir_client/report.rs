@@ -65,9 +65,12 @@ pub enum FetchFailure {
     /// The request's deadline (`[fhir] deadline_ms`) passed first.
     #[error("the FHIR server did not answer within the {0} ms deadline")]
     DeadlineExceeded(u64),
-    /// No connection, or it broke.
+    /// No connection could be made (refused, no route, TLS failure, connect timeout).
     #[error("the FHIR server could not be reached")]
     Unreachable,
+    /// The connection broke before the whole answer arrived.
+    #[error("the connection to the FHIR server broke before its answer was complete")]
+    ConnectionBroken,
     /// A `link[next]` outside `fhirServer`: not followed, so the token stays on that server.
     #[error("a link[next] points outside fhirServer, so it was not followed")]
     ForeignNextLink,
@@ -77,6 +80,39 @@ pub enum FetchFailure {
     /// More resources than `[fhir] max_resources`.
     #[error("the search has more than {0} resources (the limit)")]
     ResourceLimit(usize),
+}
+
+impl FetchFailure {
+    /// A short, stable category for logs (`timeout`, `connect`, `status_5xx`, ...): what an
+    /// operator filters on, without the numbers the message carries.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchFailure::NoServer => "no_server",
+            FetchFailure::NoAuthorization => "no_authorization",
+            FetchFailure::InsecureServer => "insecure_server",
+            FetchFailure::ServerNotAllowed => "server_not_allowed",
+            FetchFailure::TokenExpired => "token_expired",
+            FetchFailure::UnusableToken => "unusable_token",
+            FetchFailure::ScopeDenies(_) => "scope_denied",
+            FetchFailure::Unauthorized => "status_401",
+            FetchFailure::Forbidden => "status_403",
+            FetchFailure::NotFound => "status_404",
+            FetchFailure::Redirected(_) => "redirect",
+            FetchFailure::Status(status) if *status >= 500 => "status_5xx",
+            FetchFailure::Status(_) => "status_4xx",
+            FetchFailure::OperationOutcome => "operation_outcome",
+            FetchFailure::NotJson => "not_json",
+            FetchFailure::WrongResourceType { .. } => "wrong_resource_type",
+            FetchFailure::TooLarge(_) => "too_large",
+            FetchFailure::CallTimedOut(_) => "timeout",
+            FetchFailure::DeadlineExceeded(_) => "deadline",
+            FetchFailure::Unreachable => "connect",
+            FetchFailure::ConnectionBroken => "connection_broken",
+            FetchFailure::ForeignNextLink => "foreign_next_link",
+            FetchFailure::PageLimit(_) => "page_limit",
+            FetchFailure::ResourceLimit(_) => "resource_limit",
+        }
+    }
 }
 
 /// How one prefetch key ended up.

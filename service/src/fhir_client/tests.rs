@@ -454,3 +454,43 @@ async fn the_access_token_never_reaches_the_logs() {
         "the token leaked into the logs:\n{text}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_fetch_is_logged_with_the_host_and_kind_but_not_the_path() {
+    let server = MockServer::start().await;
+    answer(&server, "/Patient/p1", ResponseTemplate::new(503)).await;
+    answer(&server, "/Procedure", procedures(&["proc-1"])).await;
+    let logs = CapturedLogs::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let fetcher = fetcher(settings_for(&server));
+    let mut call = call_with(
+        &server,
+        prefetch_without(&["patient", "procedures"]),
+        "user/*.read",
+    );
+    let report = fetcher.complete(&mut call, &[]).await;
+
+    assert_eq!(
+        report.failure(PrefetchKey::Patient),
+        Some(&FetchFailure::Status(503))
+    );
+    let text = logs.text();
+    let host = server.address().to_string();
+    assert!(text.contains(&format!("fhir_host=\"{host}\"")), "{text}");
+    assert!(text.contains("kind=\"status_5xx\""), "{text}");
+    assert!(
+        !text.contains("Patient/p1"),
+        "the path leaked into the logs:\n{text}"
+    );
+    assert!(
+        !text.contains(TOKEN),
+        "the token leaked into the logs:\n{text}"
+    );
+}

@@ -13,6 +13,13 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}").to_ascii_lowercase())
 }
 
+/// `host[:port]` of an absolute URL, lower-cased: what a log may say about a FHIR server
+/// (never its path or query, which can hold a patient id).
+pub fn host_of(url: &str) -> Option<String> {
+    let origin = origin_of(url)?;
+    origin.split_once("://").map(|(_, host)| host.to_owned())
+}
+
 /// A FHIR base URL without its trailing slashes.
 pub fn trim_base(url: &str) -> &str {
     url.trim_end_matches('/')

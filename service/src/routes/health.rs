@@ -5,21 +5,29 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::metrics::Format;
+use crate::routes::readiness_log::Readiness;
 use crate::state::AppState;
 
-/// `GET /metrics`: Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+/// `GET /metrics`: the Prometheus 0.0.4 text format, or OpenMetrics when the scraper's
+/// `Accept` asks for it.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> impl axum::response::IntoResponse {
     if state.settings.auth.required {
         record_key_status(&state).await;
     }
     let in_flight = i64::try_from(state.pool.in_use()).unwrap_or(i64::MAX);
     state.metrics.evaluations_in_flight.set(in_flight);
+    state.metrics.set_pool_usage(state.store.pool_usage());
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
+    let format = Format::negotiate(accept);
     (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(),
+        [(axum::http::header::CONTENT_TYPE, format.content_type())],
+        state.metrics.render(format),
     )
 }
 
@@ -73,6 +81,10 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let (storage, issuers) = tokio::join!(state.store.ping(), keys);
     let storage_ok = storage.is_ok();
     let keys_ok = issuers.iter().all(|issuer| issuer.ready);
+    state.readiness.observe(Readiness {
+        storage_ok,
+        keys_ok,
+    });
     let status = if storage_ok && keys_ok {
         StatusCode::OK
     } else {

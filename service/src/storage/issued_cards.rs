@@ -1,11 +1,11 @@
 //! The issued-cards log: what the service showed (topic, indicator, uuids, time), written off the
-//! request path through a bounded queue so a slow database never delays a response. When the
-//! queue is full the entry is dropped and counted.
+//! request path through a bounded queue so a slow database never delays a response. An entry
+//! lost on the way (the queue is full, or the database refuses its batch) is counted, by reason.
 
+use crate::metrics::IssuedCardDrops;
 use anyhow::Context;
 use cards::{Indicator, Topic};
 use fhir_mapping::Hook;
-use prometheus_client::metrics::counter::Counter;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -36,7 +36,7 @@ pub struct IssuedCard {
 pub struct IssuedCardLog {
     sender: mpsc::Sender<IssuedCard>,
     /// Shared with the metrics registry (`oms_cds_issued_cards_log_dropped_total`).
-    dropped: Counter,
+    dropped: IssuedCardDrops,
 }
 
 /// The background writer; await `finish` at shutdown to flush what is queued.
@@ -48,15 +48,15 @@ pub struct IssuedCardWriter {
 const BATCH: usize = 256;
 
 impl IssuedCardLog {
-    /// Starts the writer task with a queue of `capacity` entries; drops are counted in
-    /// `dropped` (a metrics counter).
+    /// Starts the writer task with a queue of `capacity` entries; lost entries are counted in
+    /// `dropped` (metrics counters).
     pub fn spawn(
         store: Store,
         capacity: usize,
-        dropped: Counter,
+        dropped: IssuedCardDrops,
     ) -> (IssuedCardLog, IssuedCardWriter) {
         let (sender, receiver) = mpsc::channel(capacity);
-        let task = tokio::spawn(write_batches(store, receiver));
+        let task = tokio::spawn(write_batches(store, receiver, dropped.write_failed.clone()));
         let log = IssuedCardLog { sender, dropped };
         (log, IssuedCardWriter { task })
     }
@@ -65,7 +65,7 @@ impl IssuedCardLog {
     pub fn record(&self, cards: Vec<IssuedCard>) {
         for card in cards {
             if self.sender.try_send(card).is_err() {
-                let total = self.dropped.inc() + 1;
+                let total = self.dropped.queue_full.inc() + 1;
                 tracing::warn!(
                     dropped_total = total,
                     "issued-cards log queue full; entry dropped"
@@ -74,9 +74,9 @@ impl IssuedCardLog {
         }
     }
 
-    /// Entries dropped since start.
+    /// Entries dropped since start because the queue was full.
     pub fn dropped(&self) -> u64 {
-        self.dropped.get()
+        self.dropped.queue_full.get()
     }
 }
 
@@ -90,13 +90,21 @@ impl IssuedCardWriter {
     }
 }
 
-async fn write_batches(store: Store, mut receiver: mpsc::Receiver<IssuedCard>) {
+async fn write_batches(
+    store: Store,
+    mut receiver: mpsc::Receiver<IssuedCard>,
+    write_failed: prometheus_client::metrics::counter::Counter,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while receiver.recv_many(&mut batch, BATCH).await > 0 {
         if let Err(e) = store.insert_issued_cards(&batch).await {
+            // The batch is one transaction: none of its rows were stored.
+            let lost = u64::try_from(batch.len()).unwrap_or(u64::MAX);
+            let total = write_failed.inc_by(lost) + lost;
             tracing::error!(
                 error = format!("{e:#}"),
-                lost = batch.len(),
+                lost,
+                lost_total = total,
                 "cannot write the issued-cards log"
             );
         }
@@ -200,7 +208,7 @@ mod tests {
     #[tokio::test]
     async fn queued_cards_are_written_by_the_time_the_writer_finishes() {
         for store in all_stores().await {
-            let (log, writer) = IssuedCardLog::spawn(store.clone(), 16, Counter::default());
+            let (log, writer) = IssuedCardLog::spawn(store.clone(), 16, IssuedCardDrops::default());
             let uuid = new_card_uuid();
             log.record(vec![card(&uuid)]);
             drop(log);
@@ -233,7 +241,7 @@ mod tests {
         let (sender, _receiver) = mpsc::channel(1);
         let log = IssuedCardLog {
             sender,
-            dropped: Counter::default(),
+            dropped: IssuedCardDrops::default(),
         };
         log.record(vec![
             card(&new_card_uuid()),
@@ -242,5 +250,19 @@ mod tests {
         ]);
         assert_eq!(log.dropped(), 2);
         drop(store);
+    }
+
+    #[tokio::test]
+    async fn rows_lost_on_a_database_error_are_counted() {
+        let store = crate::storage::test_support::sqlite_store().await;
+        // A closed pool refuses every call, as a database gone away does.
+        store.close().await;
+        let drops = IssuedCardDrops::default();
+        let (log, writer) = IssuedCardLog::spawn(store, 16, drops.clone());
+        log.record(vec![card(&new_card_uuid()), card(&new_card_uuid())]);
+        drop(log);
+        writer.finish().await;
+        assert_eq!(drops.write_failed.get(), 2);
+        assert_eq!(drops.queue_full.get(), 0);
     }
 }
