@@ -9,6 +9,7 @@ mod db_outage;
 mod deploy_config;
 mod discovery;
 mod errors;
+mod exposition;
 mod fault_proxy;
 mod feedback;
 mod fhir_fetch;
