@@ -75,7 +75,10 @@ async fn the_default_exposition_is_text_004_that_promtool_accepts() {
             "{name} has no HELP"
         );
         if kind == "counter" {
-            assert!(name.ends_with("_total"), "counter {name} in 0.0.4 ends in _total");
+            assert!(
+                name.ends_with("_total"),
+                "counter {name} in 0.0.4 ends in _total"
+            );
         }
     }
     let Some(promtool) = promtool() else {
@@ -113,7 +116,10 @@ async fn openmetrics_is_served_when_the_scraper_asks_for_it() {
         "{content_type}"
     );
     assert!(text.ends_with("# EOF\n"), "{text}");
-    assert!(text.contains("# TYPE oms_cds_http_requests counter\n"), "{text}");
+    assert!(
+        text.contains("# TYPE oms_cds_http_requests counter\n"),
+        "{text}"
+    );
     assert!(text.contains("oms_cds_http_requests_total{"), "{text}");
 }
 
@@ -178,8 +184,7 @@ fn dashboard_queries() -> Vec<String> {
         }
     }
     let path = workspace_root().join("deploy/monitoring/dashboard.json");
-    let dashboard: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let mut queries = Vec::new();
     collect(&dashboard, &mut queries);
     queries
