@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::auth::AuthConfig;
 
 pub mod clinical;
+#[cfg(test)]
+mod example_file;
 pub mod location;
 pub mod log_level;
 pub mod redact;
