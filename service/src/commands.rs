@@ -52,8 +52,15 @@ pub fn evaluate(
 pub fn check_config(file: Option<&Path>, print: bool) -> anyhow::Result<String> {
     let settings = Settings::load(file)?;
     if print {
-        return crate::config::redact::effective_toml(&settings)
-            .context("cannot render the effective configuration");
+        let effective = crate::config::redact::effective_toml(&settings)
+            .context("cannot render the effective configuration")?;
+        // Warnings as TOML comments, so the output stays a configuration file.
+        let warnings: String = settings
+            .deprecations
+            .iter()
+            .map(|deprecation| format!("# warning: {deprecation}\n"))
+            .collect();
+        return Ok(format!("{warnings}{effective}"));
     }
     let variables = crate::config::sources::override_names(std::env::vars());
     let mut report = format!(

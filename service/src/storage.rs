@@ -204,6 +204,7 @@ async fn wait_for_database(
     limit: Duration,
 ) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + limit;
+    let mut earlier: Option<ConnectFailure> = None;
     loop {
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
         let failure = match tokio::time::timeout(remaining, AnyConnection::connect(url)).await {
@@ -212,17 +213,23 @@ async fn wait_for_database(
                 return Ok(());
             }
             Ok(Err(error)) => ConnectFailure::classify(&error, target),
-            Err(_elapsed) => ConnectFailure::Timeout(remaining),
+            Err(_elapsed) => ConnectFailure::Timeout,
         };
-        let now = tokio::time::Instant::now();
         if failure.is_permanent() {
             return Err(failure.into());
         }
+        // An attempt cut short by the deadline says less than the real cause before it.
+        let failure = match (failure, earlier.take()) {
+            (ConnectFailure::Timeout, Some(cause)) => cause,
+            (failure, _) => failure,
+        };
+        let now = tokio::time::Instant::now();
         if now >= deadline {
             return Err(anyhow::Error::new(failure)
                 .context(format!("still failing after retrying for {limit:?}")));
         }
         tracing::warn!(database = %target, error = %failure, "the database does not answer yet; retrying");
+        earlier = Some(failure);
         tokio::time::sleep(STARTUP_RETRY_PAUSE.min(deadline - now)).await;
     }
 }

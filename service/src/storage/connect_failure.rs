@@ -3,7 +3,6 @@
 
 use std::io::ErrorKind;
 use std::path::Path;
-use std::time::Duration;
 
 use super::target::DatabaseTarget;
 
@@ -17,8 +16,8 @@ pub enum ConnectFailure {
     #[error("connection refused: nothing listens at that address and port")]
     Refused,
     /// No answer at all: a firewall, a wrong address, or a database still starting.
-    #[error("no answer within {0:?} (a firewall, a wrong address, or a server still starting)")]
-    Timeout(Duration),
+    #[error("no answer (a firewall, a wrong address, or a server still starting)")]
+    Timeout,
     /// The server refused the credentials.
     #[error("authentication failed: {0}")]
     Authentication(String),
@@ -34,6 +33,9 @@ pub enum ConnectFailure {
     /// SQLite cannot open or create the file.
     #[error("cannot open the file: {0}")]
     SqliteFile(String),
+    /// Something answers at the address, but not the database's protocol (a proxy, a web server).
+    #[error("the server at that address does not answer as the database would: {0}")]
+    WrongProtocol(String),
     /// The URL itself is wrong.
     #[error("the URL is invalid: {0}")]
     InvalidUrl(String),
@@ -56,7 +58,8 @@ impl ConnectFailure {
             sqlx::Error::Io(io) => Self::from_io(io),
             sqlx::Error::Tls(tls) => ConnectFailure::Tls(tls.to_string()),
             sqlx::Error::Configuration(why) => ConnectFailure::InvalidUrl(why.to_string()),
-            sqlx::Error::PoolTimedOut => ConnectFailure::Timeout(Duration::ZERO),
+            sqlx::Error::Protocol(why) => ConnectFailure::WrongProtocol(why.clone()),
+            sqlx::Error::PoolTimedOut => ConnectFailure::Timeout,
             sqlx::Error::Database(db) => {
                 let code = db.code().unwrap_or_default();
                 let message = db.message().to_owned();
@@ -80,7 +83,7 @@ impl ConnectFailure {
         match io.kind() {
             ErrorKind::ConnectionRefused => ConnectFailure::Refused,
             ErrorKind::PermissionDenied => ConnectFailure::Permission(text),
-            ErrorKind::TimedOut => ConnectFailure::Timeout(Duration::ZERO),
+            ErrorKind::TimedOut => ConnectFailure::Timeout,
             _ if is_resolution_failure(&text) => ConnectFailure::Dns(text),
             _ => ConnectFailure::Other(text),
         }
