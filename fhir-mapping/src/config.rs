@@ -3,17 +3,20 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::facts::BsaFormula;
 use crate::quantity::{Centimetres, Kilograms, SquareMetres};
 
 /// How FHIR becomes facts: every number here is *configurable* in the clinical rules.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MappingConfig {
     /// `"mosteller"` (default) or `"haycock"`.
-    #[serde(deserialize_with = "deserialize_bsa_formula")]
+    #[serde(
+        deserialize_with = "deserialize_bsa_formula",
+        serialize_with = "serialize_bsa_formula"
+    )]
     pub bsa_formula: BsaFormula,
     /// A weight older than this many days is stale.
     pub weight_max_age_days: u32,
@@ -228,6 +231,16 @@ fn deserialize_bsa_formula<'de, D: Deserializer<'de>>(
             &"\"mosteller\" or \"haycock\"",
         )),
     }
+}
+
+fn serialize_bsa_formula<S: Serializer>(
+    formula: &BsaFormula,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(match formula {
+        BsaFormula::Mosteller => "mosteller",
+        BsaFormula::Haycock => "haycock",
+    })
 }
 
 #[cfg(test)]

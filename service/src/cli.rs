@@ -1,4 +1,4 @@
-//! The command line: `serve`, `evaluate`, `healthcheck`.
+//! The command line: `serve`, `evaluate`, `config check`, `demo`, `token`, `healthcheck`.
 
 use std::path::PathBuf;
 
@@ -38,6 +38,12 @@ pub enum Command {
         #[arg(long, env = "OMS_CDS_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Work with the configuration without starting the service.
+    Config {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Start the service on embedded defaults (SQLite, 127.0.0.1) trusting a freshly generated
     /// key, send the bundled example requests as a signed EHR would, print the cards, then keep
     /// serving until Ctrl-C.
@@ -60,6 +66,21 @@ pub enum Command {
         /// The health endpoint.
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
         url: String,
+    },
+}
+
+/// `oms-cds config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration (the file, then OMS_CDS_* environment variables) exactly as
+    /// `serve` reads it, without starting anything: exit 0 when `serve` would accept it.
+    Check {
+        /// TOML configuration file (environment variables OMS_CDS_* override it).
+        #[arg(long, env = "OMS_CDS_CONFIG")]
+        config: Option<PathBuf>,
+        /// Print the effective configuration as TOML, secrets redacted.
+        #[arg(long)]
+        print: bool,
     },
 }
 

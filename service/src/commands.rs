@@ -47,6 +47,38 @@ pub fn evaluate(
     serde_json::to_string_pretty(&response).context("cannot render the response")
 }
 
+/// `oms-cds config check`: loads the configuration as `serve` does (same loader, same checks)
+/// and describes it; with `print`, the effective configuration as TOML, secrets redacted.
+pub fn check_config(file: Option<&Path>, print: bool) -> anyhow::Result<String> {
+    let settings = Settings::load(file)?;
+    if print {
+        let effective = crate::config::redact::effective_toml(&settings)
+            .context("cannot render the effective configuration")?;
+        // Warnings as TOML comments, so the output stays a configuration file.
+        let warnings: String = settings
+            .deprecations
+            .iter()
+            .map(|deprecation| format!("# warning: {deprecation}\n"))
+            .collect();
+        return Ok(format!("{warnings}{effective}"));
+    }
+    let variables = crate::config::sources::override_names(std::env::vars());
+    let mut report = format!(
+        "configuration valid: {}",
+        file.map_or_else(
+            || "embedded defaults".to_owned(),
+            |f| f.display().to_string()
+        )
+    );
+    if !variables.is_empty() {
+        report.push_str(&format!(", then {}", variables.join(", ")));
+    }
+    for deprecation in &settings.deprecations {
+        report.push_str(&format!("\nwarning: {deprecation}"));
+    }
+    Ok(report)
+}
+
 /// `oms-cds token`: asks the running demo for a token (its key never leaves that process).
 pub async fn token(demo: &str, aud: &str) -> anyhow::Result<String> {
     let client = reqwest::Client::builder()

@@ -13,31 +13,24 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::auth::AuthConfig;
 
 pub mod clinical;
+#[cfg(test)]
+mod example_file;
+pub mod location;
+pub mod log_level;
+pub mod redact;
 pub mod server;
+pub mod sources;
 
 pub use server::ServerSettings;
-
-/// Short environment variable names for the keys operators set most.
-pub const ENV_ALIASES: [(&str, &str); 7] = [
-    ("OMS_CDS_ENVIRONMENT", "environment"),
-    ("OMS_CDS_LISTEN", "listen"),
-    ("OMS_CDS_PUBLIC_BASE_URL", "public_base_url"),
-    ("OMS_CDS_DATABASE_URL", "storage.database_url"),
-    ("OMS_CDS_LOG_FORMAT", "log.format"),
-    ("OMS_CDS_LOG_LEVEL", "log.level"),
-    ("OMS_CDS_MAX_BODY_BYTES", "max_body_bytes"),
-];
-
-/// The prefix of generic overrides: `OMS_CDS__SECTION__KEY`.
-const GENERIC_PREFIX: &str = "OMS_CDS__";
+pub use sources::{SourceError, ENV_ALIASES};
 
 /// All settings of the service.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// The deployment's environment name (`OMS_CDS_ENVIRONMENT`). `production` refuses
@@ -69,7 +62,10 @@ pub struct Settings {
     /// How FHIR becomes facts (measurement staleness, plausibility, BSA formula, value sets).
     pub mapping: fhir_mapping::MappingConfig,
     /// The guideline's thresholds and dose parameters, read through [`clinical::ClinicalSection`].
-    #[serde(deserialize_with = "clinical::deserialize")]
+    #[serde(
+        deserialize_with = "clinical::deserialize",
+        serialize_with = "clinical::serialize"
+    )]
     pub clinical: cards::ClinicalConfig,
     /// Keys the configuration still uses but that have changed meaning: logged as warnings at
     /// start-up (never read from the file).
@@ -100,7 +96,7 @@ impl Default for Settings {
 }
 
 /// CORS settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CorsSettings {
     /// Allowed origins; `["*"]` (the default) allows any origin, without credentials.
@@ -116,7 +112,7 @@ impl Default for CorsSettings {
 }
 
 /// Governance endpoints: disabled unless a token is configured.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminSettings {
     /// Bearer token for `GET /admin/feedback/summary` (at least 32 characters). Set it from a
@@ -136,6 +132,13 @@ impl Secret {
     }
 }
 
+/// Printed configurations (`config check --print`) never carry the secret.
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(redact::REDACTED)
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret([redacted])")
@@ -146,7 +149,7 @@ impl std::fmt::Debug for Secret {
 ///
 /// The timeouts make a database fault an answer rather than a wait: a request that needs the
 /// database (the replay check, feedback, readiness) gets its 503 within `query_timeout_ms`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
     /// `sqlite://PATH` (created on first run) or `postgres://...`.
@@ -254,7 +257,7 @@ impl StorageSettings {
 }
 
 /// Log output format.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -265,7 +268,7 @@ pub enum LogFormat {
 }
 
 /// Logging settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// `text` or `json`.
@@ -302,18 +305,14 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Settings> {
-        let mut table = match file {
-            Some(path) => read_table(path)?,
-            None => toml::Table::new(),
-        };
-        apply_env_overrides(&mut table, env)?;
-        // Re-render and re-parse so that errors carry the key and position in the merged file.
-        let merged = toml::to_string(&table).context("cannot render the merged configuration")?;
-        let settings: Settings = toml::from_str(&merged)
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
-            .with_context(|| describe_source(file))?;
-        settings.validate()?;
-        let mut settings = settings;
+        let sources::Read {
+            mut settings,
+            table,
+            variables,
+        } = sources::read(file, env)?;
+        settings
+            .validate()
+            .with_context(|| describe_sources(file, &variables))?;
         settings.deprecations = deprecations(&table);
         Ok(settings)
     }
@@ -344,8 +343,7 @@ impl Settings {
                 bail!("cors.allowed_origins: `{origin}` is not a valid origin");
             }
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log.level)
-            .map_err(|e| anyhow::anyhow!("log.level: {e}"))?;
+        log_level::check(&self.log.level)?;
         self.auth
             .validate()
             .map_err(|e| anyhow::anyhow!("auth: {e}"))?;
@@ -387,13 +385,19 @@ impl Settings {
     }
 }
 
-fn describe_source(file: Option<&Path>) -> String {
-    match file {
-        Some(path) => format!(
-            "while loading {} and OMS_CDS_* environment variables",
-            path.display()
-        ),
-        None => "while loading OMS_CDS_* environment variables".into(),
+/// Where the settings came from, for an error that only names a key.
+fn describe_sources(file: Option<&Path>, variables: &[String]) -> String {
+    let file = file.map_or_else(
+        || "no configuration file".to_owned(),
+        |path| path.display().to_string(),
+    );
+    if variables.is_empty() {
+        format!("invalid configuration ({file}, no OMS_CDS_* environment variable)")
+    } else {
+        format!(
+            "invalid configuration ({file}, then environment variables {})",
+            variables.join(", ")
+        )
     }
 }
 
@@ -410,62 +414,6 @@ fn deprecations(table: &toml::Table) -> Vec<String> {
         );
     }
     found
-}
-
-fn read_table(path: &Path) -> anyhow::Result<toml::Table> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
-    text.parse::<toml::Table>()
-        .map_err(|e| anyhow::anyhow!("{} is not valid TOML: {e}", path.display()))
-}
-
-fn apply_env_overrides(
-    table: &mut toml::Table,
-    env: impl IntoIterator<Item = (String, String)>,
-) -> anyhow::Result<()> {
-    for (name, value) in env {
-        let path: Vec<String> = if let Some((_, key)) = ENV_ALIASES.iter().find(|(n, _)| *n == name)
-        {
-            key.split('.').map(str::to_owned).collect()
-        } else if let Some(rest) = name.strip_prefix(GENERIC_PREFIX) {
-            rest.split("__").map(str::to_ascii_lowercase).collect()
-        } else {
-            continue;
-        };
-        if path.iter().any(String::is_empty) {
-            bail!("environment variable {name} does not name a configuration key");
-        }
-        set_path(table, &path, parse_env_value(&value))
-            .with_context(|| format!("cannot apply environment variable {name}"))?;
-    }
-    Ok(())
-}
-
-fn parse_env_value(value: &str) -> toml::Value {
-    // `value = <text>` parses numbers, booleans and arrays; anything else is a plain string.
-    format!("value = {value}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("value"))
-        .unwrap_or_else(|| toml::Value::String(value.to_owned()))
-}
-
-fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyhow::Result<()> {
-    let Some((last, parents)) = path.split_last() else {
-        return Ok(());
-    };
-    let mut current = table;
-    for key in parents {
-        let entry = current
-            .entry(key.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        current = match entry {
-            toml::Value::Table(t) => t,
-            _ => bail!("`{key}` is not a section"),
-        };
-    }
-    current.insert(last.clone(), value);
-    Ok(())
 }
 
 /// The configuration file named by `OMS_CDS_CONFIG`, when set.
@@ -691,5 +639,104 @@ mod tests {
             settings.storage.replay_purge_interval(),
             Duration::from_secs(5)
         );
+    }
+
+    fn config_file(text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("oms-cds-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("oms-cds.toml");
+        std::fs::write(&file, text).expect("write");
+        file
+    }
+
+    #[test]
+    fn a_wrongly_typed_value_in_the_file_is_reported_at_its_own_line_and_key() {
+        let file = config_file(
+            "# comments and other keys before it\n\nlisten = \"127.0.0.1:8080\"\n\n[auth]\n\
+             required = false\n\n[cors]\nallowed_origins = [\"*\"]\n\n[storage]\n\
+             max_connections = \"eight\"\n",
+        );
+        let message = format!(
+            "{:#}",
+            Settings::load_from(Some(&file), env(&[])).expect_err("a string")
+        );
+        assert!(message.contains(&file.display().to_string()), "{message}");
+        assert!(message.contains("line 12, column 19"), "{message}");
+        assert!(
+            message.contains("key `storage.max_connections`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_in_the_file_is_reported_at_its_own_line_and_key() {
+        let file = config_file("listen = \"127.0.0.1:8080\"\n\n[auth]\nrequird = false\n");
+        let message = format!(
+            "{:#}",
+            Settings::load_from(Some(&file), env(&[])).expect_err("typo")
+        );
+        assert!(message.contains("line 4, column 1"), "{message}");
+        assert!(message.contains("key `auth.requird`"), "{message}");
+        assert!(message.contains("unknown field `requird`"), "{message}");
+    }
+
+    #[test]
+    fn a_misspelt_or_wrongly_typed_environment_variable_is_named_not_a_toml_section() {
+        let file = config_file("[auth]\nrequired = false\n");
+        let message = format!(
+            "{:#}",
+            Settings::load_from(Some(&file), env(&[("OMS_CDS__AUTH__REQUIRD", "false")]))
+                .expect_err("typo")
+        );
+        assert!(
+            message.contains("environment variable OMS_CDS__AUTH__REQUIRD"),
+            "{message}"
+        );
+        assert!(message.contains("unknown field `requird`"), "{message}");
+        assert!(
+            !message.contains("line"),
+            "no file position for a variable: {message}"
+        );
+        let message = format!(
+            "{:#}",
+            Settings::load_from(
+                Some(&file),
+                env(&[("OMS_CDS__STORAGE__MAX_CONNECTIONS", "eight")])
+            )
+            .expect_err("not a number")
+        );
+        assert!(
+            message.contains("environment variable OMS_CDS__STORAGE__MAX_CONNECTIONS (key `storage.max_connections`)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_log_level_that_would_log_nothing_is_refused_listing_the_levels() {
+        for (variable, level) in [
+            ("OMS_CDS_LOG_LEVEL", "warning"),
+            ("OMS_CDS__LOG__LEVEL", "verbose"),
+        ] {
+            let message = format!(
+                "{:#}",
+                Settings::load_from(
+                    None,
+                    env(&[("OMS_CDS__AUTH__REQUIRED", "false"), (variable, level)])
+                )
+                .expect_err(level)
+            );
+            assert!(
+                message.contains(&format!("`{level}` is not a level")),
+                "{message}"
+            );
+            assert!(
+                message.contains("off, error, warn, info, debug, trace"),
+                "{message}"
+            );
+            assert!(
+                message.contains(variable),
+                "the variable that set it: {message}"
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use oms_cds::card_ids::UuidSource;
-use oms_cds::cli::{Cli, Command};
+use oms_cds::cli::{Cli, Command, ConfigCommand};
 use oms_cds::config::Settings;
 use oms_cds::{commands, telemetry};
 
@@ -46,6 +46,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let today = at.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
             let ids = seed.map_or(UuidSource::Random, UuidSource::seeded);
             println!("{}", commands::evaluate(&settings, &file, today, ids)?);
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Check { config, print },
+        } => {
+            println!("{}", commands::check_config(config.as_deref(), print)?);
             Ok(())
         }
         Command::Demo { port } => {

@@ -3,25 +3,29 @@
 //! One code path for SQLite (the embedded default) and PostgreSQL (shared by replicas), through
 //! sqlx's `Any` driver and portable SQL (`$1` placeholders, `ON CONFLICT DO NOTHING`, BIGINT times).
 
+mod connect_failure;
 mod fault;
 mod feedback;
 mod issued_cards;
 mod replay;
 mod replay_purge;
 mod summary;
+mod target;
 
+pub use connect_failure::ConnectFailure;
 pub use fault::{FaultKind, Operation, StorageError, StorageFaults};
 pub use feedback::StoredFeedback;
 pub use issued_cards::{IssuedCard, IssuedCardLog, IssuedCardWriter};
 pub use replay_purge::ReplayPurge;
 pub use summary::TopicSummary;
+pub use target::DatabaseTarget;
 
 use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
-use sqlx::{AnyPool, Connection, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 use crate::config::StorageSettings;
 
@@ -61,13 +65,15 @@ impl Store {
     pub async fn connect(settings: &StorageSettings) -> anyhow::Result<Store> {
         install_default_drivers();
         let (url, backend) = normalise_url(&settings.database_url);
+        let target = DatabaseTarget::of(&settings.database_url);
         let pool = pool_options(settings, backend)
             .connect_lazy(&url)
-            .with_context(|| format!("cannot read the {backend:?} database URL"))?;
+            .map_err(|e| ConnectFailure::classify(&e, &target))
+            .with_context(|| format!("cannot connect to {target}"))?;
         let startup = settings.startup_timeout();
-        wait_for_database(&pool, startup)
+        wait_for_database(&url, &target, startup)
             .await
-            .with_context(|| format!("cannot connect to the {backend:?} database"))?;
+            .with_context(|| format!("cannot connect to {target}"))?;
         if backend == Backend::Sqlite {
             pool.execute("PRAGMA journal_mode = WAL")
                 .await
@@ -203,20 +209,41 @@ fn pool_options(settings: &StorageSettings, backend: Backend) -> AnyPoolOptions 
 }
 
 /// Start-up waits for the database: a first connection is retried until `limit`, so a
-/// database starting alongside the service (a compose file, a pod) is not a failed start.
-async fn wait_for_database(pool: &AnyPool, limit: Duration) -> anyhow::Result<()> {
+/// database starting alongside the service (a compose file, a pod) is not a failed start. The
+/// attempts connect directly rather than through the pool, whose error would only be "pool timed
+/// out": the last attempt's cause is the error. A cause waiting cannot cure fails at once.
+async fn wait_for_database(
+    url: &str,
+    target: &DatabaseTarget,
+    limit: Duration,
+) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + limit;
+    let mut earlier: Option<ConnectFailure> = None;
     loop {
-        let error = match pool.acquire().await {
-            Ok(_) => return Ok(()),
-            Err(error) => error,
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let failure = match tokio::time::timeout(remaining, AnyConnection::connect(url)).await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+                return Ok(());
+            }
+            Ok(Err(error)) => ConnectFailure::classify(&error, target),
+            Err(_elapsed) => ConnectFailure::Timeout,
+        };
+        if failure.is_permanent() {
+            return Err(failure.into());
+        }
+        // An attempt cut short by the deadline says less than the real cause before it.
+        let failure = match (failure, earlier.take()) {
+            (ConnectFailure::Timeout, Some(cause)) => cause,
+            (failure, _) => failure,
         };
         let now = tokio::time::Instant::now();
         if now >= deadline {
-            return Err(anyhow::Error::new(error)
-                .context(format!("the database did not answer within {limit:?}")));
+            return Err(anyhow::Error::new(failure)
+                .context(format!("still failing after retrying for {limit:?}")));
         }
-        tracing::warn!(error = %error, "the database does not answer yet; retrying");
+        tracing::warn!(database = %target, error = %failure, "the database does not answer yet; retrying");
+        earlier = Some(failure);
         tokio::time::sleep(STARTUP_RETRY_PAUSE.min(deadline - now)).await;
     }
 }
@@ -335,9 +362,52 @@ mod tests {
             waited >= Duration::from_secs(1) && waited < Duration::from_secs(3),
             "{waited:?}"
         );
+        let message = format!("{error:#}");
         assert!(
-            format!("{error:#}").contains("did not answer within"),
+            message.contains(&format!("PostgreSQL at 127.0.0.1:{port}, database `none`")),
+            "{message}"
+        );
+        assert!(message.contains("connection refused"), "{message}");
+        assert!(message.contains("after retrying for 1s"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_postgres_password_never_appears_in_a_connection_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("an address").port();
+        drop(listener);
+        let settings = StorageSettings {
+            database_url: format!("postgres://oms:hunter2@127.0.0.1:{port}/oms"),
+            startup_timeout_secs: 1,
+            ..StorageSettings::default()
+        };
+        let error = Store::connect(&settings)
+            .await
+            .expect_err("nothing listens");
+        assert!(
+            !format!("{error:#} {error:?}").contains("hunter2"),
             "{error:#}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unopenable_sqlite_file_is_named_with_the_reason_at_once() {
+        let path = std::env::temp_dir()
+            .join(format!("oms-cds-missing-{}", uuid::Uuid::new_v4()))
+            .join("oms.db");
+        let settings = StorageSettings {
+            database_url: format!("sqlite://{}", path.display()),
+            startup_timeout_secs: 5,
+            ..StorageSettings::default()
+        };
+        let started = std::time::Instant::now();
+        let error = Store::connect(&settings).await.expect_err("no directory");
+        let message = format!("{error:#}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("does not exist"), "{message}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a permanent cause is not retried"
         );
     }
 }

@@ -1,4 +1,5 @@
-//! `oms-cds evaluate` on the repository's example requests.
+//! The `oms-cds` command line: `evaluate` on the example requests, `config check` on good and
+//! broken configurations.
 
 use std::process::Command;
 
@@ -57,4 +58,124 @@ fn evaluate_rejects_an_invalid_request_with_a_message_and_non_zero_exit() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("hookInstance"), "{stderr}");
+}
+
+/// `oms-cds config check` with a clean environment plus `env`.
+fn config_check(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    Command::new(binary_path())
+        .args(["config", "check"])
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn config_check_accepts_the_annotated_example_configuration() {
+    let example = workspace_root().join("deploy/oms-cds.example.toml");
+    let output = config_check(&["--config", example.to_str().unwrap()], &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("configuration valid"), "{stdout}");
+}
+
+#[test]
+fn config_check_refuses_a_misspelt_or_wrongly_typed_file_key_at_its_line() {
+    let file = crate::helpers::temp_dir().join("broken.toml");
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:8080\"\n\n[storage]\nmax_connections = 8\nquery_timeout_ms = \"fast\"\n",
+    )
+    .unwrap();
+    let output = config_check(&["--config", file.to_str().unwrap()], &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("line 5, column 20, key `storage.query_timeout_ms`"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &file,
+        "[auth]\nrequired = false\n\n[log]\nlevl = \"info\"\n",
+    )
+    .unwrap();
+    let output = config_check(&["--config", file.to_str().unwrap()], &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 5, column 1, key `log.levl`: unknown field `levl`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_check_names_a_misspelt_environment_variable_and_refuses_a_silent_log_level() {
+    let output = config_check(
+        &[],
+        &[
+            ("OMS_CDS__AUTH__REQUIRED", "false"),
+            ("OMS_CDS__AUTH__REQUIRD", "false"),
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("environment variable OMS_CDS__AUTH__REQUIRD (key `auth.requird`)"),
+        "{stderr}"
+    );
+
+    let output = config_check(
+        &[],
+        &[
+            ("OMS_CDS__AUTH__REQUIRED", "false"),
+            ("OMS_CDS_LOG_LEVEL", "warning"),
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`warning` is not a level"), "{stderr}");
+    assert!(
+        stderr.contains("off, error, warn, info, debug, trace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_check_print_shows_the_effective_configuration_without_secrets() {
+    let token = "t".repeat(40);
+    let output = config_check(
+        &["--print"],
+        &[
+            ("OMS_CDS__AUTH__REQUIRED", "false"),
+            (
+                "OMS_CDS_DATABASE_URL",
+                "postgres://oms:hunter2@db.internal:5432/oms",
+            ),
+            ("OMS_CDS__ADMIN__TOKEN", token.as_str()),
+            ("OMS_CDS__STORAGE__MAX_CONNECTIONS", "3"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("database_url = \"postgres://oms:[redacted]@db.internal:5432/oms\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("token = \"[redacted]\""), "{stdout}");
+    assert!(stdout.contains("max_connections = 3"), "{stdout}");
+    assert!(
+        !stdout.contains("hunter2") && !stdout.contains(&token),
+        "{stdout}"
+    );
 }

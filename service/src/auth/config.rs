@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use reqwest::Url;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::identifiers::Issuer;
 
@@ -17,7 +17,7 @@ use crate::identifiers::Issuer;
 /// `Default` is the secure configuration: authentication required, discovery open (the spec
 /// leaves it optional), one-hour maximum token lifetime and one minute of clock skew. It lists no
 /// issuer, so [`AuthConfig::validate`] fails until at least one is configured.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// Whether calls must carry a valid token; `false` only for local development.
@@ -126,7 +126,7 @@ impl AuthConfig {
 }
 
 /// One trusted issuer: its `iss` value, where its keys are and what it may sign with.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IssuerConfig {
     /// The exact `iss` claim value.
@@ -310,6 +310,13 @@ pub enum SigningAlgorithm {
     PS384,
     /// RSASSA-PSS with SHA-512.
     PS512,
+}
+
+/// Written as its `alg` name, as it is read.
+impl Serialize for SigningAlgorithm {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl SigningAlgorithm {

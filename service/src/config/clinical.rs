@@ -4,10 +4,10 @@
 
 use cards::ClinicalConfig;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `[clinical]` as written in the configuration; every key is optional.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClinicalSection {
     /// See [`ClinicalConfig::guideline_name`].
@@ -288,6 +288,11 @@ impl From<ClinicalSection> for ClinicalConfig {
 /// Reads `[clinical]` through [`ClinicalSection`] (`#[serde(deserialize_with)]` on `Settings`).
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ClinicalConfig, D::Error> {
     ClinicalSection::deserialize(deserializer).map(ClinicalConfig::from)
+}
+
+/// Writes `[clinical]` through [`ClinicalSection`] (`#[serde(serialize_with)]` on `Settings`).
+pub fn serialize<S: Serializer>(config: &ClinicalConfig, serializer: S) -> Result<S::Ok, S::Error> {
+    ClinicalSection::from(config.clone()).serialize(serializer)
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Connection discipline and CPU isolation. Every default is safe for a production EHR; tests
 /// shorten the timeouts.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     /// How long a client has to send a whole request head, counted from the connection's

@@ -1,10 +1,10 @@
 //! The `[fhir]` configuration section: which servers may be called, and the time and size
 //! limits of fetching.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// `[fhir]` settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FhirSettings {
     /// FHIR base URL prefixes the service may call (e.g. `https://ehr.example.org/fhir`). A
