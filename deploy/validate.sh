@@ -11,7 +11,7 @@
 # 3. Checks the deployment invariants per environment (deploy/validate/check-policy.mjs), and that
 #    the production template is REFUSED while it holds placeholders (each one named).
 # 4. Validates deploy/docker-compose.yml (Compose schema + scale-out shape) and the HAProxy config.
-# 5. Scans the Dockerfile and the rendered manifests with checkov; every finding must be fixed or
+# 5. Scans both Dockerfiles and the rendered manifests with checkov; every finding must be fixed or
 #    skipped inline with a reason.
 # 6. Proves the validators bite: each must reject deploy/validate/fixtures/broken-manifests.yaml.
 #
@@ -225,8 +225,9 @@ main() {
   # Replica names only resolve inside the compose network: unresolved-address warnings are expected.
   grep -v -e 'could not resolve address' -e '^\[NOTICE\]' <<<"$haproxy_output" | sed 's/^/      /' || true
 
-  step "checkov: Dockerfile"
+  step "checkov: Dockerfiles (the registry build and deploy/image's local build)"
   checkov_offline --framework dockerfile --file Dockerfile
+  checkov_offline --framework dockerfile --file deploy/image/Dockerfile.local
 
   step "checkov: rendered manifests"
   checkov_offline --framework kubernetes --directory "$rendered_dir"

@@ -27,6 +27,7 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 readonly REPO_ROOT
+# The FROM of deploy/image/Dockerfile.local.
 readonly BASE_TAG=oms-cds-runtime-base:bookworm-local
 readonly IMAGE_TAG=oms-cds:local
 readonly CONTAINER=oms-cds-smoke-$$
@@ -243,7 +244,7 @@ build_image() {
   chmod 0755 "$context/etc-oms-cds"
   local started
   started="$(now_ms)"
-  docker build --quiet --build-arg "BASE_IMAGE=$BASE_TAG" -t "$IMAGE_TAG" \
+  docker build --quiet -t "$IMAGE_TAG" \
     -f "$REPO_ROOT/deploy/image/Dockerfile.local" "$context" >/dev/null
   images_built+=("$IMAGE_TAG")
   IMAGE_SIZE_MB="$(image_size_mb "$IMAGE_TAG")"
