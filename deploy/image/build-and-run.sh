@@ -348,7 +348,7 @@ main() {
   echo "image size:        $IMAGE_SIZE_MB MB ($IMAGE_TAG; base $BASE_TAG $(image_size_mb "$BASE_TAG") MB)"
   echo "time to serving:   $SERVING_MS ms (docker run -> /healthz 200)"
   echo "time to healthy:   $HEALTHY_MS ms (docker run -> Docker health status healthy, 1 s interval)"
-  echo "script duration:   ${SECONDS} s (including the cargo build, a no-op when up to date)"
+  echo "script duration:   ${SECONDS} s (including the binary step: cargo build, a no-op when up to date)"
   printf '\nbuild-and-run.sh: image built, ran hardened and served a call\n'
 }
 
