@@ -3,13 +3,15 @@
 #
 #   bash deploy/validate.sh          # from the repository root (any directory works)
 #
-# 1. Renders both Kustomize overlays with `kubectl kustomize`.
+# 1. Renders the Kustomize overlays with `kubectl kustomize`: dev, the production template and
+#    example-site (the template with every placeholder filled).
 # 2. Validates every rendered object against the Kubernetes API schemas and the Prometheus Operator
 #    CRD schema (npm kubernetes-models, deploy/validate/validate-schemas.mjs), then again with
 #    unknown-field detection (PyPI kubernetes-validate --strict) for the built-in kinds.
-# 3. Checks the deployment invariants per environment (deploy/validate/check-policy.mjs).
+# 3. Checks the deployment invariants per environment (deploy/validate/check-policy.mjs), and that
+#    the production template is REFUSED while it holds placeholders (each one named).
 # 4. Validates deploy/docker-compose.yml (Compose schema + scale-out shape) and the HAProxy config.
-# 5. Scans the Dockerfile and the rendered manifests with checkov; every finding must be fixed or
+# 5. Scans both Dockerfiles and the rendered manifests with checkov; every finding must be fixed or
 #    skipped inline with a reason.
 # 6. Proves the validators bite: each must reject deploy/validate/fixtures/broken-manifests.yaml.
 #
@@ -23,7 +25,22 @@ readonly CHECKOV_VERSION=3.3.30
 readonly KUBERNETES_VALIDATE_VERSION=1.37.0
 # Oldest Kubernetes the manifests target (preStop `sleep`, topology spread `matchLabelKeys`).
 readonly KUBERNETES_SCHEMA_VERSION=1.30.0
-readonly OVERLAYS=(dev production)
+readonly OVERLAYS=(dev production example-site)
+# The policy each overlay must pass. overlays/production is a template and is not listed: it must
+# FAIL the production policy, on placeholders only (see "production template" below).
+declare -rA POLICY_OF=([dev]=dev [example-site]=production)
+# What the template's refusal must name: one pattern per placeholder a site has to fill.
+readonly TEMPLATE_PLACEHOLDERS=(
+  'Deployment/oms-cds .*image'
+  'Ingress/oms-cds spec.rules\[0\].host'
+  'Ingress/oms-cds spec.tls\[0\].hosts'
+  'NetworkPolicy/oms-cds spec.egress\[2\].*cidr = "192.0.2.0/24"'
+  'oms-cds.toml public_base_url'
+  'oms-cds.toml cors.allowed_origins'
+  'oms-cds.toml auth.issuers\[0\].iss'
+  'oms-cds.toml auth.issuers\[0\].jwks_url'
+  'oms-cds.toml fhir.allowed_servers'
+)
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly REPO_ROOT
@@ -141,6 +158,24 @@ expect_rejection() {
   echo "ok    $name rejects the broken fixture (/$pattern/)"
 }
 
+# The production template must fail the production policy, name every placeholder a site fills in,
+# and fail on nothing else (so the template is sound apart from the site's names).
+check_template_refused() {
+  local output pattern
+  if output="$(node "$NODE_DIR/check-policy.mjs" production "$1" 2>&1)"; then
+    printf '%s\n' "$output" >&2
+    fail "overlays/production passed the production policy: its placeholders are no longer detected"
+  fi
+  for pattern in "${TEMPLATE_PLACEHOLDERS[@]}"; do
+    grep -Eq -- "^FAIL  policy production: placeholder: $pattern" <<<"$output" \
+      || { printf '%s\n' "$output" >&2; fail "the refusal of overlays/production does not name /$pattern/"; }
+  done
+  if grep '^FAIL' <<<"$output" | grep -v '^FAIL  policy production: placeholder: ' >&2; then
+    fail "overlays/production breaks a production rule besides its placeholders (above)"
+  fi
+  grep '^FAIL' <<<"$output" | sed 's/^FAIL  policy production: /ok    refused: /'
+}
+
 # --- run ---------------------------------------------------------------------------------------
 
 main() {
@@ -172,9 +207,13 @@ main() {
   echo "ok    no unknown or mistyped fields in built-in kinds"
 
   step "deployment policy"
-  for overlay in "${OVERLAYS[@]}"; do
-    node "$NODE_DIR/check-policy.mjs" "$overlay" "$rendered_dir/$overlay.yaml"
+  for overlay in "${!POLICY_OF[@]}"; do
+    echo "      $overlay (${POLICY_OF[$overlay]} rules)"
+    node "$NODE_DIR/check-policy.mjs" "${POLICY_OF[$overlay]}" "$rendered_dir/$overlay.yaml"
   done
+
+  step "production template: refused while placeholders remain (expected failure)"
+  check_template_refused "$rendered_dir/production.yaml"
 
   step "docker compose and load balancer"
   node "$NODE_DIR/validate-compose.mjs" deploy/docker-compose.yml deploy/compose/haproxy.cfg
@@ -186,8 +225,9 @@ main() {
   # Replica names only resolve inside the compose network: unresolved-address warnings are expected.
   grep -v -e 'could not resolve address' -e '^\[NOTICE\]' <<<"$haproxy_output" | sed 's/^/      /' || true
 
-  step "checkov: Dockerfile"
+  step "checkov: Dockerfiles (the registry build and deploy/image's local build)"
   checkov_offline --framework dockerfile --file Dockerfile
+  checkov_offline --framework dockerfile --file deploy/image/Dockerfile.local
 
   step "checkov: rendered manifests"
   checkov_offline --framework kubernetes --directory "$rendered_dir"

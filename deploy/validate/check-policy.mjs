@@ -6,7 +6,10 @@
 // resource requests and limits, a parseable TOML in the ConfigMap, objects in a non-default namespace,
 // an Ingress exposing only the CDS Hooks API and the rulebook.
 // Production: PostgreSQL through a Secret reference, at least two replicas via the HPA, a disruption
-// budget, authentication required. Dev: one replica, no HPA (SQLite is a single process's file).
+// budget, authentication required, OMS_CDS_ENVIRONMENT=production, and NO PLACEHOLDER LEFT (the
+// overlays/production template is refused until a site fills in its names; each placeholder is
+// reported as `placeholder: <where> = <value>`). Dev: one replica, no HPA (SQLite is a single
+// process's file). Every environment: the admin token, when set, comes from a Secret.
 // Exits 1 on the first failed rule set, listing every violation.
 
 import { readFile } from "node:fs/promises";
@@ -81,6 +84,50 @@ function serviceConfig(objects, rules) {
   }
 }
 
+// Values that mark a site-specific setting nobody filled in. `.invalid` (RFC 2606) is the marker the
+// template uses (`*.replace-me.invalid`); REPLACE_ME in any spelling; the RFC 5737 documentation
+// ranges, which never route; and the example.org/.com/.net names the manifests once shipped.
+const PLACEHOLDER_PATTERNS = [
+  /replace[-_ ]?me/i,
+  /(^|[^a-z0-9-])[a-z0-9-]+(\.[a-z0-9-]+)*\.invalid(?![a-z0-9-])/i,
+  /(^|[^0-9.])(192\.0\.2|198\.51\.100|203\.0\.113)\.[0-9]+/,
+  /(^|[^a-z0-9-])example\.(org|com|net)(?![a-z0-9-])/i,
+];
+
+/** Every string leaf of `value` as [path, string]. */
+function stringLeaves(value, path, out = []) {
+  if (typeof value === "string") out.push([path, value]);
+  else if (Array.isArray(value)) value.forEach((item, index) => stringLeaves(item, `${path}[${index}]`, out));
+  else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) stringLeaves(item, path === "" ? key : `${path}.${key}`, out);
+  }
+  return out;
+}
+
+/** Reports each placeholder value in the rendered objects and in the parsed service configuration
+ * (parsed, so that comments in the TOML that explain the placeholders do not count). Metadata
+ * annotations are prose (checkov skip reasons, descriptions) and are not searched. */
+function checkNoPlaceholders(objects, config, rules) {
+  const leaves = [];
+  for (const object of objects) {
+    const { metadata, data, ...rest } = object;
+    const name = `${object.kind}/${metadata?.name}`;
+    stringLeaves({ name: metadata?.name, namespace: metadata?.namespace, labels: metadata?.labels }, "metadata")
+      .forEach(([path, text]) => leaves.push([`${name} ${path}`, text]));
+    stringLeaves(rest, "").forEach(([path, text]) => leaves.push([`${name} ${path}`, text]));
+    if (object.kind !== "ConfigMap") {
+      stringLeaves(data ?? {}, "data").forEach(([path, text]) => leaves.push([`${name} ${path}`, text]));
+    }
+  }
+  stringLeaves(config, "").forEach(([path, text]) => leaves.push([`${CONFIG_FILE_KEY} ${path}`, text]));
+  for (const [where, text] of leaves) {
+    rules.check(
+      !PLACEHOLDER_PATTERNS.some((pattern) => pattern.test(text)),
+      `placeholder: ${where} = ${JSON.stringify(text)} (replace it with the site's value)`,
+    );
+  }
+}
+
 function checkCommon(objects, rules) {
   for (const object of objects) {
     if (object.kind === "Namespace") continue;
@@ -99,7 +146,11 @@ function checkCommon(objects, rules) {
     JSON.stringify(exposed) === JSON.stringify(PUBLIC_PATHS),
     `Ingress must expose exactly ${PUBLIC_PATHS.join(" and ")} (it exposes ${exposed.join(", ") || "nothing"})`,
   );
+  const container = deployment?.spec?.template?.spec?.containers?.[0] ?? {};
+  const adminToken = envVar(container, "OMS_CDS__ADMIN__TOKEN");
+  rules.check(adminToken?.value === undefined, "OMS_CDS__ADMIN__TOKEN must not carry a literal value (Secret oms-cds-admin)");
   const config = serviceConfig(objects, rules);
+  rules.check(config.admin?.token === undefined, `${CONFIG_FILE_KEY} must not carry admin.token (Secret oms-cds-admin)`);
   rules.check(typeof config.public_base_url === "string" && config.public_base_url.startsWith("https://"), "public_base_url must be an https URL");
   rules.check((config.auth?.issuers ?? []).length > 0, "[auth] must name at least one issuer");
   return { deployment, config };
@@ -119,6 +170,12 @@ function checkProduction(objects, rules) {
   rules.check(config.auth?.required !== false, "production must require authentication ([auth] required)");
   rules.check(config.fhir?.allow_http !== true, "production must not allow plain-http FHIR servers");
   rules.check(!String(config.storage?.database_url ?? "").startsWith("sqlite:"), "production must not use SQLite");
+  rules.check(envVar(container, "OMS_CDS_ENVIRONMENT")?.value === "production", "production must set OMS_CDS_ENVIRONMENT=production");
+  rules.check(
+    envVar(container, "OMS_CDS__ADMIN__TOKEN")?.valueFrom?.secretKeyRef !== undefined,
+    "OMS_CDS__ADMIN__TOKEN must come from a secretKeyRef (Secret oms-cds-admin)",
+  );
+  checkNoPlaceholders(objects, config, rules);
 }
 
 function checkDev(objects, rules) {
@@ -136,7 +193,7 @@ const CHECKS_BY_ENVIRONMENT = { dev: checkDev, production: checkProduction };
 async function main([environment, path]) {
   const checkEnvironment = CHECKS_BY_ENVIRONMENT[environment];
   if (checkEnvironment === undefined || path === undefined) {
-    console.error("usage: node check-policy.mjs dev|production rendered.yaml");
+    console.error("usage: node check-policy.mjs dev|production rendered.yaml  (site overlays use production)");
     return 2;
   }
   const objects = parseAllDocuments(await readFile(path, "utf8"))
