@@ -240,6 +240,10 @@ build_image() {
   local context="$WORK_DIR/context"
   mkdir -p "$context/var-lib-oms-cds" "$context/etc-oms-cds"
   install -m 0555 "$BINARY" "$context/oms-cds"
+  # The host build keeps its symbols (profiles and callgrind need them); the image does not.
+  if command -v strip >/dev/null; then
+    strip --strip-all "$context/oms-cds"
+  fi
   chmod 0750 "$context/var-lib-oms-cds"
   chmod 0755 "$context/etc-oms-cds"
   local started
