@@ -492,6 +492,23 @@ mod tests {
         ObservationFilter::new(&crate::Terminology::embedded())
     }
 
+    /// The index of `prefetch` and the draft orders `drafts` for patient `p1`.
+    fn build_with(
+        prefetch: &Prefetch,
+        drafts: &str,
+        limit: usize,
+        issues: &mut Vec<DataIssue>,
+    ) -> Result<ResourceIndex, MappingError> {
+        ResourceIndex::build(
+            prefetch,
+            &raw(drafts),
+            "p1",
+            limit,
+            &observation_filter(),
+            issues,
+        )
+    }
+
     fn bundle_of(count: usize) -> String {
         let entries: Vec<String> = (0..count)
             .map(|i| {
@@ -509,15 +526,8 @@ mod tests {
         let mut issues = Vec::new();
         let at_limit = bundle_of(3);
         let prefetch_at = prefetch(&[(PrefetchKey::Observations, Some(&at_limit))]);
-        let index = ResourceIndex::build(
-            &prefetch_at,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            3,
-            &observation_filter(),
-            &mut issues,
-        )
-        .expect("three resources fit a limit of three");
+        let index = build_with(&prefetch_at, EMPTY_DRAFTS, 3, &mut issues)
+            .expect("three resources fit a limit of three");
         assert_eq!(
             index.unparsed(),
             3,
@@ -525,14 +535,7 @@ mod tests {
         );
         let over = bundle_of(4);
         let prefetch_over = prefetch(&[(PrefetchKey::Observations, Some(&over))]);
-        let result = ResourceIndex::build(
-            &prefetch_over,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            3,
-            &observation_filter(),
-            &mut issues,
-        );
+        let result = build_with(&prefetch_over, EMPTY_DRAFTS, 3, &mut issues);
         assert!(matches!(
             result,
             Err(MappingError::TooManyResources { limit: 3 })
@@ -570,15 +573,7 @@ mod tests {
             (PrefetchKey::Conditions, None),
         ]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(
-            &prefetch,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        let index = build_with(&prefetch, EMPTY_DRAFTS, LIMIT, &mut issues).unwrap();
         let references: Vec<_> = index.all().map(|(r, _)| r.to_string()).collect();
         assert_eq!(references, ["Condition/c1", "Patient/p1"]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -599,15 +594,7 @@ mod tests {
             ),
         )]);
         let mut issues = Vec::new();
-        ResourceIndex::build(
-            &prefetch,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        build_with(&prefetch, EMPTY_DRAFTS, LIMIT, &mut issues).unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::PrefetchError);
         assert!(
@@ -620,15 +607,7 @@ mod tests {
     fn a_null_prefetch_value_is_no_data_and_no_issue() {
         let prefetch = prefetch(&[(PrefetchKey::Conditions, None)]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(
-            &prefetch,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        let index = build_with(&prefetch, EMPTY_DRAFTS, LIMIT, &mut issues).unwrap();
         assert_eq!(index.all().count(), 0);
         assert!(issues.is_empty());
     }
@@ -643,34 +622,18 @@ mod tests {
             ),
         )]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(
-            &prefetch,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        let index = build_with(&prefetch, EMPTY_DRAFTS, LIMIT, &mut issues).unwrap();
         assert_eq!(index.observations().count(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::MissingOptionalData);
     }
 
     #[test]
     fn an_unparseable_resource_is_an_issue_naming_it_and_the_rest_is_kept() {
-        let drafts = raw(r#"{"resourceType":"Bundle","type":"collection","entry":[
+        let drafts = r#"{"resourceType":"Bundle","type":"collection","entry":[
             {"resource":{"resourceType":"MedicationRequest","id":"sandbox","status":"draft","category":{"text":"outpatient"},"subject":{"reference":"Patient/p1"}}},
-            {"resource":{"resourceType":"ServiceRequest","id":"sr1","status":"draft","intent":"order","subject":{"reference":"Patient/p1"}}}]}"#);
+            {"resource":{"resourceType":"ServiceRequest","id":"sr1","status":"draft","intent":"order","subject":{"reference":"Patient/p1"}}}]}"#;
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(
-            &Prefetch::new(),
-            &drafts,
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        let index = build_with(&Prefetch::new(), drafts, LIMIT, &mut issues).unwrap();
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, DataIssueKind::UnparseableResource);
         assert_eq!(
@@ -684,26 +647,17 @@ mod tests {
     #[test]
     fn draft_orders_that_are_not_a_bundle_are_rejected() {
         let mut issues = Vec::new();
-        let result = ResourceIndex::build(
+        let result = build_with(
             &Prefetch::new(),
-            &raw(r#"{"resourceType":"MedicationRequest","id":"x"}"#),
-            "p1",
+            r#"{"resourceType":"MedicationRequest","id":"x"}"#,
             LIMIT,
-            &observation_filter(),
             &mut issues,
         );
         assert!(matches!(
             result,
             Err(MappingError::DraftOrdersNotABundle(_))
         ));
-        let result = ResourceIndex::build(
-            &Prefetch::new(),
-            &raw("[]"),
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        );
+        let result = build_with(&Prefetch::new(), "[]", LIMIT, &mut issues);
         assert!(result.is_err());
     }
 
@@ -732,15 +686,7 @@ mod tests {
         ]);
         let prefetch = prefetch(&[(PrefetchKey::Observations, Some(&bundle))]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(
-            &prefetch,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        let index = build_with(&prefetch, EMPTY_DRAFTS, LIMIT, &mut issues).unwrap();
         let parsed: Vec<_> = index.observations().map(|(r, _)| r.to_string()).collect();
         assert_eq!(parsed, ["Observation/w1", "Observation/w2"]);
         assert_eq!(index.unparsed(), 2);
@@ -761,15 +707,7 @@ mod tests {
         ]);
         let prefetch = prefetch(&[(PrefetchKey::Observations, Some(&bundle))]);
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(
-            &prefetch,
-            &raw(EMPTY_DRAFTS),
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        let index = build_with(&prefetch, EMPTY_DRAFTS, LIMIT, &mut issues).unwrap();
         assert_eq!(index.unparsed(), 2);
         // The Observation's subject is read (as before); an Encounter's never was.
         let kinds: Vec<_> = issues.iter().map(|issue| issue.kind).collect();
@@ -779,18 +717,10 @@ mod tests {
 
     #[test]
     fn a_draft_order_is_parsed_whatever_its_type() {
-        let drafts = raw(r#"{"resourceType":"Bundle","type":"collection","entry":[
-            {"resource":{"resourceType":"NutritionOrder","id":"n1","status":"draft","intent":"order","patient":{"reference":"Patient/p1"},"dateTime":"2026-11-25"}}]}"#);
+        let drafts = r#"{"resourceType":"Bundle","type":"collection","entry":[
+            {"resource":{"resourceType":"NutritionOrder","id":"n1","status":"draft","intent":"order","patient":{"reference":"Patient/p1"},"dateTime":"2026-11-25"}}]}"#;
         let mut issues = Vec::new();
-        let index = ResourceIndex::build(
-            &Prefetch::new(),
-            &drafts,
-            "p1",
-            LIMIT,
-            &observation_filter(),
-            &mut issues,
-        )
-        .unwrap();
+        let index = build_with(&Prefetch::new(), drafts, LIMIT, &mut issues).unwrap();
         let drafts: Vec<_> = index.drafts().map(|(r, _)| r.to_string()).collect();
         assert_eq!(drafts, ["NutritionOrder/n1"]);
         assert_eq!(index.unparsed(), 0);
