@@ -55,10 +55,9 @@ pub fn check_config(file: Option<&Path>, print: bool) -> anyhow::Result<String> 
         let effective = crate::config::redact::effective_toml(&settings)
             .context("cannot render the effective configuration")?;
         // Warnings as TOML comments, so the output stays a configuration file.
-        let warnings: String = settings
-            .deprecations
+        let warnings: String = configuration_warnings(&settings)
             .iter()
-            .map(|deprecation| format!("# warning: {deprecation}\n"))
+            .map(|warning| format!("# warning: {warning}\n"))
             .collect();
         return Ok(format!("{warnings}{effective}"));
     }
@@ -73,10 +72,23 @@ pub fn check_config(file: Option<&Path>, print: bool) -> anyhow::Result<String> 
     if !variables.is_empty() {
         report.push_str(&format!(", then {}", variables.join(", ")));
     }
-    for deprecation in &settings.deprecations {
-        report.push_str(&format!("\nwarning: {deprecation}"));
+    for warning in configuration_warnings(&settings) {
+        report.push_str(&format!("\nwarning: {warning}"));
     }
     Ok(report)
+}
+
+/// What `config check` warns about: deprecated keys and misspelt-looking variables.
+fn configuration_warnings(settings: &Settings) -> Vec<String> {
+    let misspelt = settings.misspelt_variables.iter().map(|(variable, meant)| {
+        format!("environment variable {variable} is not a setting and was ignored; did you mean {meant}?")
+    });
+    settings
+        .deprecations
+        .iter()
+        .cloned()
+        .chain(misspelt)
+        .collect()
 }
 
 /// `oms-cds token`: asks the running demo for a token (its key never leaves that process).

@@ -71,6 +71,10 @@ pub struct Settings {
     /// start-up (never read from the file).
     #[serde(skip)]
     pub deprecations: Vec<String>,
+    /// Environment variables that look like a misspelt short setting name, each with the name
+    /// it is probably meant to be: ignored, and logged as warnings at start-up.
+    #[serde(skip)]
+    pub misspelt_variables: Vec<(String, &'static str)>,
 }
 
 impl Default for Settings {
@@ -91,6 +95,7 @@ impl Default for Settings {
             mapping: fhir_mapping::MappingConfig::default(),
             clinical: cards::ClinicalConfig::default(),
             deprecations: Vec::new(),
+            misspelt_variables: Vec::new(),
         }
     }
 }
@@ -305,6 +310,15 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Settings> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        // `RUST_LOG` wins over `log.level` (see `telemetry`), so it is held to the same rules.
+        let rust_log = env.iter().find(|(name, _)| name == "RUST_LOG");
+        if let Some((_, rust_log)) = rust_log.filter(|(_, value)| !value.trim().is_empty()) {
+            log_level::check(rust_log).map_err(|error| {
+                anyhow::anyhow!("environment variable RUST_LOG, which overrides {error}")
+            })?;
+        }
+        let misspelt = sources::misspelt_variables(&env);
         let sources::Read {
             mut settings,
             table,
@@ -314,6 +328,7 @@ impl Settings {
             .validate()
             .with_context(|| describe_sources(file, &variables))?;
         settings.deprecations = deprecations(&table);
+        settings.misspelt_variables = misspelt;
         Ok(settings)
     }
 
@@ -440,6 +455,37 @@ mod tests {
         assert!(settings.auth.required, "auth must be required by default");
         assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.max_body_bytes, 5 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_rust_log_that_would_log_nothing_is_refused_by_name_and_misspelt_names_are_kept() {
+        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect()
+        };
+        let error = Settings::load_from(None, env(&[("RUST_LOG", "warning")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("RUST_LOG") && error.contains("warning"),
+            "{error}"
+        );
+        let settings = Settings::load_from(
+            None,
+            env(&[
+                ("RUST_LOG", "oms_cds=debug,info"),
+                ("OMS_CDS_LOG_LEVL", "debug"),
+                ("OMS_CDS__AUTH__REQUIRED", "false"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            settings.misspelt_variables,
+            [("OMS_CDS_LOG_LEVL".to_owned(), "OMS_CDS_LOG_LEVEL")]
+        );
+        assert_eq!(settings.log.level, Settings::default().log.level);
     }
 
     #[test]

@@ -34,6 +34,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for deprecation in &settings.deprecations {
                 tracing::warn!(deprecation = %deprecation, "deprecated configuration key");
             }
+            for (variable, meant) in &settings.misspelt_variables {
+                tracing::warn!(
+                    variable,
+                    meant,
+                    "environment variable ignored: it is not a setting (a misspelt name?)"
+                );
+            }
             commands::serve(settings).await
         }
         Command::Evaluate {

@@ -145,6 +145,39 @@ fn config_check_names_a_misspelt_environment_variable_and_refuses_a_silent_log_l
         stderr.contains("off, error, warn, info, debug, trace"),
         "{stderr}"
     );
+
+    // RUST_LOG overrides log.level, so it is held to the same rules.
+    let output = config_check(
+        &[],
+        &[
+            ("OMS_CDS__AUTH__REQUIRED", "false"),
+            ("RUST_LOG", "verbose"),
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("RUST_LOG") && stderr.contains("`verbose` is not a level"),
+        "{stderr}"
+    );
+
+    // A short name one letter off a setting is ignored, and said so.
+    let output = config_check(
+        &[],
+        &[
+            ("OMS_CDS__AUTH__REQUIRED", "false"),
+            ("OMS_CDS_LISTN", "0.0.0.0:80"),
+        ],
+    );
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "warning: environment variable OMS_CDS_LISTN is not a setting and was ignored; \
+             did you mean OMS_CDS_LISTEN?"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -22,6 +22,48 @@ pub const ENV_ALIASES: [(&str, &str); 7] = [
     ("OMS_CDS_MAX_BODY_BYTES", "max_body_bytes"),
 ];
 
+/// Short names that are not settings but are read by the service: the configuration file.
+const OTHER_SHORT_NAMES: [&str; 1] = ["OMS_CDS_CONFIG"];
+
+/// Variables in `env` that look like a misspelt short setting name (`OMS_CDS_LISTN`): within
+/// two edits of one the service reads, yet none. They are ignored, so the caller warns. Other
+/// `OMS_CDS_*` names (the scripts' own, `OMS_CDS_TEST_*`) are not settings and stay silent.
+pub fn misspelt_variables(env: &[(String, String)]) -> Vec<(String, &'static str)> {
+    let known = || {
+        ENV_ALIASES
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(OTHER_SHORT_NAMES)
+    };
+    let mut misspelt: Vec<(String, &'static str)> = env
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.starts_with("OMS_CDS_") && !name.starts_with(GENERIC_PREFIX))
+        .filter(|name| !known().any(|known| known == name.as_str()))
+        .filter_map(|name| {
+            let nearest = known().min_by_key(|known| edit_distance(name, known))?;
+            (edit_distance(name, nearest) <= 2).then(|| (name.clone(), nearest))
+        })
+        .collect();
+    misspelt.sort();
+    misspelt
+}
+
+/// Levenshtein distance over bytes (the names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 /// The prefix of generic overrides: `OMS_CDS__SECTION__KEY`.
 pub const GENERIC_PREFIX: &str = "OMS_CDS__";
 
@@ -202,6 +244,29 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_name_two_edits_from_a_setting_is_reported_and_other_names_are_not() {
+        let env: Vec<(String, String)> = [
+            "OMS_CDS_LISTN",
+            "OMS_CDS_DATABASE_URLS",
+            "OMS_CDS_LISTEN",
+            "OMS_CDS_TEST_POSTGRES_URL",
+            "OMS_CDS_TOOLS_DIR",
+            "OMS_CDS__AUTH__REQUIRED",
+            "OMS_CDS_CONFIG",
+        ]
+        .iter()
+        .map(|name| ((*name).to_owned(), "x".to_owned()))
+        .collect();
+        assert_eq!(
+            misspelt_variables(&env),
+            [
+                ("OMS_CDS_DATABASE_URLS".to_owned(), "OMS_CDS_DATABASE_URL"),
+                ("OMS_CDS_LISTN".to_owned(), "OMS_CDS_LISTEN"),
+            ]
+        );
+    }
 
     #[test]
     fn each_key_has_its_variable_the_alias_when_there_is_one() {
