@@ -466,7 +466,7 @@ mod tests {
                 .collect()
         };
         let error = Settings::load_from(None, env(&[("RUST_LOG", "warning")]))
-            .unwrap_err()
+            .expect_err("a RUST_LOG of `warning` would log nothing")
             .to_string();
         assert!(
             error.contains("RUST_LOG") && error.contains("warning"),
@@ -480,7 +480,7 @@ mod tests {
                 ("OMS_CDS__AUTH__REQUIRED", "false"),
             ]),
         )
-        .unwrap();
+        .expect("valid: the misspelt name is only a warning");
         assert_eq!(
             settings.misspelt_variables,
             [("OMS_CDS_LOG_LEVL".to_owned(), "OMS_CDS_LOG_LEVEL")]
