@@ -158,6 +158,13 @@ impl SentResource {
         self.head.next_link.as_deref()
     }
 
+    /// A Bundle's entries with a resource, as sent: each one's `fullUrl` and resource JSON.
+    pub fn entries(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
+        self.head
+            .entry_texts(self.json.get())
+            .map(|(entry, text)| (entry.full_url.as_deref(), text))
+    }
+
     /// How many entries with a resource a Bundle holds.
     pub fn entry_count(&self) -> usize {
         self.head.entries.as_ref().map_or(0, Vec::len)

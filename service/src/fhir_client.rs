@@ -18,7 +18,6 @@ mod settings;
 mod url;
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{timeout_at, Instant};
@@ -72,15 +71,7 @@ struct Resolved {
     key: PrefetchKey,
     outcome: KeyOutcome,
     /// The resource to put into the request's prefetch, when there is one.
-    resource: Option<Fetched>,
-}
-
-/// What a resolved key puts into the request.
-enum Fetched {
-    /// Read from the server (pages merged into one Bundle).
-    Read(Value),
-    /// The first page as the EHR sent it, when no further page could be read.
-    AsSent(SentResource),
+    resource: Option<SentResource>,
 }
 
 impl FhirFetcher {
@@ -180,17 +171,6 @@ impl FhirFetcher {
         }
         let paged = match job.need {
             Need::MorePages(first) => {
-                // Only a Bundle that is paged through is read as a whole, to merge its pages.
-                let Ok(first) = serde_json::from_str::<Value>(first.json()) else {
-                    return not_attempted(
-                        Job {
-                            key,
-                            relative: job.relative,
-                            need: Need::MorePages(first),
-                        },
-                        FetchFailure::NotJson,
-                    );
-                };
                 read_remaining_pages(&self.http, access, &self.settings, first, 0, deadline).await
             }
             Need::Fetch => {
@@ -214,7 +194,7 @@ impl FhirFetcher {
             outcome: paged
                 .stopped
                 .map_or(KeyOutcome::Fetched, KeyOutcome::Partial),
-            resource: Some(Fetched::Read(paged.bundle)),
+            resource: Some(paged.bundle),
         }
     }
 
@@ -258,7 +238,7 @@ fn not_attempted(job: Job, why: FetchFailure) -> Resolved {
         Need::MorePages(first) => Resolved {
             key: job.key,
             outcome: KeyOutcome::Partial(why),
-            resource: Some(Fetched::AsSent(first.first_page_only())),
+            resource: Some(first.first_page_only()),
         },
         Need::Fetch => Resolved {
             key: job.key,
@@ -273,21 +253,11 @@ fn not_attempted(job: Job, why: FetchFailure) -> Resolved {
 fn settle(call: &mut HookCall, report: &mut PrefetchReport, host: &str, resolved: Resolved) {
     let Resolved {
         key,
-        mut outcome,
+        outcome,
         resource,
     } = resolved;
-    match resource {
-        Some(Fetched::Read(resource)) => match serde_json::value::to_raw_value(&resource) {
-            Ok(raw) => {
-                call.prefetch
-                    .insert(key, PrefetchValue::Resource(SentResource::new(raw)));
-            }
-            Err(_) => outcome = KeyOutcome::Failed(FetchFailure::NotJson),
-        },
-        Some(Fetched::AsSent(first)) => {
-            call.prefetch.insert(key, PrefetchValue::Resource(first));
-        }
-        None => {}
+    if let Some(resource) = resource {
+        call.prefetch.insert(key, PrefetchValue::Resource(resource));
     }
     match &outcome {
         KeyOutcome::Satisfied | KeyOutcome::Fetched => {

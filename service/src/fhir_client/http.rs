@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fhir_mapping::SentResource;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 use tokio::time::{timeout_at, Instant};
 
@@ -30,11 +31,11 @@ pub struct FhirHttp {
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
-/// A parsed response body and its size.
+/// A response body, its envelope read (`SentResource`), and its size.
 #[derive(Debug)]
 pub struct Page {
-    /// The JSON body.
-    pub body: Value,
+    /// The JSON body as received, with its envelope.
+    pub body: SentResource,
     /// Its length in bytes.
     pub bytes: usize,
 }
@@ -123,10 +124,12 @@ impl FhirHttp {
             }
             body.extend_from_slice(&chunk);
         }
-        let parsed = serde_json::from_slice(&body).map_err(|_| FetchFailure::NotJson)?;
+        let bytes = body.len();
+        let text = String::from_utf8(body).map_err(|_| FetchFailure::NotJson)?;
+        let json = RawValue::from_string(text).map_err(|_| FetchFailure::NotJson)?;
         Ok(Page {
-            body: parsed,
-            bytes: body.len(),
+            body: SentResource::new(json),
+            bytes,
         })
     }
 

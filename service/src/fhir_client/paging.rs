@@ -1,7 +1,11 @@
 //! Following a searchset Bundle's `link[next]` within the paging limits, merging the pages into
 //! one Bundle. A page that fails, or a limit reached, keeps the pages already read and says why.
+//!
+//! Pages are kept as received (`SentResource`: JSON text and envelope); the merged Bundle is
+//! written from the pages' entries, so no page is ever read into a JSON tree.
 
-use serde_json::Value;
+use fhir_mapping::SentResource;
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 
 use super::access::FhirAccess;
@@ -15,7 +19,7 @@ use super::url::is_within;
 #[derive(Debug)]
 pub struct Paged {
     /// The first page with the entries of the pages after it.
-    pub bundle: Value,
+    pub bundle: SentResource,
     /// `None` when every page was read.
     pub stopped: Option<FetchFailure>,
 }
@@ -25,21 +29,21 @@ pub async fn read_remaining_pages(
     http: &FhirHttp,
     access: &FhirAccess,
     settings: &FhirSettings,
-    first: Value,
+    first: SentResource,
     first_bytes: usize,
     deadline: Instant,
 ) -> Paged {
-    let mut bundle = first;
-    let mut pages = 1;
+    let mut pages = vec![first];
     let mut bytes = first_bytes;
     let stopped = loop {
-        let Some(next) = next_link(&bundle) else {
+        let Some(next) = pages.last().and_then(SentResource::next_page) else {
             break None;
         };
-        if pages >= settings.max_pages {
+        let next = next.to_owned();
+        if pages.len() >= settings.max_pages {
             break Some(FetchFailure::PageLimit(settings.max_pages));
         }
-        if entry_count(&bundle) >= settings.max_resources {
+        if entry_count(&pages) >= settings.max_resources {
             break Some(FetchFailure::ResourceLimit(settings.max_resources));
         }
         if !is_within(&next, &access.base) {
@@ -54,14 +58,9 @@ pub async fn read_remaining_pages(
             break Some(why);
         }
         bytes += page.bytes;
-        pages += 1;
-        append_page(&mut bundle, page.body);
+        pages.push(page.body);
     };
-    let truncated = truncate_entries(&mut bundle, settings.max_resources);
-    if let Some(object) = bundle.as_object_mut() {
-        // Merged: no page is left to follow, and the mapping must not read a stale next link.
-        object.remove("link");
-    }
+    let (bundle, truncated) = merged(pages, settings.max_resources);
     let stopped =
         stopped.or(truncated.then_some(FetchFailure::ResourceLimit(settings.max_resources)));
     Paged { bundle, stopped }
@@ -69,8 +68,8 @@ pub async fn read_remaining_pages(
 
 /// `Ok` when `resource` has the resource type `expected`; an OperationOutcome or another type
 /// is the failure.
-pub fn expect_type(resource: &Value, expected: &str) -> Result<(), FetchFailure> {
-    match resource["resourceType"].as_str() {
+pub fn expect_type(resource: &SentResource, expected: &str) -> Result<(), FetchFailure> {
+    match resource.resource_type() {
         Some(found) if found == expected => Ok(()),
         Some("OperationOutcome") => Err(FetchFailure::OperationOutcome),
         found => Err(FetchFailure::WrongResourceType {
@@ -82,48 +81,45 @@ pub fn expect_type(resource: &Value, expected: &str) -> Result<(), FetchFailure>
     }
 }
 
-/// The URL of a Bundle's `link` with relation `next`.
-pub fn next_link(bundle: &Value) -> Option<String> {
-    bundle["link"]
-        .as_array()?
-        .iter()
-        .find(|link| link["relation"] == "next")?["url"]
-        .as_str()
-        .map(str::to_owned)
+fn entry_count(pages: &[SentResource]) -> usize {
+    pages.iter().map(SentResource::entry_count).sum()
 }
 
-fn entry_count(bundle: &Value) -> usize {
-    bundle["entry"].as_array().map_or(0, Vec::len)
-}
-
-/// Appends `page`'s entries to `bundle` and takes over its links (its `next` is the one to
-/// follow now).
-fn append_page(bundle: &mut Value, mut page: Value) {
-    let entries = match page["entry"].take() {
-        Value::Array(entries) => entries,
-        _ => Vec::new(),
-    };
-    let links = page["link"].take();
-    let Some(object) = bundle.as_object_mut() else {
-        return;
-    };
-    match object.get_mut("entry") {
-        Some(Value::Array(all)) => all.extend(entries),
-        _ => {
-            object.insert("entry".into(), Value::Array(entries));
+/// The pages' entries (`fullUrl` and resource, as received) as one searchset Bundle without
+/// links, at most `max` of them; `true` when some were dropped. A single page within the limit
+/// is kept as it came, its next link no longer counting (paging is over).
+fn merged(mut pages: Vec<SentResource>, max: usize) -> (SentResource, bool) {
+    let total = entry_count(&pages);
+    if pages.len() == 1 && total <= max {
+        if let Some(only) = pages.pop() {
+            return (only.first_page_only(), false);
         }
     }
-    object.insert("link".into(), links);
-}
-
-/// Keeps at most `max` entries; `true` when some were dropped.
-fn truncate_entries(bundle: &mut Value, max: usize) -> bool {
-    match bundle["entry"].as_array_mut() {
-        Some(entries) if entries.len() > max => {
-            entries.truncate(max);
-            true
+    let mut json = String::from(r#"{"resourceType":"Bundle","type":"searchset","entry":["#);
+    let entries = pages.iter().flat_map(SentResource::entries).take(max);
+    for (index, (full_url, resource)) in entries.enumerate() {
+        if index > 0 {
+            json.push(',');
         }
-        _ => false,
+        json.push('{');
+        if let Some(full_url) = full_url {
+            json.push_str(r#""fullUrl":"#);
+            // A string serialises whatever it holds.
+            json.push_str(&serde_json::to_string(full_url).unwrap_or_else(|_| "null".into()));
+            json.push(',');
+        }
+        json.push_str(r#""resource":"#);
+        json.push_str(resource);
+        json.push('}');
+    }
+    json.push_str("]}");
+    // Written from valid JSON parts, so it parses; should it not, the first page stands alone.
+    match RawValue::from_string(json) {
+        Ok(json) => (SentResource::new(json), total > max),
+        Err(_) => (
+            pages.swap_remove(0).first_page_only(),
+            pages.len() > 1 || total > max,
+        ),
     }
 }
 
@@ -131,50 +127,89 @@ fn truncate_entries(bundle: &mut Value, max: usize) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+    use serde_json::value::to_raw_value;
+
+    fn page(value: serde_json::Value) -> SentResource {
+        SentResource::new(to_raw_value(&value).expect("json"))
+    }
+
+    fn ids(bundle: &SentResource) -> Vec<String> {
+        bundle
+            .entries()
+            .map(|(_, resource)| {
+                let resource: serde_json::Value = serde_json::from_str(resource).expect("json");
+                resource["id"].as_str().expect("id").to_owned()
+            })
+            .collect()
+    }
 
     #[test]
-    fn pages_append_entries_and_take_over_the_next_link() {
-        let mut bundle = json!({"resourceType": "Bundle", "entry": [{"resource": {"id": "1"}}],
-            "link": [{"relation": "next", "url": "https://x/fhir?p=2"}]});
-        append_page(
-            &mut bundle,
-            json!({"resourceType": "Bundle", "entry": [{"resource": {"id": "2"}}],
-                "link": [{"relation": "next", "url": "https://x/fhir?p=3"}]}),
-        );
-        assert_eq!(entry_count(&bundle), 2);
-        assert_eq!(next_link(&bundle).as_deref(), Some("https://x/fhir?p=3"));
-        append_page(&mut bundle, json!({"resourceType": "Bundle"}));
-        assert_eq!(entry_count(&bundle), 2);
-        assert_eq!(next_link(&bundle), None);
+    fn pages_are_merged_entry_by_entry_with_their_full_urls_and_no_link() {
+        let first = page(json!({"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"fullUrl": "https://x/fhir/Observation/1", "resource": {"resourceType": "Observation", "id": "1"}}],
+            "link": [{"relation": "next", "url": "https://x/fhir?p=2"}]}));
+        let second = page(json!({"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"resource": {"resourceType": "Observation", "id": "2"}, "search": {"mode": "match"}}],
+            "link": [{"relation": "next", "url": "https://x/fhir?p=3"}]}));
+        let (bundle, truncated) = merged(vec![first, second], 10);
+        assert!(!truncated);
+        assert_eq!(ids(&bundle), ["1", "2"]);
+        assert_eq!(bundle.next_page(), None);
+        let full_urls: Vec<_> = bundle.entries().map(|(url, _)| url).collect();
+        assert_eq!(full_urls, [Some("https://x/fhir/Observation/1"), None]);
+        assert_eq!(bundle.resource_type(), Some("Bundle"));
     }
 
     #[test]
     fn a_first_page_without_entries_still_collects_later_ones() {
-        let mut bundle = json!({"resourceType": "Bundle"});
-        append_page(&mut bundle, json!({"entry": [{"resource": {"id": "2"}}]}));
-        assert_eq!(entry_count(&bundle), 1);
+        let first = page(json!({"resourceType": "Bundle"}));
+        let second = page(
+            json!({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Condition", "id": "2"}}]}),
+        );
+        let (bundle, _) = merged(vec![first, second], 10);
+        assert_eq!(ids(&bundle), ["2"]);
+    }
+
+    #[test]
+    fn a_single_page_is_kept_as_it_came_without_its_next_link() {
+        let only = page(json!({"resourceType": "Bundle", "id": "b1",
+            "entry": [{"resource": {"resourceType": "Condition", "id": "1"}}],
+            "link": [{"relation": "next", "url": "https://x/fhir?p=2"}]}));
+        let json = only.json().to_owned();
+        let (bundle, truncated) = merged(vec![only], 10);
+        assert!(!truncated);
+        assert_eq!(bundle.json(), json);
+        assert_eq!(bundle.next_page(), None);
     }
 
     #[test]
     fn entries_over_the_limit_are_dropped_and_reported() {
-        let mut bundle = json!({"entry": [1, 2, 3]});
-        assert!(truncate_entries(&mut bundle, 2));
-        assert_eq!(entry_count(&bundle), 2);
-        assert!(!truncate_entries(&mut bundle, 2));
+        let entries: Vec<_> = (1..=3)
+            .map(|i| json!({"resource": {"resourceType": "Condition", "id": i.to_string()}}))
+            .collect();
+        let (bundle, truncated) = merged(
+            vec![page(json!({"resourceType": "Bundle", "entry": entries}))],
+            2,
+        );
+        assert!(truncated);
+        assert_eq!(ids(&bundle), ["1", "2"]);
     }
 
     #[test]
     fn resource_types_are_checked() {
         assert_eq!(
-            expect_type(&json!({"resourceType": "Bundle"}), "Bundle"),
+            expect_type(&page(json!({"resourceType": "Bundle"})), "Bundle"),
             Ok(())
         );
         assert_eq!(
-            expect_type(&json!({"resourceType": "OperationOutcome"}), "Patient"),
+            expect_type(
+                &page(json!({"resourceType": "OperationOutcome"})),
+                "Patient"
+            ),
             Err(FetchFailure::OperationOutcome)
         );
         assert_eq!(
-            expect_type(&json!([1]), "Patient"),
+            expect_type(&page(json!([1])), "Patient"),
             Err(FetchFailure::WrongResourceType {
                 expected: "Patient".into(),
                 found: "JSON that is not a FHIR resource".into()
