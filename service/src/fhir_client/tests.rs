@@ -470,12 +470,7 @@ async fn a_failed_fetch_is_logged_with_the_host_and_kind_but_not_the_path() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let fetcher = fetcher(settings_for(&server));
-    let mut call = call_with(
-        &server,
-        prefetch_without(&["patient", "procedures"]),
-        "user/*.read",
-    );
-    let report = fetcher.complete(&mut call, &[]).await;
+    let (_, report) = complete_without(&fetcher, &server, &["patient", "procedures"]).await;
 
     assert_eq!(
         report.failure(PrefetchKey::Patient),
