@@ -22,6 +22,7 @@ pub mod clinical;
 mod example_file;
 pub mod location;
 pub mod log_level;
+mod placeholders;
 pub mod redact;
 pub mod server;
 pub mod sources;
@@ -363,6 +364,14 @@ impl Settings {
             .validate()
             .map_err(|e| anyhow::anyhow!("auth: {e}"))?;
         if self.is_production() {
+            let placeholders = placeholders::placeholder_urls(self);
+            if !placeholders.is_empty() {
+                bail!(
+                    "environment = production (OMS_CDS_ENVIRONMENT) refuses template values: {} \
+                     (hosts under `.invalid` are the shipped placeholders; set this site's URLs)",
+                    placeholders.join(", ")
+                );
+            }
             if let Some(why) = self.auth.sandbox_trust() {
                 bail!(
                     "environment = production (OMS_CDS_ENVIRONMENT) refuses the CDS Hooks sandbox \

@@ -85,6 +85,36 @@ fn config_check_accepts_the_annotated_example_configuration() {
 }
 
 #[test]
+fn config_check_refuses_the_kubernetes_template_in_production_naming_each_placeholder() {
+    let base = workspace_root().join("deploy/k8s/base/oms-cds.toml");
+    let output = config_check(
+        &["--config", base.to_str().unwrap()],
+        &[("OMS_CDS_ENVIRONMENT", "production")],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for key in [
+        "public_base_url = https://cds.replace-me.invalid",
+        "cors.allowed_origins = ",
+        "auth.issuers[0].iss = ",
+        "auth.issuers[0].jwks_url = ",
+        "fhir.allowed_servers = ",
+    ] {
+        assert!(stderr.contains(key), "{key} not named: {stderr}");
+    }
+    let site = workspace_root().join("deploy/k8s/overlays/example-site/oms-cds.toml");
+    let output = config_check(
+        &["--config", site.to_str().unwrap()],
+        &[("OMS_CDS_ENVIRONMENT", "production")],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
 fn config_check_refuses_a_misspelt_or_wrongly_typed_file_key_at_its_line() {
     let file = crate::helpers::temp_dir().join("broken.toml");
     std::fs::write(
