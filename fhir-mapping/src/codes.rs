@@ -212,6 +212,9 @@ struct Phrases {
     phrases: Vec<Vec<String>>,
     /// The first word of every phrase, sorted (byte order), each once.
     first_words: Vec<String>,
+    /// Per first letter (a-z) of the ASCII first words, a bit per length (bit 63: 63 or more):
+    /// most words of a text are turned away by one lookup, before any comparison.
+    ascii_shapes: [u64; 26],
 }
 
 impl Phrases {
@@ -222,9 +225,16 @@ impl Phrases {
             .collect();
         first_words.sort();
         first_words.dedup();
+        let mut ascii_shapes = [0; 26];
+        for word in first_words.iter().filter(|word| word.is_ascii()) {
+            if let Some(letter) = word.bytes().next().and_then(letter_index) {
+                ascii_shapes[letter] |= length_bit(word.len());
+            }
+        }
         Phrases {
             phrases,
             first_words,
+            ascii_shapes,
         }
     }
 
@@ -248,6 +258,13 @@ impl Phrases {
     /// Whether the word, lower-cased as `words` lower-cases it, begins some phrase.
     fn begins_a_phrase(&self, word: &str) -> bool {
         if word.is_ascii() {
+            // No ASCII first word of this first letter and length: not one (a non-ASCII first
+            // word never equals an ASCII word).
+            let letter = word.bytes().next().and_then(letter_index);
+            if letter.is_some_and(|letter| self.ascii_shapes[letter] & length_bit(word.len()) == 0)
+            {
+                return false;
+            }
             // An ASCII word lower-cases byte by byte: compared without allocating.
             self.first_words
                 .binary_search_by(|first| {
@@ -260,6 +277,19 @@ impl Phrases {
             self.first_words.binary_search(&word.to_lowercase()).is_ok()
         }
     }
+}
+
+/// 0-25 for a letter of either case; `None` for anything else.
+fn letter_index(byte: u8) -> Option<usize> {
+    let lower = byte.to_ascii_lowercase();
+    lower
+        .is_ascii_lowercase()
+        .then(|| usize::from(lower - b'a'))
+}
+
+/// The bit of a word length in `Phrases::ascii_shapes`.
+fn length_bit(length: usize) -> u64 {
+    1 << length.min(63)
 }
 
 impl ValueSet {
