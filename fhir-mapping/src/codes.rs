@@ -423,10 +423,10 @@ impl Terminology {
         let phrases = sets()
             .flat_map(|set| set.phrases.phrases.iter().cloned())
             .collect();
-        ConceptFilter {
+        ConceptFilter(ValueSet {
             codes,
             phrases: Phrases::new(phrases),
-        }
+        })
     }
 
     /// Whether the concept's text or a coding's display contains one of the set's phrases.
@@ -484,14 +484,9 @@ impl Terminology {
 }
 
 /// Some value sets as one yes-or-no test, for many concepts: whether `Terminology::matches`
-/// holds for any of the sets. Codes are compared as `has_code` compares them; a text is split
-/// into lower-cased words (as `has_text` does) only when one of its words begins some phrase,
-/// which is rare, so most concepts cost a few comparisons and no allocation.
+/// holds for any of the sets. It is their union, one `ValueSet`, matched as any set is.
 #[derive(Debug, Clone)]
-pub(crate) struct ConceptFilter {
-    codes: Vec<CodeEntry>,
-    phrases: Phrases,
-}
+pub(crate) struct ConceptFilter(ValueSet);
 
 impl ConceptFilter {
     /// Whether a concept read by the envelope pass is in one of the sets, by code or by text.
@@ -499,20 +494,14 @@ impl ConceptFilter {
         let CodeHead::Concept { codings, text } = concept else {
             return false;
         };
-        let by_code =
-            codings.iter().any(
-                |coding| match (coding.system.as_deref(), coding.code.as_deref()) {
-                    (Some(system), Some(code)) => {
-                        self.codes.iter().any(|e| e.matches(system, code))
-                    }
-                    _ => false,
-                },
-            );
-        by_code
+        let union = &self.0;
+        codings
+            .iter()
+            .any(|coding| union.has(coding.system.as_deref(), coding.code.as_deref()))
             || text
                 .iter()
                 .chain(codings.iter().filter_map(|coding| coding.display.as_ref()))
-                .any(|text| self.phrases.found_in(text))
+                .any(|text| union.phrases.found_in(text))
     }
 }
 

@@ -155,7 +155,6 @@ pub fn fertility_concern(context: &Context<'_>) -> Vec<FhirRef> {
     let observations = context
         .observations_in(ObservationSet::Fertility)
         .filter(|(_, o)| text_of!(o.status) != Some("entered-in-error"))
-        .filter(|(_, o)| fertility(&o.code))
         .map(|(r, _)| r);
     let goals = index
         .goals()

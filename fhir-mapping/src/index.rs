@@ -345,18 +345,14 @@ impl ResourceIndex {
     /// The resource behind a reference as written in FHIR: relative (`Medication/1`), absolute
     /// (`https://ehr/fhir/Medication/1`) or a Bundle fullUrl (`urn:uuid:...`).
     pub fn resolve(&self, reference: &str) -> Option<(&FhirRef, &Resource)> {
-        let parsed = |target: &FhirRef| {
-            let (target, slot) = self.slots.get_key_value(target)?;
-            Some((target, slot.resource.as_ref()?))
-        };
         if let Some(target) = self.full_urls.get(reference) {
-            return parsed(target);
+            return self.resolve_parsed(target);
         }
         let without_history = reference.split("/_history/").next().unwrap_or(reference);
         let mut segments = without_history.rsplit('/');
         let id = segments.next()?;
         let resource_type = segments.next()?;
-        parsed(&FhirRef::new(resource_type, id))
+        self.resolve_parsed(&FhirRef::new(resource_type, id))
     }
 
     /// Whether a reference names one of the draft orders.
@@ -371,6 +367,7 @@ impl ResourceIndex {
             .filter_map(|reference| self.resolve_parsed(reference))
     }
 
+    /// The parsed resource indexed under `reference`.
     fn resolve_parsed(&self, reference: &FhirRef) -> Option<(&FhirRef, &Resource)> {
         let (reference, slot) = self.slots.get_key_value(reference)?;
         Some((reference, slot.resource.as_ref()?))

@@ -236,8 +236,9 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// The Observations whose code or text is in `set`: the only way a fact module reaches
-    /// Observations, so that the index may leave every other one unparsed.
+    /// The Observations whose code or text is in `set` (`Terminology::matches`, so a module that
+    /// selects by that test needs no other): the only way a fact module reaches Observations, so
+    /// that the index may leave every other one unparsed.
     fn observations_in(
         &self,
         set: ObservationSet,

@@ -90,7 +90,6 @@ pub fn neuroblastoma_facts(context: &Context<'_>) -> NeuroblastomaFacts {
     let screening_observations = context
         .observations_in(ObservationSet::NeuroblastomaScreening)
         .filter(|(_, o)| text_of!(o.status) != Some("entered-in-error"))
-        .filter(|(_, o)| terminology.matches(ValueSetName::NeuroblastomaScreening, &o.code))
         .map(|(r, o)| (r, observation_date(o)));
     let screening_reports = index
         .diagnostic_reports()

@@ -43,8 +43,7 @@ pub fn adult_tumour_workup(
         }
     }
     for (reference, observation) in context.observations_in(ObservationSet::AdultTumourScreening) {
-        if text_of!(observation.status) != Some("entered-in-error") && screening(&observation.code)
-        {
+        if text_of!(observation.status) != Some("entered-in-error") {
             found.push((observation_date(observation), &observation.code, reference));
         }
     }

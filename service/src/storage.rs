@@ -310,6 +310,12 @@ pub(crate) mod test_support {
 mod tests {
     use super::*;
 
+    /// A local port nothing listens on (bound, then released).
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("an address").port()
+    }
+
     #[tokio::test]
     async fn a_call_past_its_deadline_is_a_counted_timeout() {
         let store = test_support::sqlite_store().await;
@@ -345,9 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn start_up_gives_up_on_an_unreachable_database_after_its_timeout() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let port = listener.local_addr().expect("an address").port();
-        drop(listener);
+        let port = closed_port();
         let settings = StorageSettings {
             database_url: format!("postgres://nobody@127.0.0.1:{port}/none"),
             startup_timeout_secs: 1,
@@ -373,9 +377,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_postgres_password_never_appears_in_a_connection_error() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let port = listener.local_addr().expect("an address").port();
-        drop(listener);
+        let port = closed_port();
         let settings = StorageSettings {
             database_url: format!("postgres://oms:hunter2@127.0.0.1:{port}/oms"),
             startup_timeout_secs: 1,

@@ -50,14 +50,11 @@ pub fn placeholder_urls(settings: &Settings) -> Vec<String> {
 
 /// Whether a URL's host is under the reserved `.invalid` top-level domain.
 fn is_placeholder(url: &str) -> bool {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = after_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = host.split(':').next().unwrap_or_default();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    // The parser lower-cases the host; a trailing dot names the same host.
+    let host = parsed.host_str().unwrap_or_default().trim_end_matches('.');
     host == "invalid" || host.ends_with(".invalid")
 }
 

@@ -113,13 +113,12 @@ fn merged(mut pages: Vec<SentResource>, max: usize) -> (SentResource, bool) {
         json.push('}');
     }
     json.push_str("]}");
-    // Written from valid JSON parts, so it parses; should it not, the first page stands alone.
+    // Written from valid JSON parts, so it parses; should it not, the first page stands alone
+    // and the entries of the others count as dropped.
+    let dropped = total > max || pages.len() > 1;
     match RawValue::from_string(json) {
         Ok(json) => (SentResource::new(json), total > max),
-        Err(_) => (
-            pages.swap_remove(0).first_page_only(),
-            pages.len() > 1 || total > max,
-        ),
+        Err(_) => (pages.swap_remove(0).first_page_only(), dropped),
     }
 }
 

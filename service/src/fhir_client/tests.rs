@@ -412,6 +412,18 @@ impl Write for CapturedLogs {
 }
 
 impl CapturedLogs {
+    /// Captures this thread's log lines up to `level` until the guard is dropped.
+    fn start(level: tracing::Level) -> (CapturedLogs, tracing::subscriber::DefaultGuard) {
+        let logs = CapturedLogs::default();
+        let sink = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
     }
@@ -422,13 +434,7 @@ async fn the_access_token_never_reaches_the_logs() {
     let server = MockServer::start().await;
     answer(&server, "/Patient/p1", ResponseTemplate::new(401)).await;
     answer(&server, "/Procedure", procedures(&["proc-1"])).await;
-    let logs = CapturedLogs::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = CapturedLogs::start(tracing::Level::TRACE);
 
     let fetcher = fetcher(settings_for(&server));
     let mut call = call_with(
@@ -460,14 +466,7 @@ async fn a_failed_fetch_is_logged_with_the_host_and_kind_but_not_the_path() {
     let server = MockServer::start().await;
     answer(&server, "/Patient/p1", ResponseTemplate::new(503)).await;
     answer(&server, "/Procedure", procedures(&["proc-1"])).await;
-    let logs = CapturedLogs::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = CapturedLogs::start(tracing::Level::WARN);
 
     let fetcher = fetcher(settings_for(&server));
     let (_, report) = complete_without(&fetcher, &server, &["patient", "procedures"]).await;
